@@ -1,0 +1,51 @@
+package v1alpha1
+
+// Condition types. Polarity and presence follow Flux and kstatus conventions,
+// so GitOps tools read an evaluation's health without knowing this API.
+const (
+	// ConditionReady (positive polarity, always present) is True when the
+	// latest spec generation has a graded, successful run; False when a run
+	// failed or the spec cannot be acted on; Unknown while the first run is in flight.
+	ConditionReady = "Ready"
+	// ConditionReconciling (abnormal-true, present only while True) means a
+	// run is in flight or the controller is acting on a new generation.
+	ConditionReconciling = "Reconciling"
+	// ConditionStalled (abnormal-true, present only while True) means the
+	// controller cannot make progress without a change to the spec or the
+	// cluster (for example an invalid schedule or a missing ConfigMap).
+	ConditionStalled = "Stalled"
+	// ConditionBiasDetected is True when the last graded run breached a
+	// threshold and False when it did not. It is separate from Ready so a
+	// finding does not make the object unhealthy to GitOps tools.
+	ConditionBiasDetected = "BiasDetected"
+	// ConditionEscalated (incidents) is True once an escalation step fired.
+	ConditionEscalated = "Escalated"
+)
+
+// Condition reasons, CamelCase as Kubernetes requires.
+const (
+	// ReasonSucceeded: the last run finished and was graded.
+	ReasonSucceeded = "Succeeded"
+	// ReasonProgressing: a run is in flight.
+	ReasonProgressing = "Progressing"
+	// ReasonSuspended: spec.suspend is true, no new runs start.
+	ReasonSuspended = "Suspended"
+	// ReasonEvaluationFailed: the run's Job failed; the message is the pod's termination message.
+	ReasonEvaluationFailed = "EvaluationFailed"
+	// ReasonResultMissing: the Job succeeded but no readable result was found.
+	ReasonResultMissing = "ResultMissing"
+	// ReasonResultInvalid: a result was found but is malformed, from another run or of an unknown version.
+	ReasonResultInvalid = "ResultInvalid"
+	// ReasonResultTooLarge: the result could not fit in the termination message.
+	ReasonResultTooLarge = "ResultTooLarge"
+	// ReasonInvalidSpec: the spec passed schema validation but cannot be acted on (for example the schedule).
+	ReasonInvalidSpec = "InvalidSpec"
+	// ReasonSourceNotFound: a referenced ConfigMap, PersistentVolumeClaim or Secret does not exist.
+	ReasonSourceNotFound = "SourceNotFound"
+	// ReasonThresholdBreached: BiasDetected is True.
+	ReasonThresholdBreached = "ThresholdBreached"
+	// ReasonWithinThresholds: BiasDetected is False.
+	ReasonWithinThresholds = "WithinThresholds"
+	// ReasonAcknowledgementLate: Escalated is True because the deadline passed unacknowledged.
+	ReasonAcknowledgementLate = "AcknowledgementLate"
+)

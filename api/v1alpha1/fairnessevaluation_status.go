@@ -1,0 +1,220 @@
+package v1alpha1
+
+import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+// FairnessEvaluationStatus is what the operator observed about an evaluation.
+type FairnessEvaluationStatus struct {
+	// conditions: Ready (always present), Reconciling and Stalled (present only
+	// while true) and BiasDetected (whether the last graded run breached a
+	// threshold). See conditions.go for types and reasons.
+	// +optional
+	// +kubebuilder:validation:MaxItems=8
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// observedGeneration is the spec generation the status reflects.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// severity of the last graded run: None, or the most severe level breached.
+	// +optional
+	Severity Severity `json:"severity,omitempty"`
+
+	// activeRun is the run in flight, if any.
+	// +optional
+	ActiveRun *RunStatus `json:"activeRun,omitempty"`
+
+	// lastRun is the last finished run.
+	// +optional
+	LastRun *RunStatus `json:"lastRun,omitempty"`
+
+	// metrics of the last successful run, graded against the current thresholds.
+	// +optional
+	// +kubebuilder:validation:MaxItems=128
+	// +listType=atomic
+	Metrics []MetricStatus `json:"metrics,omitempty"`
+
+	// groups summarises each group of the last successful run (largest first).
+	// +optional
+	// +kubebuilder:validation:MaxItems=64
+	// +listType=atomic
+	Groups []GroupStatus `json:"groups,omitempty"`
+
+	// groupsOmitted counts the groups left out of groups to keep status bounded.
+	// +optional
+	GroupsOmitted int32 `json:"groupsOmitted,omitempty"`
+
+	// history of recent finished runs, newest first, bounded by spec.historyLimit.
+	// +optional
+	// +kubebuilder:validation:MaxItems=20
+	// +listType=atomic
+	History []RunRecord `json:"history,omitempty"`
+
+	// consecutiveFailedRuns counts failed runs since the last successful one.
+	// +optional
+	ConsecutiveFailedRuns int32 `json:"consecutiveFailedRuns,omitempty"`
+
+	// lastHandledRequestedAt is the last value of the fairness.dev/requestedAt
+	// annotation that started a run.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	LastHandledRequestedAt string `json:"lastHandledRequestedAt,omitempty"`
+
+	// nextScheduledRun is when the cron schedule fires next.
+	// +optional
+	NextScheduledRun *metav1.Time `json:"nextScheduledRun,omitempty"`
+
+	// incidentRef names the open BiasIncident of this evaluation, if any.
+	// +optional
+	IncidentRef *LocalObjectReference `json:"incidentRef,omitempty"`
+}
+
+// RunResult is the outcome of a run.
+// +kubebuilder:validation:Enum=Running;Succeeded;Failed
+type RunResult string
+
+const (
+	RunRunning   RunResult = "Running"
+	RunSucceeded RunResult = "Succeeded"
+	RunFailed    RunResult = "Failed"
+)
+
+// RunStatus describes one run of an evaluation.
+type RunStatus struct {
+	// id identifies the run; the Job's name is derived from it.
+	// +required
+	// +kubebuilder:validation:MaxLength=63
+	ID string `json:"id"`
+	// jobName is the name of the run's Job.
+	// +required
+	// +kubebuilder:validation:MaxLength=63
+	JobName string `json:"jobName"`
+	// trigger is what started the run: Generation, Schedule or Request.
+	// +optional
+	// +kubebuilder:validation:MaxLength=32
+	Trigger string `json:"trigger,omitempty"`
+	// generation is the spec generation the run evaluated.
+	// +optional
+	Generation int64 `json:"generation,omitempty"`
+	// startTime is when the Job was created.
+	// +optional
+	StartTime *metav1.Time `json:"startTime,omitempty"`
+	// completionTime is when the run finished.
+	// +optional
+	CompletionTime *metav1.Time `json:"completionTime,omitempty"`
+	// result is Running, Succeeded or Failed.
+	// +optional
+	Result RunResult `json:"result,omitempty"`
+	// rows is the number of rows evaluated.
+	// +optional
+	Rows int64 `json:"rows,omitempty"`
+	// reason is a CamelCase reason for a failed run.
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	Reason string `json:"reason,omitempty"`
+	// message explains a failed run (from the pod's termination message).
+	// +optional
+	// +kubebuilder:validation:MaxLength=4096
+	Message string `json:"message,omitempty"`
+	// statistics are the run's merged sufficient statistics in their compact
+	// encoding; changing thresholds re-grades them without a new run.
+	// +optional
+	// +kubebuilder:validation:MaxLength=65536
+	Statistics string `json:"statistics,omitempty"`
+}
+
+// RunRecord is one entry of the run history.
+type RunRecord struct {
+	// id of the run.
+	// +required
+	// +kubebuilder:validation:MaxLength=63
+	ID string `json:"id"`
+	// startTime of the run.
+	// +optional
+	StartTime *metav1.Time `json:"startTime,omitempty"`
+	// completionTime of the run.
+	// +optional
+	CompletionTime *metav1.Time `json:"completionTime,omitempty"`
+	// result of the run.
+	// +optional
+	Result RunResult `json:"result,omitempty"`
+	// severity the run was graded.
+	// +optional
+	Severity Severity `json:"severity,omitempty"`
+	// rows evaluated.
+	// +optional
+	Rows int64 `json:"rows,omitempty"`
+	// reason of a failed run.
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	Reason string `json:"reason,omitempty"`
+}
+
+// MetricStatus is one graded metric.
+type MetricStatus struct {
+	// name of the metric.
+	// +required
+	Name MetricName `json:"name"`
+	// method of aggregation.
+	// +required
+	Method MetricMethod `json:"method"`
+	// agg is worstCase or mean, for metrics over several rates (equalized odds).
+	// +optional
+	// +kubebuilder:validation:Enum=worstCase;mean
+	Agg string `json:"agg,omitempty"`
+	// attribute is the protected attribute, or the intersection joined by '&'.
+	// +required
+	// +kubebuilder:validation:MaxLength=1024
+	Attribute string `json:"attribute"`
+	// value of the metric; absent when undefined.
+	// +optional
+	Value *float64 `json:"value,omitempty"`
+	// undefinedReason says why value is absent (for example a group with no positives).
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	UndefinedReason string `json:"undefinedReason,omitempty"`
+	// lower bound of the 95% interval, where one is computed.
+	// +optional
+	Lower *float64 `json:"lower,omitempty"`
+	// upper bound of the 95% interval, where one is computed.
+	// +optional
+	Upper *float64 `json:"upper,omitempty"`
+	// severity this metric is graded at against the thresholds.
+	// +optional
+	Severity Severity `json:"severity,omitempty"`
+	// threshold is the value of the level breached.
+	// +optional
+	Threshold *float64 `json:"threshold,omitempty"`
+}
+
+// GroupStatus summarises one group.
+type GroupStatus struct {
+	// attribute is the protected attribute, or the intersection joined by '&'.
+	// +required
+	// +kubebuilder:validation:MaxLength=1024
+	Attribute string `json:"attribute"`
+	// group is the group's value (values joined by '&' for intersections).
+	// +required
+	// +kubebuilder:validation:MaxLength=1024
+	Group string `json:"group"`
+	// count of rows in the group.
+	// +required
+	Count int64 `json:"count"`
+	// selectionRate is the fraction of favourable predictions.
+	// +optional
+	SelectionRate *float64 `json:"selectionRate,omitempty"`
+	// truePositiveRate is the fraction of favourable labels predicted favourable.
+	// +optional
+	TruePositiveRate *float64 `json:"truePositiveRate,omitempty"`
+	// falsePositiveRate is the fraction of unfavourable labels predicted favourable.
+	// +optional
+	FalsePositiveRate *float64 `json:"falsePositiveRate,omitempty"`
+	// accuracy is the fraction of correct predictions.
+	// +optional
+	Accuracy *float64 `json:"accuracy,omitempty"`
+	// belowMinGroupSize marks a group smaller than spec.minGroupSize: reported,
+	// but it cannot open incidents.
+	// +optional
+	BelowMinGroupSize bool `json:"belowMinGroupSize,omitempty"`
+}

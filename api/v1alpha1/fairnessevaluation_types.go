@@ -1,0 +1,257 @@
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// RequestedAtAnnotation asks for an on-demand run when its value changes
+// (for example to the current time), as Flux's reconcile.fluxcd.io/requestedAt.
+const RequestedAtAnnotation = "fairness.dev/requestedAt"
+
+// EvaluationMode says what the data holds.
+// +kubebuilder:validation:Enum=predictions;train
+type EvaluationMode string
+
+const (
+	// ModePredictions evaluates data that already holds labels and predictions.
+	ModePredictions EvaluationMode = "predictions"
+	// ModeTrain trains a model with a mitigation method and evaluates its test split.
+	ModeTrain EvaluationMode = "train"
+)
+
+// FairnessEvaluationSpec declares what to check, how to grade it and when.
+// +kubebuilder:validation:XValidation:rule="self.mode != 'predictions' || has(self.columns.prediction)",message="predictions mode needs columns.prediction"
+// +kubebuilder:validation:XValidation:rule="self.mode == 'train' || !has(self.train)",message="train settings are only allowed in train mode"
+// +kubebuilder:validation:XValidation:rule="self.mode != 'train' || self.shards == 1",message="train mode cannot be sharded: shards must be 1"
+type FairnessEvaluationSpec struct {
+	// source says where the data is.
+	// +required
+	Source DataSource `json:"source"`
+
+	// mode is predictions (the data holds label, prediction and optionally
+	// score) or train (train a model with train.method and evaluate its test split).
+	// +optional
+	// +kubebuilder:default=predictions
+	Mode EvaluationMode `json:"mode,omitempty"`
+
+	// columns maps the data's columns to their roles.
+	// +required
+	Columns ColumnMapping `json:"columns"`
+
+	// train configures the model trained in train mode.
+	// +optional
+	Train *TrainSettings `json:"train,omitempty"`
+
+	// thresholds grade the metrics into severities; a breach opens a BiasIncident.
+	// +optional
+	// +kubebuilder:validation:MaxItems=32
+	// +listType=atomic
+	Thresholds []MetricThreshold `json:"thresholds,omitempty"`
+
+	// minGroupSize is the number of rows below which a group is reported but
+	// flagged, and cannot open incidents: small groups are where false alarms
+	// come from.
+	// +optional
+	// +kubebuilder:default=30
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1000000
+	MinGroupSize int32 `json:"minGroupSize,omitempty"`
+
+	// schedule is a cron expression (five fields, or a macro such as @daily)
+	// for periodic runs, in UTC. Without it the evaluation runs once per spec
+	// change and on demand (annotation fairness.dev/requestedAt).
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|@every [0-9]+(s|m|h)|(\S+\s+){4}\S+)$`
+	Schedule string `json:"schedule,omitempty"`
+
+	// suspend stops new runs; a run in flight finishes.
+	// +optional
+	Suspend bool `json:"suspend,omitempty"`
+
+	// shards splits a run over an Indexed Job of this many pods, each reading
+	// its part of the data; the controller adds their statistics. Predictions
+	// mode only.
+	// +optional
+	// +kubebuilder:default=1
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	Shards int32 `json:"shards,omitempty"`
+
+	// resources of each evaluation pod's container.
+	// +optional
+	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
+
+	// activeDeadlineSeconds bounds a run's wall time; a run past it fails.
+	// +optional
+	// +kubebuilder:default=3600
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=604800
+	ActiveDeadlineSeconds int64 `json:"activeDeadlineSeconds,omitempty"`
+
+	// backoffLimit is the number of pod retries before a run fails.
+	// +optional
+	// +kubebuilder:default=2
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=10
+	BackoffLimit int32 `json:"backoffLimit,omitempty"`
+
+	// incidentPolicy says how breaches become incidents and how those are run.
+	// +optional
+	IncidentPolicy *IncidentPolicy `json:"incidentPolicy,omitempty"`
+
+	// historyLimit is the number of finished runs kept in status.history and
+	// as Jobs; older ones are deleted.
+	// +optional
+	// +kubebuilder:default=5
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=20
+	HistoryLimit int32 `json:"historyLimit,omitempty"`
+}
+
+// ColumnMapping names the columns that play each role.
+// +kubebuilder:validation:XValidation:rule="!has(self.privileged) || self.privileged.all(p, p.attribute in self.protected)",message="privileged values may only be given for attributes listed in protected"
+type ColumnMapping struct {
+	// label is the column with the true outcome.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	Label string `json:"label"`
+	// prediction is the column with the model's decision (predictions mode).
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	Prediction string `json:"prediction,omitempty"`
+	// score is the column with the model's score in [0, 1], enabling AUC and
+	// calibration metrics.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	Score string `json:"score,omitempty"`
+	// protected lists the protected attribute columns. With several, groups
+	// are their intersections, and each attribute is also reported alone.
+	// +required
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=4
+	// +kubebuilder:validation:items:MaxLength=256
+	// +listType=set
+	Protected []string `json:"protected"`
+	// privileged declares, per attribute, the privileged values that AIF360-style
+	// metrics compare the other groups against.
+	// +optional
+	// +kubebuilder:validation:MaxItems=4
+	// +listType=map
+	// +listMapKey=attribute
+	Privileged []PrivilegedValues `json:"privileged,omitempty"`
+	// favorableLabel is the value of label and prediction meaning the
+	// favourable outcome (for example an approved loan). Values 1 and true
+	// are favourable by default.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	FavorableLabel string `json:"favorableLabel,omitempty"`
+}
+
+// PrivilegedValues declares the privileged values of one protected attribute.
+type PrivilegedValues struct {
+	// attribute is one of the columns listed in protected.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	Attribute string `json:"attribute"`
+	// values of the attribute that form the privileged group.
+	// +required
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:items:MaxLength=256
+	// +listType=set
+	Values []string `json:"values"`
+}
+
+// MitigationMethod is a way of training a model in train mode.
+// +kubebuilder:validation:Enum=baseline;reweighing;postprocess;expgrad
+type MitigationMethod string
+
+const (
+	MethodBaseline    MitigationMethod = "baseline"
+	MethodReweighing  MitigationMethod = "reweighing"
+	MethodPostprocess MitigationMethod = "postprocess"
+	MethodExpgrad     MitigationMethod = "expgrad"
+)
+
+// FairnessConstraint is the parity a mitigation method aims for.
+// +kubebuilder:validation:Enum=demographicParity;equalizedOdds;truePositiveRateParity;errorRateParity
+type FairnessConstraint string
+
+// TrainSettings configures train mode.
+// +kubebuilder:validation:XValidation:rule="!has(self.constraint) || self.method in ['postprocess', 'expgrad']",message="constraint applies only to the postprocess and expgrad methods"
+// +kubebuilder:validation:XValidation:rule="self.method != 'postprocess' || !has(self.constraint) || self.constraint in ['demographicParity', 'equalizedOdds']",message="postprocess supports the demographicParity and equalizedOdds constraints"
+type TrainSettings struct {
+	// method is baseline (logistic regression), reweighing, postprocess
+	// (per-group thresholds) or expgrad (exponentiated-gradient reduction).
+	// +optional
+	// +kubebuilder:default=baseline
+	Method MitigationMethod `json:"method,omitempty"`
+	// constraint is the parity aimed for by postprocess and expgrad; default demographicParity.
+	// +optional
+	Constraint FairnessConstraint `json:"constraint,omitempty"`
+	// features lists the feature columns; empty means every column except the label.
+	// +optional
+	// +kubebuilder:validation:MaxItems=512
+	// +kubebuilder:validation:items:MaxLength=256
+	// +listType=set
+	Features []string `json:"features,omitempty"`
+	// excludeProtected leaves the protected attributes out of the features.
+	// +optional
+	ExcludeProtected bool `json:"excludeProtected,omitempty"`
+	// testSize is the fraction of rows held out for evaluation, in (0, 1).
+	// +optional
+	// +kubebuilder:default=0.3
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:ExclusiveMinimum=true
+	// +kubebuilder:validation:Maximum=1
+	// +kubebuilder:validation:ExclusiveMaximum=true
+	TestSize float64 `json:"testSize,omitempty"`
+	// randomState seeds the split and any randomised step.
+	// +optional
+	// +kubebuilder:default=42
+	RandomState int64 `json:"randomState,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=feval;fe,categories=fairness
+// +kubebuilder:printcolumn:name="Mode",type=string,JSONPath=`.spec.mode`
+// +kubebuilder:printcolumn:name="Severity",type=string,JSONPath=`.status.severity`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Last Run",type=date,JSONPath=`.status.lastRun.completionTime`
+// +kubebuilder:printcolumn:name="Status",type=string,priority=1,JSONPath=`.status.conditions[?(@.type=="Ready")].message`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+
+// FairnessEvaluation declares a fairness check of a model's decisions: where
+// the data is, which attributes are protected, which metrics and thresholds
+// apply and when to run. Each run is a Kubernetes Job; results, severity and
+// conditions are written to status, and breaches open BiasIncidents.
+type FairnessEvaluation struct {
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata.
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitzero"`
+
+	// spec declares what to check.
+	// +required
+	Spec FairnessEvaluationSpec `json:"spec"`
+
+	// status is what the operator observed.
+	// +optional
+	Status FairnessEvaluationStatus `json:"status,omitzero"`
+}
+
+// +kubebuilder:object:root=true
+
+// FairnessEvaluationList contains a list of FairnessEvaluation.
+type FairnessEvaluationList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitzero"`
+	Items           []FairnessEvaluation `json:"items"`
+}

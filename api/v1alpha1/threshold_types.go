@@ -1,0 +1,63 @@
+package v1alpha1
+
+// MetricName names a fairness metric computed from per-group statistics.
+// Names ending in Difference are distances (larger is worse); names ending in
+// Ratio, and disparateImpact, are ratios in [0, 1] (smaller is worse). See
+// docs/metrics.md for every definition.
+// +kubebuilder:validation:Enum=demographicParityDifference;demographicParityRatio;equalizedOddsDifference;equalizedOddsRatio;equalOpportunityDifference;equalOpportunityRatio;errorRateDifference;errorRateRatio;falsePositiveRateDifference;falsePositiveRateRatio;falseNegativeRateDifference;falseNegativeRateRatio;positivePredictiveValueDifference;positivePredictiveValueRatio;statisticalParityDifference;disparateImpact;averageOddsDifference;averageAbsoluteOddsDifference;generalizedEntropyIndex;theilIndex;betweenGroupGeneralizedEntropy
+type MetricName string
+
+// MetricMethod says how per-group values are aggregated into one number.
+// +kubebuilder:validation:Enum=betweenGroups;toOverall;privileged
+type MetricMethod string
+
+const (
+	// MethodBetweenGroups compares the groups with each other (max - min, min / max), as fairlearn does.
+	MethodBetweenGroups MetricMethod = "betweenGroups"
+	// MethodToOverall compares each group with the whole population, as fairlearn's method="to_overall".
+	MethodToOverall MetricMethod = "toOverall"
+	// MethodPrivileged compares the unprivileged groups with the declared privileged group, as AIF360 does.
+	MethodPrivileged MetricMethod = "privileged"
+)
+
+// MetricThreshold grades one metric: the most severe level the metric
+// crosses becomes the evaluation's severity for that metric.
+// +kubebuilder:validation:XValidation:rule="self.metric in ['generalizedEntropyIndex', 'theilIndex', 'betweenGroupGeneralizedEntropy'] || self.levels.all(l, l.value <= 1.0)",message="thresholds of rate-based metrics must be within [0, 1]"
+type MetricThreshold struct {
+	// metric is the name of the metric to grade.
+	// +required
+	Metric MetricName `json:"metric"`
+	// method selects the aggregation; defaults to betweenGroups for
+	// fairlearn-style metrics and to privileged for AIF360-style ones
+	// (statisticalParityDifference, disparateImpact, averageOddsDifference,
+	// averageAbsoluteOddsDifference).
+	// +optional
+	Method MetricMethod `json:"method,omitempty"`
+	// attribute restricts the threshold to one protected attribute (or to the
+	// intersection, written as the attribute names joined by '&'). Empty
+	// grades every attribute.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	Attribute string `json:"attribute,omitempty"`
+	// levels maps values of the metric to severities. A difference breaches a
+	// level when its absolute value is greater than the level's value; a ratio
+	// breaches when it is smaller.
+	// +required
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=4
+	// +listType=atomic
+	Levels []ThresholdLevel `json:"levels"`
+}
+
+// ThresholdLevel is one value of a metric and the severity it maps to.
+type ThresholdLevel struct {
+	// value at which the level is breached.
+	// +required
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	Value float64 `json:"value"`
+	// severity assigned when this level is breached.
+	// +required
+	// +kubebuilder:validation:Enum=Sev1;Sev2;Sev3;Sev4
+	Severity Severity `json:"severity"`
+}
