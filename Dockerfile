@@ -1,33 +1,29 @@
-# Build the manager binary
-# Override BASE_IMAGE to build from another registry, e.g. docker.io/library/golang:1.26
-ARG BASE_IMAGE=golang:1.26
-FROM ${BASE_IMAGE} AS builder
+# One image carries both binaries: /manager (the operator) and /fairctl (the
+# CLI, also the entrypoint of evaluation pods).
+#
+# Base images are referenced by tag here; pin them by digest
+# (image@sha256:...) in your release pipeline, which can resolve digests.
+ARG GO_IMAGE=golang:1.26
+ARG RUNTIME_IMAGE=gcr.io/distroless/static-debian12:nonroot
+
+FROM ${GO_IMAGE} AS builder
 ARG TARGETOS
 ARG TARGETARCH
-
+ARG VERSION=dev
 WORKDIR /workspace
-# Copy the Go Modules manifests
-COPY go.mod go.mod
-COPY go.sum go.sum
-# cache deps before building and copying source so that we don't need to re-download as much
-# and so that source changes don't invalidate our downloaded layer
+COPY go.mod go.sum ./
 RUN go mod download
+COPY api/ api/
+COPY cmd/ cmd/
+COPY internal/ internal/
+ENV CGO_ENABLED=0 GOOS=${TARGETOS:-linux} GOARCH=${TARGETARCH}
+RUN go build -trimpath -ldflags "-s -w -X github.com/fairness-operator/fairness-operator/internal/version.Version=${VERSION}" -o manager ./cmd/main.go \
+ && go build -trimpath -ldflags "-s -w -X github.com/fairness-operator/fairness-operator/internal/version.Version=${VERSION}" -o fairctl ./cmd/fairctl
 
-# Copy the Go source (relies on .dockerignore to filter)
-COPY . .
-
-# Build
-# the GOARCH has no default value to allow the binary to be built according to the host where the command
-# was called. For example, if we call make docker-build in a local env which has the Apple Silicon M1 SO
-# the docker BUILDPLATFORM arg will be linux/arm64 when for Apple x86 it will be linux/amd64. Therefore,
-# by leaving it empty we can ensure that the container and binary shipped on it will have the same platform.
-RUN CGO_ENABLED=0 GOOS=${TARGETOS:-linux} GOARCH=${TARGETARCH} go build -a -o manager cmd/main.go
-
-# Use distroless as minimal base image to package the manager binary
-# Refer to https://github.com/GoogleContainerTools/distroless for more details
-FROM gcr.io/distroless/static:nonroot
+FROM ${RUNTIME_IMAGE}
 WORKDIR /
-COPY --from=builder /workspace/manager .
+COPY --from=builder /workspace/manager /manager
+COPY --from=builder /workspace/fairctl /fairctl
+# 65532 is distroless's "nonroot" user; numeric so runAsNonRoot can verify it.
 USER 65532:65532
-
 ENTRYPOINT ["/manager"]

@@ -1,0 +1,186 @@
+package api
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+const validEvaluation = `
+apiVersion: fairness.dev/v1alpha1
+kind: FairnessEvaluation
+metadata: {name: credit}
+spec:
+  source: {builtin: {rows: 1000}}
+  columns: {label: repaid, prediction: approved, protected: [sex]}
+  thresholds:
+  - metric: demographicParityDifference
+    levels: [{value: 0.1, severity: Sev2}]
+`
+
+const validIncident = `
+apiVersion: fairness.dev/v1alpha1
+kind: BiasIncident
+metadata: {name: credit-incident}
+spec:
+  evaluationRef: {name: credit}
+`
+
+type mutation func(obj map[string]any)
+
+func set(value any, path ...string) mutation {
+	return func(obj map[string]any) {
+		if err := unstructured.SetNestedField(obj, value, path...); err != nil {
+			panic(err)
+		}
+	}
+}
+
+func del(path ...string) mutation {
+	return func(obj map[string]any) { unstructured.RemoveNestedField(obj, path...) }
+}
+
+func spec(path ...string) []string { return append([]string{"spec"}, path...) }
+
+// TestInvalidManifestsAreRefused checks each schema rule on the real API
+// server: the manifest is refused and the message names the rule.
+func TestInvalidManifestsAreRefused(t *testing.T) {
+	ns := createNamespace(t, "invalid")
+	type tc struct {
+		base    string
+		create  []mutation // applied before the create
+		update  []mutation // when set, the create must succeed and this update must fail
+		wantErr string
+	}
+	cases := map[string]tc{
+		"no source": {validEvaluation, []mutation{set(map[string]any{}, spec("source")...)}, nil,
+			"exactly one of inline, configMap, persistentVolumeClaim, url or builtin must be set"},
+		"two sources": {validEvaluation, []mutation{set("a,b\n1,2", spec("source", "inline")...)}, nil,
+			"exactly one of inline, configMap, persistentVolumeClaim, url or builtin must be set"},
+		"unknown mode": {validEvaluation, []mutation{set("guess", spec("mode")...)}, nil,
+			`spec.mode: Unsupported value: "guess"`},
+		"predictions mode without prediction column": {validEvaluation, []mutation{del(spec("columns", "prediction")...)}, nil,
+			"predictions mode needs columns.prediction"},
+		"train settings in predictions mode": {validEvaluation, []mutation{set(map[string]any{"method": "baseline"}, spec("train")...)}, nil,
+			"train settings are only allowed in train mode"},
+		"sharded train mode": {validEvaluation, []mutation{set("train", spec("mode")...), set(int64(4), spec("shards")...)}, nil,
+			"train mode cannot be sharded"},
+		"testSize zero": {validEvaluation, []mutation{set("train", spec("mode")...), set(map[string]any{"testSize": 0.0}, spec("train")...)}, nil,
+			"spec.train.testSize in body should be greater than 0"},
+		"testSize one": {validEvaluation, []mutation{set("train", spec("mode")...), set(map[string]any{"testSize": 1.0}, spec("train")...)}, nil,
+			"spec.train.testSize in body should be less than 1"},
+		"unknown method": {validEvaluation, []mutation{set("train", spec("mode")...), set(map[string]any{"method": "magic"}, spec("train")...)}, nil,
+			`spec.train.method: Unsupported value: "magic"`},
+		"constraint with baseline": {validEvaluation, []mutation{set("train", spec("mode")...),
+			set(map[string]any{"method": "baseline", "constraint": "equalizedOdds"}, spec("train")...)}, nil,
+			"constraint applies only to the postprocess and expgrad methods"},
+		"postprocess with error-rate parity": {validEvaluation, []mutation{set("train", spec("mode")...),
+			set(map[string]any{"method": "postprocess", "constraint": "errorRateParity"}, spec("train")...)}, nil,
+			"postprocess supports the demographicParity and equalizedOdds constraints"},
+		"rate threshold above one": {validEvaluation, []mutation{set([]any{map[string]any{"metric": "demographicParityDifference",
+			"levels": []any{map[string]any{"value": 1.5, "severity": "Sev1"}}}}, spec("thresholds")...)}, nil,
+			"thresholds of rate-based metrics must be within [0, 1]"},
+		"negative threshold": {validEvaluation, []mutation{set([]any{map[string]any{"metric": "theilIndex",
+			"levels": []any{map[string]any{"value": -0.1, "severity": "Sev1"}}}}, spec("thresholds")...)}, nil,
+			"should be greater than or equal to 0"},
+		"unknown metric": {validEvaluation, []mutation{set([]any{map[string]any{"metric": "vibes",
+			"levels": []any{map[string]any{"value": 0.1, "severity": "Sev1"}}}}, spec("thresholds")...)}, nil,
+			`spec.thresholds[0].metric: Unsupported value: "vibes"`},
+		"unknown severity": {validEvaluation, []mutation{set([]any{map[string]any{"metric": "disparateImpact",
+			"levels": []any{map[string]any{"value": 0.8, "severity": "Sev5"}}}}, spec("thresholds")...)}, nil,
+			`Unsupported value: "Sev5"`},
+		"threshold without levels": {validEvaluation, []mutation{set([]any{map[string]any{"metric": "disparateImpact",
+			"levels": []any{}}}, spec("thresholds")...)}, nil,
+			"spec.thresholds[0].levels: Invalid value: 0: spec.thresholds[0].levels in body should have at least 1 items"},
+		"zero shards": {validEvaluation, []mutation{set(int64(0), spec("shards")...)}, nil,
+			"spec.shards in body should be greater than or equal to 1"},
+		"too many shards": {validEvaluation, []mutation{set(int64(1001), spec("shards")...)}, nil,
+			"spec.shards in body should be less than or equal to 1000"},
+		"no protected attribute": {validEvaluation, []mutation{set([]any{}, spec("columns", "protected")...)}, nil,
+			"spec.columns.protected in body should have at least 1 items"},
+		"privileged values for an undeclared attribute": {validEvaluation, []mutation{set([]any{map[string]any{
+			"attribute": "race", "values": []any{"White"}}}, spec("columns", "privileged")...)}, nil,
+			"privileged values may only be given for attributes listed in protected"},
+		"bad schedule": {validEvaluation, []mutation{set("every tuesday", spec("schedule")...)}, nil,
+			"spec.schedule in body should match"},
+		"absolute PVC path": {validEvaluation, []mutation{del(spec("source", "builtin")...),
+			set(map[string]any{"claimName": "logs", "path": "/etc/passwd"}, spec("source", "persistentVolumeClaim")...)}, nil,
+			"path must be relative to the volume root and must not contain '..'"},
+		"PVC path escaping the volume": {validEvaluation, []mutation{del(spec("source", "builtin")...),
+			set(map[string]any{"claimName": "logs", "path": "a/../../b.csv"}, spec("source", "persistentVolumeClaim")...)}, nil,
+			"path must be relative to the volume root and must not contain '..'"},
+		"non-HTTP URL": {validEvaluation, []mutation{del(spec("source", "builtin")...),
+			set(map[string]any{"url": "file:///etc/passwd"}, spec("source", "url")...)}, nil,
+			"spec.source.url.url in body should match"},
+		"disparity above one": {validEvaluation, []mutation{set(1.5, spec("source", "builtin", "disparity")...)}, nil,
+			"spec.source.builtin.disparity in body should be less than or equal to 1"},
+		"notification of unknown kind": {validEvaluation, []mutation{set(map[string]any{"notifications": []any{map[string]any{
+			"name": "pager", "kind": "carrier-pigeon", "urlSecretRef": map[string]any{"name": "s", "key": "url"}}}}, spec("incidentPolicy")...)}, nil,
+			`Unsupported value: "carrier-pigeon"`},
+		"incident resolved without note": {validIncident, []mutation{set("Resolved", spec("state")...)}, nil,
+			"a Resolved incident needs a resolutionNote"},
+		"incident acknowledged by nobody": {validIncident, []mutation{set("Acknowledged", spec("state")...)}, nil,
+			"an Acknowledged or Mitigating incident needs acknowledgedBy"},
+		"incident unknown state": {validIncident, []mutation{set("Ignored", spec("state")...)}, nil,
+			`spec.state: Unsupported value: "Ignored"`},
+		"incident without evaluation": {validIncident, []mutation{del(spec("evaluationRef")...)}, nil,
+			"spec.evaluationRef: Required value"},
+		"incident moved to another evaluation": {validIncident, nil, []mutation{set("other", spec("evaluationRef", "name")...)},
+			"evaluationRef is immutable"},
+		"incident reopened without reason": {validIncident,
+			[]mutation{set("Resolved", spec("state")...), set("false positive: test data", spec("resolutionNote")...)},
+			[]mutation{set("Open", spec("state")...)},
+			"reopening a Resolved incident needs a reopenReason"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			obj := decode(t, []byte(c.base))
+			obj.SetNamespace(ns)
+			obj.SetName(strings.NewReplacer(" ", "-", "'", "").Replace(name))
+			for _, m := range c.create {
+				m(obj.Object)
+			}
+			err := k8s.Create(ctx, obj)
+			if c.update != nil {
+				if err != nil {
+					t.Fatalf("create before the update was refused: %v", err)
+				}
+				for _, m := range c.update {
+					m(obj.Object)
+				}
+				err = k8s.Update(ctx, obj)
+			}
+			if err == nil {
+				t.Fatalf("manifest accepted; want refusal with %q", c.wantErr)
+			}
+			if !strings.Contains(err.Error(), c.wantErr) {
+				t.Fatalf("refused with\n  %v\nwant message containing\n  %q", err, c.wantErr)
+			}
+		})
+	}
+}
+
+// TestValidEvaluationGetsDefaults checks the schema defaults a user relies on.
+func TestValidEvaluationGetsDefaults(t *testing.T) {
+	ns := createNamespace(t, "defaults")
+	obj := decode(t, []byte(validEvaluation))
+	obj.SetNamespace(ns)
+	if err := k8s.Create(context.Background(), obj); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"mode": "predictions", "shards": int64(1), "minGroupSize": int64(30), "historyLimit": int64(5),
+		"backoffLimit": int64(2), "activeDeadlineSeconds": int64(3600)}
+	for field, v := range want {
+		got, _, _ := unstructured.NestedFieldNoCopy(obj.Object, "spec", field)
+		if got != v {
+			t.Errorf("spec.%s defaulted to %v (%T), want %v", field, got, got, v)
+		}
+	}
+	rows, _, _ := unstructured.NestedInt64(obj.Object, "spec", "source", "builtin", "rows")
+	if rows != 1000 {
+		t.Errorf("spec.source.builtin.rows = %d, want 1000 as given", rows)
+	}
+}
