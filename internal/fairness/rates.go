@@ -1,0 +1,71 @@
+package fairness
+
+// Rate names a per-group rate.
+type Rate string
+
+// The per-group rates, with their JSON names.
+const (
+	BaseRate          Rate = "baseRate"
+	SelectionRate     Rate = "selectionRate"
+	Accuracy          Rate = "accuracy"
+	TruePositiveRate  Rate = "truePositiveRate"
+	FalsePositiveRate Rate = "falsePositiveRate"
+	TrueNegativeRate  Rate = "trueNegativeRate"
+	FalseNegativeRate Rate = "falseNegativeRate"
+	PositivePredValue Rate = "positivePredictiveValue"
+	NegativePredValue Rate = "negativePredictiveValue"
+	FalseDiscovery    Rate = "falseDiscoveryRate"
+	FalseOmission     Rate = "falseOmissionRate"
+	ErrorRate         Rate = "errorRate"
+)
+
+// AllRates lists the confusion-count rates in report order.
+var AllRates = []Rate{BaseRate, SelectionRate, Accuracy, TruePositiveRate, FalsePositiveRate, TrueNegativeRate,
+	FalseNegativeRate, PositivePredValue, NegativePredValue, FalseDiscovery, FalseOmission, ErrorRate}
+
+// fraction is a rate as numerator and denominator counts.
+type fraction struct {
+	num, den int64
+	reason   string // why the rate is undefined when den == 0
+}
+
+// Fraction returns the counts a rate is computed from.
+func (c Counts) fraction(r Rate) fraction {
+	n := c.N()
+	pos, neg := c.TP+c.FN, c.FP+c.TN
+	predPos, predNeg := c.TP+c.FP, c.TN+c.FN
+	switch r {
+	case BaseRate:
+		return fraction{pos, n, "no rows"}
+	case SelectionRate:
+		return fraction{predPos, n, "no rows"}
+	case Accuracy:
+		return fraction{c.TP + c.TN, n, "no rows"}
+	case ErrorRate:
+		return fraction{c.FP + c.FN, n, "no rows"}
+	case TruePositiveRate:
+		return fraction{c.TP, pos, "no favourable labels"}
+	case FalseNegativeRate:
+		return fraction{c.FN, pos, "no favourable labels"}
+	case FalsePositiveRate:
+		return fraction{c.FP, neg, "no unfavourable labels"}
+	case TrueNegativeRate:
+		return fraction{c.TN, neg, "no unfavourable labels"}
+	case PositivePredValue:
+		return fraction{c.TP, predPos, "no favourable predictions"}
+	case FalseDiscovery:
+		return fraction{c.FP, predPos, "no favourable predictions"}
+	case NegativePredValue:
+		return fraction{c.TN, predNeg, "no unfavourable predictions"}
+	case FalseOmission:
+		return fraction{c.FN, predNeg, "no unfavourable predictions"}
+	}
+	return fraction{0, 0, "unknown rate " + string(r)}
+}
+
+// Rate computes one rate; zeroDivision reports 0 instead of undefined for a
+// zero denominator (scikit-learn's zero_division=0).
+func (c Counts) Rate(r Rate, zeroDivision bool) Value {
+	f := c.fraction(r)
+	return ratio(f.num, f.den, f.reason, zeroDivision)
+}

@@ -1,0 +1,215 @@
+package fairness
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// Counts is a confusion matrix. "Positive" is the favourable outcome.
+type Counts struct {
+	TP int64 `json:"tp"`
+	FP int64 `json:"fp"`
+	TN int64 `json:"tn"`
+	FN int64 `json:"fn"`
+}
+
+// N is the number of rows counted.
+func (c Counts) N() int64 { return c.TP + c.FP + c.TN + c.FN }
+
+// Add adds o to c.
+func (c *Counts) Add(o Counts) {
+	c.TP += o.TP
+	c.FP += o.FP
+	c.TN += o.TN
+	c.FN += o.FN
+}
+
+// Observe counts one row.
+func (c *Counts) Observe(label, prediction bool) {
+	switch {
+	case label && prediction:
+		c.TP++
+	case !label && prediction:
+		c.FP++
+	case !label && !prediction:
+		c.TN++
+	default:
+		c.FN++
+	}
+}
+
+// scoreScale turns scores into integers so that score sums add up exactly
+// whatever the order of shards.
+const scoreScale = 1e9
+
+// Histogram is a fixed-bin histogram of scores in [0, 1], kept separately for
+// favourable and unfavourable labels, for AUC and calibration.
+type Histogram struct {
+	// Pos and Neg count rows per bin with a favourable / unfavourable label.
+	Pos []int64 `json:"pos"`
+	Neg []int64 `json:"neg"`
+	// ScoreSum is the sum of scores per bin, in units of 1e-9.
+	ScoreSum []int64 `json:"scoreSum"`
+}
+
+// NewHistogram makes an empty histogram of bins equal-width bins.
+func NewHistogram(bins int) *Histogram {
+	return &Histogram{Pos: make([]int64, bins), Neg: make([]int64, bins), ScoreSum: make([]int64, bins)}
+}
+
+// Bins is the number of bins.
+func (h *Histogram) Bins() int { return len(h.Pos) }
+
+// Observe counts one score. Scores must be finite and in [0, 1].
+func (h *Histogram) Observe(score float64, label bool) {
+	b := BinOf(score, len(h.Pos))
+	if label {
+		h.Pos[b]++
+	} else {
+		h.Neg[b]++
+	}
+	h.ScoreSum[b] += int64(math.Round(score * scoreScale))
+}
+
+// BinOf is the bin of a score in [0, 1] among bins equal-width bins.
+func BinOf(score float64, bins int) int {
+	b := int(score * float64(bins))
+	if b >= bins {
+		b = bins - 1
+	}
+	if b < 0 {
+		b = 0
+	}
+	return b
+}
+
+func (h *Histogram) add(o *Histogram) error {
+	if len(h.Pos) != len(o.Pos) || len(o.Neg) != len(o.Pos) || len(o.ScoreSum) != len(o.Pos) {
+		return fmt.Errorf("score histograms have different bin counts (%d and %d)", len(h.Pos), len(o.Pos))
+	}
+	for i := range h.Pos {
+		h.Pos[i] += o.Pos[i]
+		h.Neg[i] += o.Neg[i]
+		h.ScoreSum[i] += o.ScoreSum[i]
+	}
+	return nil
+}
+
+// Group holds the statistics of one group: the rows whose protected
+// attributes take the values Key (in the order of Table.Attributes).
+type Group struct {
+	Key    []string   `json:"key"`
+	Counts Counts     `json:"counts"`
+	Scores *Histogram `json:"scores,omitempty"`
+}
+
+// keySeparator joins attribute values into map keys. Unit separator: it does
+// not occur in real CSV group values, and if it does the key is still unique
+// because the number of attributes is fixed.
+const keySeparator = "\x1f"
+
+// Table is the sufficient statistics of a run: one Group per distinct
+// combination of protected-attribute values. Tables of shards merge exactly.
+type Table struct {
+	Attributes []string `json:"attributes"`
+	// ScoreBins is the number of histogram bins; 0 when there are no scores.
+	ScoreBins int               `json:"scoreBins,omitempty"`
+	Groups    map[string]*Group `json:"-"`
+}
+
+// NewTable makes an empty table over the given protected attributes.
+func NewTable(attributes []string, scoreBins int) *Table {
+	return &Table{Attributes: append([]string(nil), attributes...), ScoreBins: scoreBins, Groups: map[string]*Group{}}
+}
+
+// GroupFor returns the group with the given joined key, creating it.
+func (t *Table) GroupFor(key string) *Group {
+	if g, ok := t.Groups[key]; ok {
+		return g
+	}
+	g := &Group{Key: strings.Split(key, keySeparator)}
+	if len(t.Attributes) == 1 {
+		g.Key = []string{key}
+	}
+	if t.ScoreBins > 0 {
+		g.Scores = NewHistogram(t.ScoreBins)
+	}
+	t.Groups[key] = g
+	return g
+}
+
+// JoinKey joins attribute values into a group key.
+func JoinKey(values []string) string { return strings.Join(values, keySeparator) }
+
+// Rows is the number of rows counted.
+func (t *Table) Rows() int64 {
+	var n int64
+	for _, g := range t.Groups {
+		n += g.Counts.N()
+	}
+	return n
+}
+
+// Merge adds the statistics of o (another shard of the same run) to t.
+func (t *Table) Merge(o *Table) error {
+	if strings.Join(t.Attributes, ",") != strings.Join(o.Attributes, ",") {
+		return fmt.Errorf("cannot merge statistics over attributes %v with %v", o.Attributes, t.Attributes)
+	}
+	if t.ScoreBins != o.ScoreBins {
+		return fmt.Errorf("cannot merge statistics with %d score bins into %d", o.ScoreBins, t.ScoreBins)
+	}
+	for k, og := range o.Groups {
+		if len(og.Key) != len(t.Attributes) {
+			return fmt.Errorf("group %q has %d values for %d attributes", k, len(og.Key), len(t.Attributes))
+		}
+		g := t.GroupFor(k)
+		g.Counts.Add(og.Counts)
+		if og.Scores != nil {
+			if g.Scores == nil {
+				return fmt.Errorf("group %q has scores in one shard only", k)
+			}
+			if err := g.Scores.add(og.Scores); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Marginal sums the table over all attributes but those at indexes idx,
+// giving the groups of that attribute (or sub-intersection) alone.
+func (t *Table) Marginal(idx ...int) *Table {
+	attrs := make([]string, len(idx))
+	for i, j := range idx {
+		attrs[i] = t.Attributes[j]
+	}
+	m := NewTable(attrs, t.ScoreBins)
+	vals := make([]string, len(idx))
+	for _, g := range t.Groups {
+		for i, j := range idx {
+			vals[i] = g.Key[j]
+		}
+		mg := m.GroupFor(JoinKey(vals))
+		mg.Counts.Add(g.Counts)
+		if g.Scores != nil {
+			_ = mg.Scores.add(g.Scores) // same bin count by construction
+		}
+	}
+	return m
+}
+
+// Overall sums every group into one.
+func (t *Table) Overall() *Group {
+	all := &Group{Key: nil}
+	if t.ScoreBins > 0 {
+		all.Scores = NewHistogram(t.ScoreBins)
+	}
+	for _, g := range t.Groups {
+		all.Counts.Add(g.Counts)
+		if g.Scores != nil {
+			_ = all.Scores.add(g.Scores)
+		}
+	}
+	return all
+}
