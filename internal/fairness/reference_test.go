@@ -21,11 +21,11 @@ type reference struct {
 }
 
 type referenceAttribute struct {
-	Groups     []string                                  `json:"groups"`
-	ByGroup    map[string]map[string]float64             `json:"by_group"`
-	Confusion  map[string]map[string]int64               `json:"confusion_by_group"`
-	Aggregates map[string]map[string]float64             `json:"metricframe_aggregates"`
-	Fairness   map[string]float64                        `json:"fairness_metrics"`
+	Groups     []string                      `json:"groups"`
+	ByGroup    map[string]map[string]float64 `json:"by_group"`
+	Confusion  map[string]map[string]int64   `json:"confusion_by_group"`
+	Aggregates map[string]map[string]float64 `json:"metricframe_aggregates"`
+	Fairness   map[string]float64            `json:"fairness_metrics"`
 }
 
 // fairlearn rate names → ours.

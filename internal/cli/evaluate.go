@@ -1,0 +1,186 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fairness-operator/fairness-operator/internal/dataset"
+	"github.com/fairness-operator/fairness-operator/internal/evaluate"
+	"github.com/fairness-operator/fairness-operator/internal/fairness"
+)
+
+type evaluateFlags struct {
+	data, label, prediction, score, favorable string
+	protected, privileged, thresholds         []string
+	thresholdsFile, output, failOn, mode      string
+	minGroupSize, maxBadRows                  int64
+	maxGroups, maxLineBytes, scoreBins        int
+	rows, seed                                int64
+	disparity                                 float64
+	zeroDivision                              bool
+}
+
+func newEvaluateCommand(s Streams) *cobra.Command {
+	f := &evaluateFlags{}
+	cmd := &cobra.Command{
+		Use:   "evaluate",
+		Short: "Evaluate the fairness of a model's decisions locally, with no cluster",
+		Long: `Evaluate reads a prediction log (or the built-in synthetic credit dataset), computes
+per-group rates and fairness metrics, grades them against thresholds and prints a report.
+
+Exit codes: 0 no threshold breached at or above --fail-on, 1 breached, 2 bad input or usage.
+Without --threshold or --thresholds-file, default thresholds apply: demographicParityDifference
+<=0.05 (Sev3), <=0.1 (Sev2), <=0.2 (Sev1); equalizedOddsDifference <=0.1 (Sev3), <=0.2 (Sev2);
+disparateImpact >=0.8 (Sev2, the four-fifths rule).`,
+		Example: `  fairctl evaluate
+  fairctl evaluate --data preds.csv.gz --label y_true --prediction y_pred --protected race \
+      --privileged race=Caucasian --threshold 'disparateImpact>=0.8:Sev1' --fail-on Sev2 -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runEvaluate(cmd.Context(), s, f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.data, "data", dataset.BuiltinPrefix+dataset.SyntheticCredit,
+		"data to evaluate: a CSV file (plain or gzip), an http(s) URL, - for standard input, or builtin:synthetic-credit")
+	fl.StringVar(&f.mode, "mode", "predictions", "predictions (the data holds label and prediction) or train")
+	fl.StringVar(&f.label, "label", "", "label column (true outcome); default repaid for the built-in dataset")
+	fl.StringVar(&f.prediction, "prediction", "", "prediction column; default approved for the built-in dataset")
+	fl.StringVar(&f.score, "score", "", "score column in [0, 1], for AUC and calibration")
+	fl.StringArrayVar(&f.protected, "protected", nil, "protected attribute column; repeat for intersectional groups")
+	fl.StringArrayVar(&f.privileged, "privileged", nil, "ATTR=VALUE: a privileged value, for AIF360-style metrics; repeatable")
+	fl.StringVar(&f.favorable, "favorable", "", "label/prediction value meaning the favourable outcome (default 1/true)")
+	fl.StringArrayVar(&f.thresholds, "threshold", nil, "METRIC[/METHOD][@ATTR]<=VALUE:SEV (>= for ratios); repeatable")
+	fl.StringVar(&f.thresholdsFile, "thresholds-file", "", "YAML file with thresholds shaped like a FairnessEvaluation's spec.thresholds")
+	fl.Int64Var(&f.minGroupSize, "min-group-size", 30, "groups smaller than this are reported but cannot breach thresholds")
+	fl.StringVarP(&f.output, "output", "o", "table", "output format: table, json, yaml or markdown")
+	fl.StringVar(&f.failOn, "fail-on", "Sev4", "lowest severity that makes the exit code 1 (Sev1..Sev4)")
+	fl.Int64Var(&f.maxBadRows, "max-bad-rows", 0, "skip and count up to this many bad rows instead of failing on the first")
+	fl.IntVar(&f.maxGroups, "max-groups", dataset.DefaultMaxGroups, "maximum number of distinct groups")
+	fl.IntVar(&f.maxLineBytes, "max-line-bytes", dataset.DefaultMaxLineBytes, "maximum length of one CSV record")
+	fl.IntVar(&f.scoreBins, "score-bins", dataset.DefaultScoreBins, "score histogram bins for AUC and calibration")
+	fl.Int64Var(&f.rows, "rows", 10000, "rows of the built-in dataset")
+	fl.Int64Var(&f.seed, "seed", 42, "seed of the built-in dataset")
+	fl.Float64Var(&f.disparity, "disparity", 0.2, "approval-rate gap injected against women in the built-in dataset (0 is fair)")
+	fl.BoolVar(&f.zeroDivision, "zero-division-as-zero", false,
+		"report 0 for rates with a zero denominator, as scikit-learn and fairlearn do, instead of undefined")
+	return cmd
+}
+
+func runEvaluate(ctx context.Context, s Streams, f *evaluateFlags) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	format, err := parseFormat(f.output)
+	if err != nil {
+		return err
+	}
+	failOn, ok := fairness.ParseSeverity(f.failOn)
+	if !ok || failOn == fairness.SeverityNone {
+		return usageError("--fail-on %q: want Sev1, Sev2, Sev3 or Sev4", f.failOn)
+	}
+	if f.mode != "predictions" {
+		return usageError("--mode %q: only predictions mode is available in this build", f.mode)
+	}
+	src, scan, opts, err := f.config()
+	if err != nil {
+		return err
+	}
+	report, res, err := evaluate.Predictions(ctx, src, scan, opts, s.In)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	if res.BadRows > 0 {
+		fmt.Fprintf(s.Err, "fairctl: skipped %d bad rows; first: %s\n", res.BadRows, res.FirstBadRow)
+	}
+	if err := render(s.Out, format, &Output{Report: report, Data: src.Data, Thresholds: opts.Thresholds}); err != nil {
+		return err
+	}
+	if report.Severity != fairness.SeverityNone && report.Severity.AtLeast(failOn) {
+		return errBreached
+	}
+	return nil
+}
+
+// config turns flags into the evaluation's settings.
+func (f *evaluateFlags) config() (evaluate.Source, dataset.ScanOptions, fairness.Options, error) {
+	src := evaluate.Source{Data: f.data}
+	scan := dataset.ScanOptions{Label: f.label, Prediction: f.prediction, Score: f.score, Protected: f.protected,
+		Favorable: f.favorable, MaxBadRows: f.maxBadRows, MaxGroups: f.maxGroups, MaxLineBytes: f.maxLineBytes,
+		ScoreBins: f.scoreBins}
+	opts := fairness.Options{MinGroupSize: f.minGroupSize, ZeroDivisionAsZero: f.zeroDivision,
+		Privileged: map[string][]string{}}
+	if src.IsBuiltin() {
+		if f.disparity < 0 || f.disparity > 1 {
+			return src, scan, opts, usageError("--disparity %v: want a value within [0, 1]", f.disparity)
+		}
+		if f.rows < 1 {
+			return src, scan, opts, usageError("--rows %d: want at least 1", f.rows)
+		}
+		src.Builtin = dataset.SyntheticOptions{Rows: f.rows, Seed: uint64(f.seed), Disparity: f.disparity}
+		scan.Label = orDefault(scan.Label, "repaid")
+		scan.Prediction = orDefault(scan.Prediction, "approved")
+		scan.Score = orDefault(scan.Score, "score")
+		if len(scan.Protected) == 0 {
+			scan.Protected = []string{"sex"}
+		}
+		if len(f.privileged) == 0 && contains(scan.Protected, "sex") {
+			opts.Privileged["sex"] = []string{"male"}
+		}
+	}
+	switch {
+	case scan.Label == "":
+		return src, scan, opts, usageError("--label is required for %s", f.data)
+	case scan.Prediction == "":
+		return src, scan, opts, usageError("--prediction is required for %s", f.data)
+	case len(scan.Protected) == 0:
+		return src, scan, opts, usageError("--protected is required for %s", f.data)
+	}
+	for _, p := range f.privileged {
+		attr, val, ok := strings.Cut(p, "=")
+		if !ok || attr == "" || val == "" {
+			return src, scan, opts, usageError("--privileged %q: want ATTR=VALUE", p)
+		}
+		if !contains(scan.Protected, attr) {
+			return src, scan, opts, usageError("--privileged %q: %s is not a --protected attribute", p, attr)
+		}
+		opts.Privileged[attr] = append(opts.Privileged[attr], val)
+	}
+	var ts []fairness.Threshold
+	for _, t := range f.thresholds {
+		th, err := parseThreshold(t)
+		if err != nil {
+			return src, scan, opts, usageError("%v", err)
+		}
+		ts = append(ts, th)
+	}
+	if f.thresholdsFile != "" {
+		fromFile, err := readThresholdsFile(f.thresholdsFile)
+		if err != nil {
+			return src, scan, opts, usageError("--thresholds-file: %v", err)
+		}
+		ts = append(ts, fromFile...)
+	}
+	if len(ts) == 0 {
+		ts = defaultThresholds()
+	}
+	opts.Thresholds = mergeThresholds(ts)
+	return src, scan, opts, nil
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

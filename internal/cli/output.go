@@ -1,0 +1,192 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/fairness-operator/fairness-operator/internal/fairness"
+)
+
+// Output is what `fairctl evaluate` prints: the report (its JSON is a stable
+// contract) with the data it came from and the thresholds applied.
+type Output struct {
+	*fairness.Report
+	Data       string               `json:"data"`
+	Thresholds []fairness.Threshold `json:"thresholds"`
+}
+
+type format string
+
+const (
+	formatTable    format = "table"
+	formatJSON     format = "json"
+	formatYAML     format = "yaml"
+	formatMarkdown format = "markdown"
+)
+
+func parseFormat(s string) (format, error) {
+	switch f := format(s); f {
+	case formatTable, formatJSON, formatYAML, formatMarkdown:
+		return f, nil
+	}
+	return "", usageError("--output %q: want table, json, yaml or markdown", s)
+}
+
+func render(w io.Writer, f format, o *Output) error {
+	switch f {
+	case formatJSON:
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(o)
+	case formatYAML:
+		data, err := json.Marshal(o)
+		if err != nil {
+			return err
+		}
+		y, err := yaml.JSONToYAML(data)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(y)
+		return err
+	}
+	return renderText(w, o, f == formatMarkdown)
+}
+
+// headline metrics are shown in text output; JSON and YAML carry all of them.
+var headline = map[string]bool{"demographicParityDifference": true, "demographicParityRatio": true,
+	"equalizedOddsDifference": true, "equalizedOddsRatio": true, "equalOpportunityDifference": true,
+	"errorRateDifference": true, "statisticalParityDifference": true, "disparateImpact": true,
+	"averageOddsDifference": true, "theilIndex": true}
+
+// textTable writes aligned columns, or a Markdown table.
+type textTable struct {
+	w        io.Writer
+	tw       *tabwriter.Writer
+	markdown bool
+	rows     int
+}
+
+func newTextTable(w io.Writer, markdown bool) *textTable {
+	return &textTable{w: w, tw: tabwriter.NewWriter(w, 0, 0, 2, ' ', 0), markdown: markdown}
+}
+
+func (t *textTable) row(cells ...string) {
+	if t.markdown {
+		for i, c := range cells {
+			cells[i] = strings.ReplaceAll(c, "|", `\|`)
+		}
+		fmt.Fprintf(t.w, "| %s |\n", strings.Join(cells, " | "))
+		if t.rows == 0 {
+			fmt.Fprintf(t.w, "|%s\n", strings.Repeat("---|", len(cells)))
+		}
+	} else {
+		fmt.Fprintln(t.tw, strings.Join(cells, "\t"))
+	}
+	t.rows++
+}
+
+func (t *textTable) flush() { _ = t.tw.Flush() }
+
+func num(v fairness.Value) string {
+	if !v.OK() {
+		return "undefined"
+	}
+	return strconv.FormatFloat(v.V, 'f', 4, 64)
+}
+
+func interval(iv *fairness.Interval) string {
+	if iv == nil {
+		return "-"
+	}
+	return fmt.Sprintf("[%.4f, %.4f]", iv.Lower, iv.Upper)
+}
+
+func groupLabel(g fairness.GroupReport, attrs []string) string {
+	if len(g.Attributes) == 0 {
+		return "overall"
+	}
+	var parts []string
+	for _, a := range attrs {
+		if v, ok := g.Attributes[a]; ok {
+			parts = append(parts, a+"="+strconv.Quote(v)[1:len(strconv.Quote(v))-1])
+		}
+	}
+	return strings.Join(parts, " & ")
+}
+
+func renderText(w io.Writer, o *Output, markdown bool) error {
+	r := o.Report
+	heading := func(s string) {
+		if markdown {
+			fmt.Fprintf(w, "\n### %s\n\n", s)
+		} else {
+			fmt.Fprintf(w, "\n%s\n", s)
+		}
+	}
+	fmt.Fprintf(w, "Data: %s   Rows: %d   Protected: %s\n", o.Data, r.Rows, strings.Join(r.Attributes, ", "))
+
+	heading("Groups")
+	t := newTextTable(w, markdown)
+	t.row("GROUP", "COUNT", "BASE RATE", "SELECTION", "SELECTION 95% CI", "TPR", "FPR", "PPV", "ACCURACY", "NOTE")
+	groups := append(append([]fairness.GroupReport(nil), r.Groups...), r.Overall)
+	for _, g := range groups {
+		note := ""
+		if g.BelowMinGroupSize {
+			note = "below min group size"
+		}
+		t.row(groupLabel(g, r.Attributes), strconv.FormatInt(g.Count, 10), num(g.BaseRate), num(g.SelectionRate),
+			interval(g.SelectionRateInterval), num(g.TruePositiveRate), num(g.FalsePositiveRate),
+			num(g.PositivePredictiveValue), num(g.Accuracy), note)
+	}
+	t.flush()
+
+	heading("Metrics")
+	graded := map[string]bool{}
+	for _, th := range o.Thresholds {
+		graded[th.Metric] = true
+	}
+	breachOf := map[string]fairness.Breach{}
+	for _, b := range r.Breaches {
+		breachOf[b.Metric+"/"+b.Method+"@"+b.Attribute] = b
+	}
+	t = newTextTable(w, markdown)
+	t.row("METRIC", "ATTRIBUTE", "METHOD", "VALUE", "95% CI", "GRADE")
+	for _, m := range r.Metrics {
+		if (!headline[m.Name] && !graded[m.Name]) || m.Method == fairness.MethodToOverall || m.Agg == fairness.AggMean {
+			continue
+		}
+		grade := ""
+		if b, ok := breachOf[m.Name+"/"+m.Method+"@"+m.Attribute]; ok && m.Agg != fairness.AggMean {
+			grade = fmt.Sprintf("%s (threshold %g)", b.Severity, b.Threshold)
+		} else if graded[m.Name] && m.Value.OK() {
+			grade = "ok"
+		}
+		value := num(m.Value)
+		if !m.Value.OK() {
+			value = "undefined: " + m.UndefinedReason
+		}
+		attr := m.Attribute
+		if attr == "" {
+			attr = "-"
+		}
+		t.row(m.Name, attr, m.Method, value, interval(m.Interval), grade)
+	}
+	t.flush()
+
+	heading("Severity")
+	fmt.Fprintf(w, "%s", r.Severity)
+	if n := len(r.Breaches); n > 0 {
+		worst := r.Breaches[0]
+		fmt.Fprintf(w, ": %d threshold(s) breached; worst %s on %s = %.4f (threshold %g)", n, worst.Metric,
+			worst.Attribute, worst.Value, worst.Threshold)
+	}
+	fmt.Fprintln(w)
+	return nil
+}

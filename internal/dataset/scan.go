@@ -1,0 +1,310 @@
+package dataset
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"github.com/fairness-operator/fairness-operator/internal/fairness"
+)
+
+// Defaults of ScanOptions.
+const (
+	DefaultMaxLineBytes = 1 << 20
+	DefaultMaxGroups    = 1000
+	DefaultScoreBins    = 10
+)
+
+// ScanOptions say which columns play which role and how to treat bad rows.
+type ScanOptions struct {
+	Label, Prediction, Score string
+	Protected                []string
+	// Favorable is the label/prediction value meaning the favourable outcome.
+	// Empty accepts 1/0 and true/false.
+	Favorable string
+	// MaxBadRows > 0 skips and counts up to that many bad rows instead of
+	// failing on the first one.
+	MaxBadRows int64
+	// MaxLineBytes bounds one record; 0 means DefaultMaxLineBytes.
+	MaxLineBytes int
+	// MaxGroups bounds the number of distinct groups; 0 means DefaultMaxGroups.
+	MaxGroups int
+	// ScoreBins is the histogram resolution when Score is set; 0 means DefaultScoreBins.
+	ScoreBins int
+	// ShardCount > 1 keeps only rows whose index modulo ShardCount is ShardIndex.
+	ShardCount, ShardIndex int64
+}
+
+// ScanResult is the statistics of the rows scanned.
+type ScanResult struct {
+	Table *fairness.Table
+	// Rows counted into the table, and bad rows skipped.
+	Rows, BadRows int64
+	// FirstBadRow describes the first bad row skipped.
+	FirstBadRow string
+}
+
+// BadRowError is a row that cannot be used, with its line number.
+type BadRowError struct {
+	Line   int64
+	Reason string
+}
+
+func (e *BadRowError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Reason) }
+
+// ScanPredictions reads a CSV prediction log (header row first) and counts
+// each row into its group's confusion matrix. Memory does not grow with
+// the number of rows.
+func ScanPredictions(r io.Reader, o ScanOptions) (*ScanResult, error) {
+	if o.MaxLineBytes <= 0 {
+		o.MaxLineBytes = DefaultMaxLineBytes
+	}
+	if o.MaxGroups <= 0 {
+		o.MaxGroups = DefaultMaxGroups
+	}
+	lr := newLineReader(r, o.MaxLineBytes)
+	header, err := lr.next()
+	if errors.Is(err, io.EOF) {
+		return nil, errors.New("empty data: no header row")
+	}
+	if err != nil {
+		return nil, err
+	}
+	cols, err := locate(header, o)
+	if err != nil {
+		return nil, err
+	}
+	bins := 0
+	if o.Score != "" {
+		bins = o.ScoreBins
+		if bins <= 0 {
+			bins = DefaultScoreBins
+		}
+	}
+	s := &scanner{o: o, cols: cols, res: &ScanResult{Table: fairness.NewTable(o.Protected, bins)}}
+	s.fav, s.unfav = outcomeValues(o.Favorable)
+	var index int64 = -1
+	for {
+		fields, err := lr.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		index++
+		if o.ShardCount > 1 && index%o.ShardCount != o.ShardIndex {
+			continue
+		}
+		reason, err := s.row(fields)
+		if err != nil {
+			return nil, err
+		}
+		if reason != "" {
+			if err := s.bad(lr.line, reason); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if index < 0 {
+		return nil, errors.New("no data rows after the header")
+	}
+	if s.res.Rows == 0 && s.res.BadRows > 0 {
+		return nil, fmt.Errorf("every row was bad; first: %s", s.res.FirstBadRow)
+	}
+	return s.res, nil
+}
+
+type columns struct {
+	label, prediction, score int
+	protected               []int
+	width                   int // fields per record
+}
+
+func locate(header [][]byte, o ScanOptions) (columns, error) {
+	idx := map[string]int{}
+	names := make([]string, len(header))
+	for i, h := range header {
+		name := strings.TrimSpace(string(h))
+		if _, dup := idx[name]; dup {
+			return columns{}, fmt.Errorf("header names column %q twice", name)
+		}
+		idx[name] = i
+		names[i] = name
+	}
+	find := func(role, name string) (int, error) {
+		if name == "" {
+			return -1, nil
+		}
+		if i, ok := idx[name]; ok {
+			return i, nil
+		}
+		return 0, fmt.Errorf("%s column %q not found in header (columns: %s)", role, name, strings.Join(names, ", "))
+	}
+	c := columns{width: len(header)}
+	var err error
+	if o.Label == "" {
+		return c, errors.New("no label column given")
+	}
+	if o.Prediction == "" {
+		return c, errors.New("no prediction column given")
+	}
+	if len(o.Protected) == 0 {
+		return c, errors.New("no protected attribute given")
+	}
+	if c.label, err = find("label", o.Label); err != nil {
+		return c, err
+	}
+	if c.prediction, err = find("prediction", o.Prediction); err != nil {
+		return c, err
+	}
+	if c.score, err = find("score", o.Score); err != nil {
+		return c, err
+	}
+	for _, p := range o.Protected {
+		i, err := find("protected attribute", p)
+		if err != nil {
+			return c, err
+		}
+		c.protected = append(c.protected, i)
+	}
+	return c, nil
+}
+
+// outcomeValues lists the spellings of favourable and unfavourable outcomes.
+func outcomeValues(favorable string) (fav, unfav [][]byte) {
+	if favorable == "" || favorable == "1" || strings.EqualFold(favorable, "true") {
+		return [][]byte{[]byte("1"), []byte("true"), []byte("True"), []byte("TRUE"), []byte("1.0")},
+			[][]byte{[]byte("0"), []byte("false"), []byte("False"), []byte("FALSE"), []byte("0.0")}
+	}
+	// With a custom favourable value, every other value is unfavourable.
+	return [][]byte{[]byte(favorable)}, nil
+}
+
+type scanner struct {
+	o          ScanOptions
+	cols       columns
+	res        *ScanResult
+	fav, unfav [][]byte
+	key        []byte
+}
+
+func (s *scanner) outcome(b []byte) (bool, bool) {
+	for _, v := range s.fav {
+		if bytes.Equal(b, v) {
+			return true, true
+		}
+	}
+	if s.unfav == nil {
+		return false, len(b) > 0
+	}
+	for _, v := range s.unfav {
+		if bytes.Equal(b, v) {
+			return false, true
+		}
+	}
+	return false, false
+}
+
+func (s *scanner) describeOutcome() string {
+	if s.unfav == nil {
+		return fmt.Sprintf("the favourable value %q or another non-empty value", s.o.Favorable)
+	}
+	return "0/1 or true/false"
+}
+
+// row counts one record. It returns why the row is bad (or ""), and an
+// error only for problems that end the scan whatever the bad-row policy.
+func (s *scanner) row(f [][]byte) (string, error) {
+	c := &s.cols
+	if len(f) != c.width {
+		return fmt.Sprintf("%d fields, header has %d", len(f), c.width), nil
+	}
+	label, ok := s.outcome(f[c.label])
+	if !ok {
+		return fmt.Sprintf("label %s is not binary (want %s)", quoteField(f[c.label]), s.describeOutcome()), nil
+	}
+	pred, ok := s.outcome(f[c.prediction])
+	if !ok {
+		return fmt.Sprintf("prediction %s is not binary (want %s)", quoteField(f[c.prediction]), s.describeOutcome()), nil
+	}
+	score := 0.0
+	if c.score >= 0 {
+		b := f[c.score]
+		var err error
+		if len(b) > 0 {
+			score, err = strconv.ParseFloat(unsafe.String(&b[0], len(b)), 64)
+		}
+		if len(b) == 0 || err != nil || math.IsNaN(score) || score < 0 || score > 1 {
+			return fmt.Sprintf("score %s is not a number in [0, 1]", quoteField(b)), nil
+		}
+	}
+	t := s.res.Table
+	var g *fairness.Group
+	if len(c.protected) == 1 {
+		g = t.Groups[string(f[c.protected[0]])]
+	} else {
+		s.key = s.key[:0]
+		for i, p := range c.protected {
+			if i > 0 {
+				s.key = append(s.key, 0x1f)
+			}
+			s.key = append(s.key, f[p]...)
+		}
+		g = t.Groups[string(s.key)]
+	}
+	if g == nil {
+		if len(t.Groups) >= s.o.MaxGroups {
+			return "", tooManyGroupsError{s.o.MaxGroups}
+		}
+		key := string(f[c.protected[0]])
+		if len(c.protected) > 1 {
+			key = string(s.key)
+		}
+		g = t.GroupFor(key)
+	}
+	g.Counts.Observe(label, pred)
+	if g.Scores != nil {
+		g.Scores.Observe(score, label)
+	}
+	s.res.Rows++
+	return "", nil
+}
+
+// tooManyGroupsError is fatal whatever the bad-row policy: it means a column
+// that is not a protected attribute (an id, a free-text field) was given as one.
+type tooManyGroupsError struct{ max int }
+
+func (e tooManyGroupsError) Error() string {
+	return fmt.Sprintf("more than %d distinct groups: is every protected attribute a categorical column? "+
+		"(raise the limit with --max-groups)", e.max)
+}
+
+func (s *scanner) bad(line int64, reason string) error {
+	if s.res.BadRows >= s.o.MaxBadRows {
+		if s.o.MaxBadRows > 0 {
+			return fmt.Errorf("more than %d bad rows; last: %w", s.o.MaxBadRows, &BadRowError{line, reason})
+		}
+		return &BadRowError{Line: line, Reason: reason}
+	}
+	if s.res.BadRows == 0 {
+		s.res.FirstBadRow = (&BadRowError{line, reason}).Error()
+	}
+	s.res.BadRows++
+	return nil
+}
+
+// quoteField quotes a value for an error message, shortened and escaped so
+// that hostile data cannot forge log lines.
+func quoteField(b []byte) string {
+	const max = 40
+	if len(b) > max {
+		return strconv.Quote(string(b[:max])) + "…"
+	}
+	return strconv.Quote(string(b))
+}

@@ -1,0 +1,71 @@
+package dataset
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+)
+
+// OpenFileShard opens byte-range shard index of count of a plain (not
+// compressed) CSV file: the header line followed by the lines that start in
+// [index*size/count, (index+1)*size/count). Boundaries move to line starts,
+// so every line belongs to exactly one shard. Quoted fields must not contain
+// newlines; use row sharding (ScanOptions.ShardCount) for such files.
+func OpenFileShard(path string, index, count int64) (io.ReadCloser, error) {
+	if count < 1 || index < 0 || index >= count {
+		return nil, fmt.Errorf("shard %d of %d is out of range", index, count)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("opening data: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	size := st.Size()
+	header, err := bufio.NewReaderSize(io.NewSectionReader(f, 0, size), DefaultMaxLineBytes).ReadSlice('\n')
+	if err != nil && err != io.EOF {
+		_ = f.Close()
+		return nil, fmt.Errorf("reading the header line: %w", err)
+	}
+	header = bytes.Clone(header)
+	headerEnd := int64(len(header))
+	start, err := lineStartAtOrAfter(f, max(headerEnd, index*size/count), headerEnd, size)
+	if err == nil {
+		var end int64
+		end, err = lineStartAtOrAfter(f, max(headerEnd, (index+1)*size/count), headerEnd, size)
+		if err == nil {
+			r := io.MultiReader(bytes.NewReader(header), io.NewSectionReader(f, start, end-start))
+			return readCloser{r, f}, nil
+		}
+	}
+	_ = f.Close()
+	return nil, err
+}
+
+// lineStartAtOrAfter finds the first offset >= off where a line starts.
+func lineStartAtOrAfter(f io.ReaderAt, off, headerEnd, size int64) (int64, error) {
+	if off <= headerEnd || off >= size {
+		return min(max(off, headerEnd), size), nil
+	}
+	buf := make([]byte, 64<<10)
+	pos := off - 1 // a line starts at off when the byte before it is '\n'
+	for pos < size {
+		n, err := f.ReadAt(buf, pos)
+		if i := bytes.IndexByte(buf[:n], '\n'); i >= 0 {
+			return pos + int64(i) + 1, nil
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, err
+		}
+		pos += int64(n)
+	}
+	return size, nil
+}

@@ -1,0 +1,178 @@
+package dataset
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+)
+
+// BuiltinPrefix marks a built-in dataset in a data argument, as in builtin:synthetic-credit.
+const BuiltinPrefix = "builtin:"
+
+// FetchOptions bound HTTP(S) downloads.
+type FetchOptions struct {
+	// Timeout bounds the whole request; 0 means 5 minutes.
+	Timeout time.Duration
+	// MaxBytes caps the response body; 0 means 64 GiB.
+	MaxBytes int64
+	// Header is sent with the request (for example Authorization).
+	Header http.Header
+	// Client overrides the HTTP client (tests).
+	Client *http.Client
+}
+
+// Open opens a data source for reading: "-" for standard input, an http://
+// or https:// URL, or a file path. The result is decompressed when it is
+// gzip (recognised by its magic bytes, whatever the name says) and has any
+// UTF-8 byte-order mark removed.
+func Open(ctx context.Context, source string, stdin io.Reader, fo FetchOptions) (io.ReadCloser, error) {
+	var rc io.ReadCloser
+	switch {
+	case source == "-":
+		rc = io.NopCloser(stdin)
+	case strings.HasPrefix(source, "http://") || strings.HasPrefix(source, "https://"):
+		body, err := fetch(ctx, source, fo, -1, -1)
+		if err != nil {
+			return nil, err
+		}
+		rc = body
+	default:
+		f, err := os.Open(source)
+		if err != nil {
+			return nil, fmt.Errorf("opening data: %w", err)
+		}
+		rc = f
+	}
+	return Decode(rc)
+}
+
+// Decode wraps rc so that gzip input is decompressed and a UTF-8 BOM is dropped.
+func Decode(rc io.ReadCloser) (io.ReadCloser, error) {
+	br := bufio.NewReaderSize(rc, 64<<10)
+	magic, _ := br.Peek(2)
+	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			_ = rc.Close()
+			return nil, fmt.Errorf("reading gzip data: %w", err)
+		}
+		return stripBOM(readCloser{zr, multiCloser{zr, rc}}), nil
+	}
+	return stripBOM(readCloser{br, rc}), nil
+}
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+func stripBOM(rc readCloser) io.ReadCloser {
+	br := bufio.NewReaderSize(rc.Reader, 64<<10)
+	if head, _ := br.Peek(3); bytes.Equal(head, utf8BOM) {
+		_, _ = br.Discard(3)
+	}
+	return readCloser{br, rc.Closer}
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+type multiCloser []io.Closer
+
+func (m multiCloser) Close() error {
+	var errs []error
+	for _, c := range m {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// fetch GETs url, optionally a byte range [start, end) (start < 0: all).
+func fetch(ctx context.Context, url string, fo FetchOptions, start, end int64) (io.ReadCloser, error) {
+	timeout := fo.Timeout
+	if timeout <= 0 {
+		timeout = 5 * time.Minute
+	}
+	maxBytes := fo.MaxBytes
+	if maxBytes <= 0 {
+		maxBytes = 64 << 30
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("bad URL: %w", err)
+	}
+	for k, vs := range fo.Header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	if start >= 0 {
+		req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", start, end-1))
+	}
+	client := fo.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("fetching %s: %w", redactURL(url), err)
+	}
+	wantStatus := http.StatusOK
+	if start >= 0 {
+		wantStatus = http.StatusPartialContent
+	}
+	if resp.StatusCode != wantStatus {
+		_ = resp.Body.Close()
+		cancel()
+		return nil, fmt.Errorf("fetching %s: HTTP %s", redactURL(url), resp.Status)
+	}
+	body := &cappedReader{r: resp.Body, left: maxBytes, url: redactURL(url)}
+	return readCloser{body, closerFunc(func() error { cancel(); return resp.Body.Close() })}, nil
+}
+
+type closerFunc func() error
+
+func (f closerFunc) Close() error { return f() }
+
+// cappedReader fails once more than left bytes are read.
+type cappedReader struct {
+	r    io.Reader
+	left int64
+	url  string
+}
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		return 0, fmt.Errorf("fetching %s: response larger than the size cap", c.url)
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
+}
+
+// redactURL drops credentials and the query (which may hold tokens) from a
+// URL before it is shown in an error.
+func redactURL(u string) string {
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		u = u[:i] + "?…"
+	}
+	if i := strings.Index(u, "://"); i >= 0 {
+		if j := strings.Index(u[i+3:], "@"); j >= 0 && !strings.Contains(u[i+3:i+3+j], "/") {
+			u = u[:i+3] + "…@" + u[i+3+j+1:]
+		}
+	}
+	return u
+}

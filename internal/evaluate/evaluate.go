@@ -1,0 +1,68 @@
+// Package evaluate runs one evaluation, or one shard of one: data source ->
+// (model) -> per-group sufficient statistics -> graded report. The CLI and
+// the evaluation pods share it.
+package evaluate
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/fairness-operator/fairness-operator/internal/dataset"
+	"github.com/fairness-operator/fairness-operator/internal/fairness"
+)
+
+// Source says where the data is: Data is a file path, an http(s) URL, "-"
+// for standard input, or "builtin:synthetic-credit" (configured by Builtin).
+type Source struct {
+	Data    string
+	Builtin dataset.SyntheticOptions
+	Fetch   dataset.FetchOptions
+	// ByteRange shards files by byte range (ShardIndex of ShardCount in
+	// ScanOptions) instead of by row number.
+	ByteRange bool
+}
+
+// IsBuiltin reports whether the source is the built-in generator.
+func (s Source) IsBuiltin() bool { return strings.HasPrefix(s.Data, dataset.BuiltinPrefix) }
+
+// Open opens the source for reading.
+func (s Source) Open(ctx context.Context, stdin io.Reader, scan *dataset.ScanOptions) (io.ReadCloser, error) {
+	if s.IsBuiltin() {
+		name := strings.TrimPrefix(s.Data, dataset.BuiltinPrefix)
+		if name != dataset.SyntheticCredit {
+			return nil, fmt.Errorf("unknown built-in dataset %q (known: %s)", name, dataset.SyntheticCredit)
+		}
+		return dataset.SyntheticReader(s.Builtin), nil
+	}
+	if s.ByteRange && scan.ShardCount > 1 {
+		rc, err := dataset.OpenFileShard(s.Data, scan.ShardIndex, scan.ShardCount)
+		if err != nil {
+			return nil, err
+		}
+		scan.ShardCount, scan.ShardIndex = 0, 0 // the byte range already selects the rows
+		return rc, nil
+	}
+	return dataset.Open(ctx, s.Data, stdin, s.Fetch)
+}
+
+// Statistics scans a prediction log into per-group sufficient statistics.
+func Statistics(ctx context.Context, src Source, scan dataset.ScanOptions, stdin io.Reader) (*dataset.ScanResult, error) {
+	rc, err := src.Open(ctx, stdin, &scan)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = rc.Close() }()
+	return dataset.ScanPredictions(rc, scan)
+}
+
+// Predictions evaluates a prediction log and grades it.
+func Predictions(ctx context.Context, src Source, scan dataset.ScanOptions, opts fairness.Options,
+	stdin io.Reader) (*fairness.Report, *dataset.ScanResult, error) {
+	res, err := Statistics(ctx, src, scan, stdin)
+	if err != nil {
+		return nil, nil, err
+	}
+	return fairness.Evaluate(res.Table, opts), res, nil
+}
