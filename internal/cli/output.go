@@ -43,6 +43,7 @@ func render(w io.Writer, f format, o *Output) error {
 	case formatJSON:
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		return enc.Encode(o)
 	case formatYAML:
 		data, err := json.Marshal(o)

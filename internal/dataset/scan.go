@@ -122,8 +122,8 @@ func ScanPredictions(r io.Reader, o ScanOptions) (*ScanResult, error) {
 
 type columns struct {
 	label, prediction, score int
-	protected               []int
-	width                   int // fields per record
+	protected                []int
+	width                    int // fields per record
 }
 
 func locate(header [][]byte, o ScanOptions) (columns, error) {

@@ -1,0 +1,171 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fairness-operator/fairness-operator/test/datasets"
+)
+
+func TestEvaluateWithNoFlagsPrintsATable(t *testing.T) {
+	code, out, errOut := execute("evaluate")
+	// The built-in dataset carries a 0.2 disparity by default: a breach.
+	if code != ExitBreached || errOut != "" {
+		t.Fatalf("exit %d stderr %q", code, errOut)
+	}
+	for _, want := range []string{"Data: builtin:synthetic-credit   Rows: 10000", "sex=female", "sex=male", "overall",
+		"demographicParityDifference", "disparateImpact", "Severity\nSev2"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if code, _, _ := execute("evaluate", "--disparity", "0"); code != ExitOK {
+		t.Errorf("fair built-in dataset: exit %d, want 0", code)
+	}
+	if code, _, _ := execute("evaluate", "--fail-on", "Sev1"); code != ExitOK {
+		t.Errorf("--fail-on Sev1 with a Sev2 finding: exit %d, want 0", code)
+	}
+}
+
+func TestEvaluateJSONContractOnCOMPAS(t *testing.T) {
+	path := datasets.Path(t, "predictions", "compas_decile_all.csv")
+	code, out, errOut := execute("evaluate", "--data", path, "--label", "y_true", "--prediction", "y_pred",
+		"--protected", "race", "-o", "json")
+	if code != ExitBreached {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	var doc struct {
+		Rows   int64 `json:"rows"`
+		Groups []struct {
+			Attributes            map[string]string `json:"attributes"`
+			Count, TP, FP, TN, FN int64
+			SelectionRate         *float64 `json:"selectionRate"`
+			TruePositiveRate      *float64 `json:"truePositiveRate"`
+			FalsePositiveRate     *float64 `json:"falsePositiveRate"`
+			FalseNegativeRate     *float64 `json:"falseNegativeRate"`
+			TrueNegativeRate      *float64 `json:"trueNegativeRate"`
+			Accuracy              *float64 `json:"accuracy"`
+		} `json:"groups"`
+		Overall  map[string]any   `json:"overall"`
+		Metrics  []map[string]any `json:"metrics"`
+		Severity string           `json:"severity"`
+		Breaches []map[string]any `json:"breaches"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if doc.Rows != 7214 || len(doc.Groups) != 6 || doc.Severity != "Sev1" || len(doc.Breaches) == 0 {
+		t.Fatalf("rows %d groups %d severity %s breaches %d", doc.Rows, len(doc.Groups), doc.Severity, len(doc.Breaches))
+	}
+	aa := doc.Groups[0]
+	if aa.Attributes["race"] != "African-American" || aa.TP != 1369 || aa.FP != 805 || aa.TN != 990 || aa.FN != 532 ||
+		aa.Count != 3696 || aa.SelectionRate == nil || aa.Accuracy == nil {
+		t.Fatalf("first group %+v", aa)
+	}
+	for _, key := range []string{"count", "selectionRate", "truePositiveRate"} {
+		if _, ok := doc.Overall[key]; !ok {
+			t.Errorf("overall lacks %s", key)
+		}
+	}
+	found := false
+	for _, m := range doc.Metrics {
+		if m["name"] == "demographicParityDifference" && m["method"] == "betweenGroups" && m["attribute"] == "race" {
+			found = true
+			if v, _ := m["value"].(float64); v < 0.457117595048 || v > 0.457117595049 {
+				t.Errorf("demographicParityDifference = %v, want fairlearn's 0.4571175950486295", m["value"])
+			}
+			if _, ok := m["interval"]; !ok {
+				t.Error("demographicParityDifference has no interval")
+			}
+		}
+		if m["value"] == nil && m["undefinedReason"] == nil {
+			t.Errorf("metric %v is null without a reason", m)
+		}
+	}
+	if !found {
+		t.Fatal("demographicParityDifference not in metrics")
+	}
+}
+
+func TestEvaluateIsByteIdentical(t *testing.T) {
+	_, a, _ := execute("evaluate", "-o", "json", "--protected", "sex", "--protected", "age_group")
+	_, b, _ := execute("evaluate", "-o", "json", "--protected", "sex", "--protected", "age_group")
+	if a != b || !strings.Contains(a, `"attribute": "sex&age_group"`) {
+		t.Fatal("two runs differ, or the intersection is missing")
+	}
+}
+
+func TestEvaluateFormats(t *testing.T) {
+	for format, want := range map[string]string{"yaml": "severity: Sev2", "markdown": "| GROUP | COUNT |", "table": "GROUP"} {
+		if _, out, _ := execute("evaluate", "-o", format); !strings.Contains(out, want) {
+			t.Errorf("-o %s lacks %q", format, want)
+		}
+	}
+}
+
+func TestEvaluateBadInputExitsTwo(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("good.csv", "y,p,g\n1,1,a\n0,0,b\n")
+	badFile := write("thresholds.yaml", "thresholds:\n- metric: vibes\n  levels: [{value: 0.1, severity: Sev1}]\n")
+	cases := map[string]struct {
+		args    []string
+		wantErr string
+	}{
+		"missing file": {[]string{"--data", filepath.Join(dir, "nope.csv"), "--label", "y", "--prediction", "p", "--protected", "g"},
+			"fairctl: opening data: open " + filepath.Join(dir, "nope.csv") + ": no such file or directory\n"},
+		"missing label flag": {[]string{"--data", good, "--prediction", "p", "--protected", "g"},
+			"fairctl: --label is required for " + good + "\n"},
+		"missing column": {[]string{"--data", good, "--label", "y", "--prediction", "q", "--protected", "g"},
+			"fairctl: prediction column \"q\" not found in header (columns: y, p, g)\n"},
+		"bad threshold syntax": {[]string{"--threshold", "dp<0.1"},
+			"fairctl: --threshold \"dp<0.1\": want METRIC[/METHOD][@ATTRIBUTE]<=VALUE:SEV (or >= for ratios), for example demographicParityDifference<=0.1:Sev2\n"},
+		"ratio with <=": {[]string{"--threshold", "disparateImpact<=0.8:Sev1"},
+			"fairctl: --threshold \"disparateImpact<=0.8:Sev1\": disparateImpact is a ratio (smaller is worse): write disparateImpact>=0.8:Sev1\n"},
+		"unknown metric":      {[]string{"--threshold", "vibes<=0.1:Sev1"}, "fairctl: --threshold \"vibes<=0.1:Sev1\": unknown metric \"vibes\"\n"},
+		"bad severity":        {[]string{"--threshold", "demographicParityDifference<=0.1:Sev9"}, "fairctl: --threshold \"demographicParityDifference<=0.1:Sev9\": severity \"Sev9\" is not one of Sev1, Sev2, Sev3, Sev4\n"},
+		"bad thresholds file": {[]string{"--thresholds-file", badFile}, "fairctl: --thresholds-file: " + badFile + ": unknown metric \"vibes\"\n"},
+		"bad output":          {[]string{"-o", "xml"}, "fairctl: --output \"xml\": want table, json, yaml or markdown\n"},
+		"bad fail-on":         {[]string{"--fail-on", "Sev0"}, "fairctl: --fail-on \"Sev0\": want Sev1, Sev2, Sev3 or Sev4\n"},
+		"privileged for undeclared attribute": {[]string{"--privileged", "race=White"},
+			"fairctl: --privileged \"race=White\": race is not a --protected attribute\n"},
+		"bad disparity": {[]string{"--disparity", "2"}, "fairctl: --disparity 2: want a value within [0, 1]\n"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			code, out, errOut := execute(append([]string{"evaluate"}, c.args...)...)
+			if code != ExitUsage || errOut != c.wantErr || out != "" {
+				t.Fatalf("exit %d stdout %q stderr\n  %q\nwant exit 2 and\n  %q", code, out, errOut, c.wantErr)
+			}
+		})
+	}
+}
+
+func TestThresholdsFromFlagsAndFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "t.yaml")
+	if err := os.WriteFile(file, []byte("thresholds:\n- metric: disparateImpact\n  levels: [{value: 0.9, severity: Sev1}]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := execute("evaluate", "--thresholds-file", file, "--threshold", "demographicParityDifference<=0.5:Sev4", "-o", "json")
+	var doc struct {
+		Severity string `json:"severity"`
+		Breaches []struct {
+			Metric, Severity string
+		} `json:"breaches"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if code != ExitBreached || doc.Severity != "Sev1" || len(doc.Breaches) != 1 || doc.Breaches[0].Metric != "disparateImpact" {
+		t.Fatalf("exit %d doc %+v", code, doc)
+	}
+}
