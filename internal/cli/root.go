@@ -68,8 +68,7 @@ func Execute(args []string, in io.Reader, out, errOut io.Writer) int {
 	if err == nil {
 		return ExitOK
 	}
-	var ee *exitError
-	if errors.As(err, &ee) {
+	if ee, ok := errors.AsType[*exitError](err); ok {
 		if msg := ee.Error(); msg != "" {
 			fmt.Fprintln(errOut, "fairctl: "+msg)
 		}

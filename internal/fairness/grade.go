@@ -2,7 +2,7 @@ package fairness
 
 import (
 	"math"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -144,6 +144,6 @@ func Grade(metrics []Metric, thresholds []Threshold) (Severity, []Breach) {
 			}
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Severity.Rank() < out[j].Severity.Rank() })
+	slices.SortStableFunc(out, func(a, b Breach) int { return a.Severity.Rank() - b.Severity.Rank() })
 	return worst, out
 }

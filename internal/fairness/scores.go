@@ -1,6 +1,9 @@
 package fairness
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // AUC is the area under the ROC curve from a score histogram: the chance
 // that a random favourable row scores above a random unfavourable one,
@@ -19,9 +22,9 @@ func AUC(h *Histogram) Value {
 	}
 	var above float64 // favourable rows in higher bins, walking down from the top
 	var sum float64
-	for i := len(h.Pos) - 1; i >= 0; i-- {
-		sum += float64(h.Neg[i]) * (above + 0.5*float64(h.Pos[i]))
-		above += float64(h.Pos[i])
+	for i, p := range slices.Backward(h.Pos) {
+		sum += float64(h.Neg[i]) * (above + 0.5*float64(p))
+		above += float64(p)
 	}
 	return Defined(sum / (float64(pos) * float64(neg)))
 }

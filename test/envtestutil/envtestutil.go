@@ -42,7 +42,7 @@ func AssetsDir() (string, error) {
 	}
 	for _, bin := range []string{"etcd", "kube-apiserver"} {
 		if _, err := os.Stat(filepath.Join(dir, bin)); err != nil {
-			return "", fmt.Errorf("control-plane binary %s not found in %s: run `make controlplane` (or hack/build-controlplane.sh) first", bin, dir)
+			return "", fmt.Errorf("control-plane binary %s not found in %s: run `make controlplane` first", bin, dir)
 		}
 	}
 	return dir, nil
