@@ -238,7 +238,7 @@ func (s *scanner) row(f [][]byte) (string, error) {
 		b := f[c.score]
 		var err error
 		if len(b) > 0 {
-			score, err = strconv.ParseFloat(unsafe.String(&b[0], len(b)), 64)
+			score, err = parseFloat(b)
 		}
 		if len(b) == 0 || err != nil || math.IsNaN(score) || score < 0 || score > 1 {
 			return fmt.Sprintf("score %s is not a number in [0, 1]", quoteField(b)), nil
@@ -307,4 +307,34 @@ func quoteField(b []byte) string {
 		return strconv.Quote(string(b[:max])) + "…"
 	}
 	return strconv.Quote(string(b))
+}
+
+// pow10 holds the powers of ten that float64 represents exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+
+// parseFloat parses a score. Plain decimals of up to 15 digits (the common
+// case, such as 0.7341) take Clinger's fast path: an exact integer divided by
+// an exact power of ten is correctly rounded, so the result equals
+// strconv.ParseFloat's. Anything else goes to strconv.ParseFloat.
+func parseFloat(b []byte) (float64, error) {
+	var mant uint64
+	digits, frac, seenDot := 0, 0, false
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			mant = mant*10 + uint64(c-'0')
+			digits++
+			if seenDot {
+				frac++
+			}
+		case c == '.' && !seenDot:
+			seenDot = true
+		default:
+			digits = 99 // signs, exponents, NaN, Inf: the slow path
+		}
+	}
+	if digits == 0 || digits > 15 {
+		return strconv.ParseFloat(unsafe.String(&b[0], len(b)), 64)
+	}
+	return float64(mant) / pow10[frac], nil
 }

@@ -6,8 +6,10 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -278,4 +280,33 @@ func TestFileShardsCoverEveryLineOnce(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestParseFloatMatchesStrconv(t *testing.T) {
+	for _, s := range []string{"0", "1", "0.5", "0.7341", "1.0", ".25", "0.123456789012345", "0.1234567890123456",
+		"1e-3", "-0", "NaN", "Inf", "0.30000000000000004", "00.1", "1."} {
+		want, wantErr := strconv.ParseFloat(s, 64)
+		got, err := parseFloat([]byte(s))
+		if (err != nil) != (wantErr != nil) || (err == nil && math.Float64bits(got) != math.Float64bits(want) && !(math.IsNaN(got) && math.IsNaN(want))) {
+			t.Errorf("parseFloat(%q) = %v, %v; strconv gives %v, %v", s, got, err, want, wantErr)
+		}
+	}
+}
+
+func FuzzParseFloat(f *testing.F) {
+	f.Add("0.5")
+	f.Add("1e5")
+	f.Fuzz(func(t *testing.T, s string) {
+		if s == "" {
+			return
+		}
+		want, wantErr := strconv.ParseFloat(s, 64)
+		got, err := parseFloat([]byte(s))
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("%q: error %v, strconv %v", s, err, wantErr)
+		}
+		if err == nil && math.Float64bits(got) != math.Float64bits(want) && !(math.IsNaN(got) && math.IsNaN(want)) {
+			t.Fatalf("%q: %v, strconv %v", s, got, want)
+		}
+	})
 }
