@@ -19,6 +19,7 @@ type lineReader struct {
 	multi   []byte
 	scratch []byte
 	fields  [][]byte
+	quoted  bool // the last record holds a double quote
 }
 
 func newLineReader(r io.Reader, maxLine int) *lineReader {
@@ -37,7 +38,10 @@ func (lr *lineReader) next() ([][]byte, error) {
 		if len(raw) == 0 {
 			continue
 		}
-		return lr.split(raw)
+		if lr.quoted {
+			return lr.split(raw)
+		}
+		return lr.splitPlain(raw), nil
 	}
 }
 
@@ -48,7 +52,8 @@ func (lr *lineReader) readLine() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if bytes.IndexByte(raw, '"') < 0 || bytes.Count(raw, []byte{'"'})%2 == 0 {
+	lr.quoted = bytes.IndexByte(raw, '"') >= 0
+	if !lr.quoted || bytes.Count(raw, []byte{'"'})%2 == 0 {
 		return raw, nil
 	}
 	// A quoted field spans lines: gather them into multi.
@@ -94,22 +99,25 @@ func (lr *lineReader) physical() ([]byte, error) {
 	return raw[:n], nil
 }
 
+// splitPlain cuts a record without double quotes at its commas. A plain
+// loop beats bytes.IndexByte here because fields are a few bytes long.
+func (lr *lineReader) splitPlain(rec []byte) [][]byte {
+	f := lr.fields[:0]
+	start := 0
+	for i, c := range rec {
+		if c == ',' {
+			f = append(f, rec[start:i])
+			start = i + 1
+		}
+	}
+	f = append(f, rec[start:])
+	lr.fields = f
+	return f
+}
+
 // split cuts a record into fields (RFC 4180: commas, double quotes, "" escapes).
 func (lr *lineReader) split(rec []byte) ([][]byte, error) {
 	f := lr.fields[:0]
-	if bytes.IndexByte(rec, '"') < 0 {
-		for {
-			i := bytes.IndexByte(rec, ',')
-			if i < 0 {
-				f = append(f, rec)
-				break
-			}
-			f = append(f, rec[:i])
-			rec = rec[i+1:]
-		}
-		lr.fields = f
-		return f, nil
-	}
 	lr.scratch = lr.scratch[:0]
 	type span struct{ start, end int }
 	var spans []span

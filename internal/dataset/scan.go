@@ -195,6 +195,14 @@ type scanner struct {
 }
 
 func (s *scanner) outcome(b []byte) (bool, bool) {
+	if len(b) == 1 && s.unfav != nil { // the common 0/1 case
+		switch b[0] {
+		case '1':
+			return true, true
+		case '0':
+			return false, true
+		}
+	}
 	for _, v := range s.fav {
 		if bytes.Equal(b, v) {
 			return true, true
