@@ -83,6 +83,10 @@ test: manifests generate controlplane ## Run unit tests, the API suite on a real
 fuzz: ## Run every fuzz target for FUZZTIME each.
 	@hack/fuzz.sh $(FUZZTIME)
 
+.PHONY: bench
+bench: ## Run the benchmarks recorded in docs/benchmarks.md (-count 6, for benchstat).
+	go test -run '^$$' -bench . -benchtime 5x -count 6 ./internal/...
+
 .PHONY: verify
 verify: manifests generate fmt vet lint ## Fail when generated files drift, code is unformatted, or vet/lint complain.
 	@git diff --exit-code -- api config charts || { echo "generated files drifted: run 'make generate manifests' and commit" >&2; exit 1; }
