@@ -169,3 +169,12 @@ func TestThresholdsFromFlagsAndFile(t *testing.T) {
 		t.Fatalf("exit %d doc %+v", code, doc)
 	}
 }
+
+func TestEvaluateReadsStandardInput(t *testing.T) {
+	var out, errOut strings.Builder
+	code := Execute([]string{"evaluate", "--data", "-", "--label", "y", "--prediction", "p", "--protected", "g", "-o", "json"},
+		strings.NewReader("y,p,g\n1,1,a\n0,1,a\n1,0,b\n0,0,b\n"), &out, &errOut)
+	if code != ExitBreached || !strings.Contains(out.String(), `"rows": 4`) {
+		t.Fatalf("exit %d stderr %q out %s", code, errOut.String(), out.String())
+	}
+}
