@@ -172,7 +172,9 @@ func TestThresholdsFromFlagsAndFile(t *testing.T) {
 
 func TestEvaluateReadsStandardInput(t *testing.T) {
 	var out, errOut strings.Builder
-	code := Execute([]string{"evaluate", "--data", "-", "--label", "y", "--prediction", "p", "--protected", "g", "-o", "json"},
+	// Two rows per group: --min-group-size 0 lets such small groups breach.
+	code := Execute([]string{"evaluate", "--data", "-", "--label", "y", "--prediction", "p", "--protected", "g",
+		"--min-group-size", "0", "-o", "json"},
 		strings.NewReader("y,p,g\n1,1,a\n0,1,a\n1,0,b\n0,0,b\n"), &out, &errOut)
 	if code != ExitBreached || !strings.Contains(out.String(), `"rows": 4`) {
 		t.Fatalf("exit %d stderr %q out %s", code, errOut.String(), out.String())
