@@ -1,0 +1,178 @@
+package evaluate
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/fairness-operator/fairness-operator/internal/fairness"
+)
+
+// ResultPrefix starts every encoded result; its suffix is the schema version.
+const ResultPrefix = "fairness.dev/result/v1 "
+
+// MaxTerminationMessage is what Kubernetes keeps of a container's
+// termination message.
+const MaxTerminationMessage = 4096
+
+// Result is what one evaluation pod reports: the sufficient statistics of its
+// shard of one run.
+type Result struct {
+	RunID      string   `json:"run"`
+	Shard      int64    `json:"shard"`
+	Shards     int64    `json:"shards"`
+	Rows       int64    `json:"rows"`
+	BadRows    int64    `json:"bad,omitempty"`
+	Attributes []string `json:"attrs"`
+	ScoreBins  int      `json:"bins,omitempty"`
+	Groups     []group  `json:"groups"`
+}
+
+// group is one group, compactly: key values, [tp fp tn fn], and histogram
+// arrays when scores are present.
+type group struct {
+	Key    []string `json:"k"`
+	Counts [4]int64 `json:"c"`
+	Pos    []int64  `json:"p,omitempty"`
+	Neg    []int64  `json:"n,omitempty"`
+	Sum    []int64  `json:"s,omitempty"`
+}
+
+// NewResult packs a table.
+func NewResult(runID string, shard, shards, rows, bad int64, t *fairness.Table) *Result {
+	r := &Result{RunID: runID, Shard: shard, Shards: shards, Rows: rows, BadRows: bad,
+		Attributes: t.Attributes, ScoreBins: t.ScoreBins}
+	for _, k := range sortedKeys(t) {
+		g := t.Groups[k]
+		c := g.Counts
+		pg := group{Key: g.Key, Counts: [4]int64{c.TP, c.FP, c.TN, c.FN}}
+		if g.Scores != nil {
+			pg.Pos, pg.Neg, pg.Sum = g.Scores.Pos, g.Scores.Neg, g.Scores.ScoreSum
+		}
+		r.Groups = append(r.Groups, pg)
+	}
+	return r
+}
+
+// Table unpacks the statistics, checking their shape.
+func (r *Result) Table() (*fairness.Table, error) {
+	t := fairness.NewTable(r.Attributes, r.ScoreBins)
+	for _, g := range r.Groups {
+		if len(g.Key) != len(r.Attributes) {
+			return nil, fmt.Errorf("group %q has %d values for %d attributes", g.Key, len(g.Key), len(r.Attributes))
+		}
+		for _, n := range g.Counts {
+			if n < 0 {
+				return nil, fmt.Errorf("group %q has a negative count", g.Key)
+			}
+		}
+		key := fairness.JoinKey(g.Key)
+		if _, dup := t.Groups[key]; dup {
+			return nil, fmt.Errorf("group %q appears twice", g.Key)
+		}
+		tg := t.GroupFor(key)
+		tg.Counts = fairness.Counts{TP: g.Counts[0], FP: g.Counts[1], TN: g.Counts[2], FN: g.Counts[3]}
+		if r.ScoreBins > 0 {
+			if len(g.Pos) != r.ScoreBins || len(g.Neg) != r.ScoreBins || len(g.Sum) != r.ScoreBins {
+				return nil, fmt.Errorf("group %q has a histogram of the wrong size", g.Key)
+			}
+			tg.Scores.Pos, tg.Scores.Neg, tg.Scores.ScoreSum = g.Pos, g.Neg, g.Sum
+		}
+	}
+	return t, nil
+}
+
+// Encode writes the result as prefix + base64(gzip(JSON)).
+func (r *Result) Encode() (string, error) {
+	data, err := json.Marshal(r)
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if _, err := zw.Write(data); err != nil {
+		return "", err
+	}
+	if err := zw.Close(); err != nil {
+		return "", err
+	}
+	return ResultPrefix + base64.StdEncoding.EncodeToString(buf.Bytes()), nil
+}
+
+// ErrNotAResult means the text is not an encoded result (for example an
+// error message written by a failing pod).
+var ErrNotAResult = errors.New("not an evaluation result")
+
+// maxDecodedResult bounds decompression, so a forged message cannot be a gzip bomb.
+const maxDecodedResult = 8 << 20
+
+// DecodeResult parses an encoded result.
+func DecodeResult(s string) (*Result, error) {
+	if !strings.HasPrefix(s, ResultPrefix) {
+		if strings.HasPrefix(s, "fairness.dev/result/") {
+			v, _, _ := strings.Cut(strings.TrimPrefix(s, "fairness.dev/result/"), " ")
+			return nil, fmt.Errorf("result schema version %q is not supported (want v1)", v)
+		}
+		return nil, ErrNotAResult
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(strings.TrimPrefix(s, ResultPrefix)))
+	if err != nil {
+		return nil, fmt.Errorf("result is not valid base64 (truncated?): %w", err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("result is not valid gzip (truncated?): %w", err)
+	}
+	data, err := io.ReadAll(io.LimitReader(zr, maxDecodedResult+1))
+	if err != nil {
+		return nil, fmt.Errorf("result does not decompress (truncated?): %w", err)
+	}
+	if len(data) > maxDecodedResult {
+		return nil, errors.New("result decompresses to more than 8 MiB")
+	}
+	var r Result
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		return nil, fmt.Errorf("result is not valid JSON: %w", err)
+	}
+	return &r, nil
+}
+
+// MergeResults checks that results are the shards 0..shards-1 of run runID
+// and adds their statistics.
+func MergeResults(runID string, shards int64, results []*Result) (*fairness.Table, int64, error) {
+	if int64(len(results)) != shards {
+		return nil, 0, fmt.Errorf("%d results for %d shards", len(results), shards)
+	}
+	seen := make([]bool, shards)
+	var merged *fairness.Table
+	var rows int64
+	for _, r := range results {
+		switch {
+		case r.RunID != runID:
+			return nil, 0, fmt.Errorf("result belongs to run %q, not %q", r.RunID, runID)
+		case r.Shards != shards || r.Shard < 0 || r.Shard >= shards:
+			return nil, 0, fmt.Errorf("result is shard %d of %d, want one of %d", r.Shard, r.Shards, shards)
+		case seen[r.Shard]:
+			return nil, 0, fmt.Errorf("shard %d reported twice", r.Shard)
+		}
+		seen[r.Shard] = true
+		t, err := r.Table()
+		if err != nil {
+			return nil, 0, fmt.Errorf("shard %d: %w", r.Shard, err)
+		}
+		if merged == nil {
+			merged = t
+		} else if err := merged.Merge(t); err != nil {
+			return nil, 0, fmt.Errorf("shard %d: %w", r.Shard, err)
+		}
+		rows += r.Rows
+	}
+	return merged, rows, nil
+}

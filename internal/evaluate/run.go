@@ -1,0 +1,118 @@
+package evaluate
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/fairness-operator/fairness-operator/internal/dataset"
+)
+
+// RunConfig is what an evaluation pod is told to do. The controller writes
+// it as the --config argument of `fairctl run`; it never holds secrets
+// (URL headers are read from HeadersDir, a mounted Secret).
+type RunConfig struct {
+	RunID string `json:"runID"`
+	// Data is a file path inside the pod, an http(s) URL, or builtin:<name>.
+	Data    string                   `json:"data"`
+	Builtin dataset.SyntheticOptions `json:"builtin,omitempty"`
+	// HeadersDir holds one file per HTTP header (a mounted Secret).
+	HeadersDir     string   `json:"headersDir,omitempty"`
+	TimeoutSeconds int32    `json:"timeoutSeconds,omitempty"`
+	Label          string   `json:"label"`
+	Prediction     string   `json:"prediction"`
+	Score          string   `json:"score,omitempty"`
+	Protected      []string `json:"protected"`
+	Favorable      string   `json:"favorable,omitempty"`
+	Shards         int64    `json:"shards"`
+	// ByteRange shards a plain file by byte range; otherwise rows are
+	// dealt out by row number modulo Shards.
+	ByteRange bool `json:"byteRange,omitempty"`
+	MaxGroups int  `json:"maxGroups,omitempty"`
+}
+
+// ParseRunConfig decodes and checks a RunConfig.
+func ParseRunConfig(s string) (*RunConfig, error) {
+	var c RunConfig
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("bad run configuration: %w", err)
+	}
+	if c.RunID == "" || c.Data == "" || c.Shards < 1 {
+		return nil, fmt.Errorf("bad run configuration: runID, data and shards are required")
+	}
+	return &c, nil
+}
+
+// RunShard evaluates shard index of a run and returns its encoded result.
+// The result must fit a termination message; if it does not, the error says so.
+func RunShard(ctx context.Context, c *RunConfig, index int64) (string, error) {
+	if index < 0 || index >= c.Shards {
+		return "", fmt.Errorf("shard index %d is outside 0..%d", index, c.Shards-1)
+	}
+	src := Source{Data: c.Data, Builtin: c.Builtin, ByteRange: c.ByteRange,
+		Fetch: dataset.FetchOptions{Timeout: time.Duration(c.TimeoutSeconds) * time.Second}}
+	if c.HeadersDir != "" {
+		h, err := readHeaders(c.HeadersDir)
+		if err != nil {
+			return "", err
+		}
+		src.Fetch.Header = h
+	}
+	scan := dataset.ScanOptions{Label: c.Label, Prediction: c.Prediction, Score: c.Score, Protected: c.Protected,
+		Favorable: c.Favorable, MaxGroups: c.MaxGroups}
+	if c.Shards > 1 {
+		scan.ShardCount, scan.ShardIndex = c.Shards, index
+		if src.IsBuiltin() {
+			// Each shard generates the whole dataset and keeps its rows; the
+			// generator is cheap next to a real read.
+			src.ByteRange = false
+		}
+	}
+	res, err := Statistics(ctx, src, scan, nil)
+	if err != nil {
+		return "", err
+	}
+	enc, err := NewResult(c.RunID, index, c.Shards, res.Rows, res.BadRows, res.Table).Encode()
+	if err != nil {
+		return "", err
+	}
+	if len(enc) > MaxTerminationMessage {
+		return "", &TooLargeError{Size: len(enc), Groups: len(res.Table.Groups)}
+	}
+	return enc, nil
+}
+
+// TooLargeError is a result that cannot fit a termination message.
+type TooLargeError struct{ Size, Groups int }
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("ResultTooLarge: the result of %d groups encodes to %d bytes, more than the %d a termination message keeps; "+
+		"use fewer or coarser protected attributes", e.Groups, e.Size, MaxTerminationMessage)
+}
+
+func readHeaders(dir string) (http.Header, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading URL headers: %w", err)
+	}
+	h := http.Header{}
+	for _, e := range entries {
+		// Secret volumes hold ..data symlinks and dot-dirs; headers are plain names.
+		if strings.HasPrefix(e.Name(), ".") || e.IsDir() {
+			continue
+		}
+		v, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("reading URL header %s: %w", e.Name(), err)
+		}
+		h.Set(e.Name(), strings.TrimSpace(string(v)))
+	}
+	return h, nil
+}
