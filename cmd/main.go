@@ -22,6 +22,7 @@ import (
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
 	"github.com/fairness-operator/fairness-operator/internal/controller"
+	"github.com/fairness-operator/fairness-operator/internal/version"
 	// +kubebuilder:scaffold:imports
 )
 
@@ -37,6 +38,7 @@ func init() {
 }
 
 type options struct {
+	evaluationImage      string
 	metricsAddr          string
 	metricsCertPath      string
 	probeAddr            string
@@ -47,6 +49,8 @@ type options struct {
 
 func main() {
 	var o options
+	flag.StringVar(&o.evaluationImage, "evaluation-image", defaultEvaluationImage(),
+		"Image of evaluation pods; it must carry /fairctl (the operator's own image does).")
 	flag.StringVar(&o.metricsAddr, "metrics-bind-address", "0",
 		"Address of the metrics endpoint: :8443 for HTTPS, :8080 for HTTP, 0 to disable it.")
 	flag.BoolVar(&o.secureMetrics, "metrics-secure", true,
@@ -86,6 +90,7 @@ func run(o options) error {
 
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                 scheme,
+		Cache:                  controller.CacheOptions(),
 		Metrics:                metricsOpts,
 		HealthProbeBindAddress: o.probeAddr,
 		LeaderElection:         o.enableLeaderElection,
@@ -98,10 +103,7 @@ func run(o options) error {
 		return err
 	}
 
-	if err := (&controller.FairnessEvaluationReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
-		return err
-	}
-	if err := (&controller.BiasIncidentReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
+	if err := controller.Setup(mgr, controller.Config{EvaluationImage: o.evaluationImage}); err != nil {
 		return err
 	}
 	// +kubebuilder:scaffold:builder
@@ -114,4 +116,13 @@ func run(o options) error {
 	}
 	setupLog.Info("starting manager")
 	return mgr.Start(ctrl.SetupSignalHandler())
+}
+
+// defaultEvaluationImage is the operator's own image at this build's version;
+// FAIRNESS_EVALUATION_IMAGE overrides it (the Helm chart sets it).
+func defaultEvaluationImage() string {
+	if img := os.Getenv("FAIRNESS_EVALUATION_IMAGE"); img != "" {
+		return img
+	}
+	return "ghcr.io/fairness-operator/fairness-operator:" + version.Version
 }

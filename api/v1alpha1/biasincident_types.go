@@ -138,6 +138,11 @@ type BiasIncidentStatus struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=64
 	Channel string `json:"channel,omitempty"`
+	// lastRunID is the evaluation run last recorded on the incident, so that
+	// a run is counted once even when the operator restarts mid-update.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	LastRunID string `json:"lastRunID,omitempty"`
 	// previousIncident names the incident this one follows, when a breach
 	// came back after a resolution.
 	// +optional

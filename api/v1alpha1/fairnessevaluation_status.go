@@ -97,6 +97,12 @@ type RunStatus struct {
 	// generation is the spec generation the run evaluated.
 	// +optional
 	Generation int64 `json:"generation,omitempty"`
+	// specHash identifies the parts of the spec that change what a run
+	// computes (source, mode, columns, train, shards); thresholds are not part
+	// of it, so changing them re-grades instead of running again.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	SpecHash string `json:"specHash,omitempty"`
 	// startTime is when the Job was created.
 	// +optional
 	StartTime *metav1.Time `json:"startTime,omitempty"`

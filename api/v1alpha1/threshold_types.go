@@ -8,7 +8,7 @@ package v1alpha1
 type MetricName string
 
 // MetricMethod says how per-group values are aggregated into one number.
-// +kubebuilder:validation:Enum=betweenGroups;toOverall;privileged
+// +kubebuilder:validation:Enum=betweenGroups;toOverall;privileged;population
 type MetricMethod string
 
 const (
@@ -18,6 +18,8 @@ const (
 	MethodToOverall MetricMethod = "toOverall"
 	// MethodPrivileged compares the unprivileged groups with the declared privileged group, as AIF360 does.
 	MethodPrivileged MetricMethod = "privileged"
+	// MethodPopulation is for indices over all rows (generalized entropy, Theil).
+	MethodPopulation MetricMethod = "population"
 )
 
 // MetricThreshold grades one metric: the most severe level the metric

@@ -2,33 +2,185 @@ package controller
 
 import (
 	"context"
+	"fmt"
+	"time"
 
+	"github.com/robfig/cron/v3"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
 )
 
 // FairnessEvaluationReconciler turns FairnessEvaluations into evaluation Jobs
-// and their results into status.
+// and their results into status and BiasIncidents.
 type FairnessEvaluationReconciler struct {
 	client.Client
+	// APIReader reads pods uncached: they are read once, when a run ends.
+	APIReader client.Reader
+	Recorder  events.EventRecorder
+	// Image is the operator's image; evaluation pods run its /fairctl.
+	Image string
+	// Now is the clock (tests replace it).
+	Now     func() time.Time
+	Metrics *Metrics
 }
 
 // +kubebuilder:rbac:groups=fairness.dev,resources=fairnessevaluations,verbs=get;list;watch
 // +kubebuilder:rbac:groups=fairness.dev,resources=fairnessevaluations/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=fairness.dev,resources=biasincidents,verbs=get;list;watch;create
+// +kubebuilder:rbac:groups=fairness.dev,resources=biasincidents/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=batch,resources=jobs,verbs=get;list;watch;create;delete
+// +kubebuilder:rbac:groups="",resources=pods,verbs=get;list
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
-// Reconcile brings one FairnessEvaluation closer to its spec. Runs, results
-// and status arrive with the controller issue; for now it only reads the object.
+// Reconcile follows a fixed order: get the evaluation, remember its status,
+// run the steps, and patch the status once if it changed.
 func (r *FairnessEvaluationReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	var eval fairnessv1alpha1.FairnessEvaluation
-	return ctrl.Result{}, client.IgnoreNotFound(r.Get(ctx, req.NamespacedName, &eval))
+	if err := r.Get(ctx, req.NamespacedName, &eval); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.Metrics.Forget(req.Namespace, req.Name)
+		}
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !eval.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil
+	}
+	before := eval.DeepCopy()
+	result, err := r.reconcile(ctx, &eval)
+	if !equality.Semantic.DeepEqual(before.Status, eval.Status) {
+		patch := client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})
+		if perr := r.Status().Patch(ctx, &eval, patch); perr != nil {
+			if apierrors.IsConflict(perr) {
+				return ctrl.Result{Requeue: true}, nil //nolint:staticcheck // a conflict means: read again and redo
+			}
+			return ctrl.Result{}, perr
+		}
+	}
+	r.Metrics.Observe(&eval)
+	return result, err
 }
 
-// SetupWithManager registers the reconciler with the manager.
+func (r *FairnessEvaluationReconciler) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func (r *FairnessEvaluationReconciler) reconcile(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation) (ctrl.Result, error) {
+	st := &eval.Status
+	now := r.now()
+	var sched cron.Schedule
+	if eval.Spec.Schedule != "" {
+		var err error
+		if sched, err = ParseSchedule(eval.Spec.Schedule); err != nil {
+			r.stall(eval, fairnessv1alpha1.ReasonInvalidSpec, err.Error())
+			return ctrl.Result{}, nil
+		}
+		if st.NextScheduledRun == nil {
+			st.NextScheduledRun = &metav1.Time{Time: NextScheduled(sched, now)}
+		}
+	} else {
+		st.NextScheduledRun = nil
+	}
+	setCondition(&st.Conditions, eval.Generation, fairnessv1alpha1.ConditionStalled, metav1.ConditionFalse, "", "")
+
+	if st.ActiveRun != nil {
+		done, err := r.checkActiveRun(ctx, eval)
+		if err != nil || !done {
+			return ctrl.Result{}, err
+		}
+	}
+	if plan, ok := PlanRun(eval, sched, now); ok {
+		if err := r.startRun(ctx, eval, plan, sched, now); err != nil {
+			return ctrl.Result{}, err
+		}
+		return ctrl.Result{}, nil
+	}
+	if st.ActiveRun == nil {
+		r.regrade(ctx, eval)
+		st.ObservedGeneration = eval.Generation
+		setCondition(&st.Conditions, eval.Generation, fairnessv1alpha1.ConditionReconciling, metav1.ConditionFalse, "", "")
+		if eval.Spec.Suspend && st.LastRun == nil {
+			setCondition(&st.Conditions, eval.Generation, fairnessv1alpha1.ConditionReady, metav1.ConditionFalse,
+				fairnessv1alpha1.ReasonSuspended, "suspended before its first run")
+		}
+	}
+	if err := r.pruneJobs(ctx, eval); err != nil {
+		return ctrl.Result{}, err
+	}
+	if sched != nil && !eval.Spec.Suspend && st.NextScheduledRun != nil {
+		return ctrl.Result{RequeueAfter: max(st.NextScheduledRun.Sub(now), time.Second)}, nil
+	}
+	return ctrl.Result{}, nil
+}
+
+func (r *FairnessEvaluationReconciler) stall(eval *fairnessv1alpha1.FairnessEvaluation, reason, msg string) {
+	c := &eval.Status.Conditions
+	setCondition(c, eval.Generation, fairnessv1alpha1.ConditionStalled, metav1.ConditionTrue, reason, msg)
+	setCondition(c, eval.Generation, fairnessv1alpha1.ConditionReady, metav1.ConditionFalse, reason, msg)
+	setCondition(c, eval.Generation, fairnessv1alpha1.ConditionReconciling, metav1.ConditionFalse, "", "")
+	eval.Status.ObservedGeneration = eval.Generation
+}
+
+// startRun creates the Job of a planned run; a Job left by an earlier
+// attempt (the operator restarted after creating it) is adopted.
+func (r *FairnessEvaluationReconciler) startRun(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation,
+	plan *PlannedRun, sched cron.Schedule, now time.Time) error {
+	job, err := BuildJob(eval, plan.ID, r.Image)
+	if err != nil {
+		return err
+	}
+	if err := controllerutil.SetControllerReference(eval, job, r.Scheme()); err != nil {
+		return err
+	}
+	if err := r.Create(ctx, job); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("creating Job %s: %w", job.Name, err)
+	}
+	st := &eval.Status
+	st.ActiveRun = &fairnessv1alpha1.RunStatus{ID: plan.ID, JobName: job.Name, Trigger: plan.Trigger,
+		Generation: eval.Generation, SpecHash: RunSpecHash(eval.Spec), StartTime: &metav1.Time{Time: now},
+		Result: fairnessv1alpha1.RunRunning}
+	switch plan.Trigger {
+	case TriggerRequest:
+		st.LastHandledRequestedAt = plan.RequestedAt
+	case TriggerSchedule:
+		// The next slot after now: missed slots while the operator was down are skipped, not replayed.
+		st.NextScheduledRun = &metav1.Time{Time: NextScheduled(sched, now)}
+	}
+	msg := fmt.Sprintf("run %s started (%s): Job %s", plan.ID, plan.Trigger, job.Name)
+	setCondition(&st.Conditions, eval.Generation, fairnessv1alpha1.ConditionReconciling, metav1.ConditionTrue,
+		fairnessv1alpha1.ReasonProgressing, msg)
+	if st.LastRun == nil {
+		setCondition(&st.Conditions, eval.Generation, fairnessv1alpha1.ConditionReady, metav1.ConditionUnknown,
+			fairnessv1alpha1.ReasonProgressing, msg)
+	}
+	r.event(eval, corev1.EventTypeNormal, "RunStarted", msg)
+	logf.FromContext(ctx).Info("run started", "run", plan.ID, "trigger", plan.Trigger, "job", job.Name)
+	return nil
+}
+
+func (r *FairnessEvaluationReconciler) event(obj client.Object, typ, reason, msg string) {
+	if r.Recorder != nil {
+		r.Recorder.Eventf(obj, nil, typ, reason, "Evaluate", "%s", msg)
+	}
+}
+
+// SetupWithManager registers the reconciler; it watches the Jobs it owns.
 func (r *FairnessEvaluationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&fairnessv1alpha1.FairnessEvaluation{}).
+		Owns(&batchv1.Job{}).
 		Named("fairnessevaluation").
 		Complete(r)
 }

@@ -3,10 +3,14 @@ package dataset
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 )
+
+// ErrCompressed means a compressed file cannot be split by byte range.
+var ErrCompressed = errors.New("compressed data cannot be split by byte range")
 
 // OpenFileShard opens byte-range shard index of count of a plain (not
 // compressed) CSV file: the header line followed by the lines that start in
@@ -31,6 +35,10 @@ func OpenFileShard(path string, index, count int64) (io.ReadCloser, error) {
 	if err != nil && err != io.EOF {
 		_ = f.Close()
 		return nil, fmt.Errorf("reading the header line: %w", err)
+	}
+	if len(header) >= 2 && header[0] == 0x1f && header[1] == 0x8b {
+		_ = f.Close()
+		return nil, ErrCompressed
 	}
 	header = bytes.Clone(header)
 	headerEnd := int64(len(header))

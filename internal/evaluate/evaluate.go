@@ -5,6 +5,7 @@ package evaluate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -38,11 +39,13 @@ func (s Source) Open(ctx context.Context, stdin io.Reader, scan *dataset.ScanOpt
 	}
 	if s.ByteRange && scan.ShardCount > 1 {
 		rc, err := dataset.OpenFileShard(s.Data, scan.ShardIndex, scan.ShardCount)
-		if err != nil {
+		switch {
+		case err == nil:
+			scan.ShardCount, scan.ShardIndex = 0, 0 // the byte range already selects the rows
+			return rc, nil
+		case !errors.Is(err, dataset.ErrCompressed):
 			return nil, err
-		}
-		scan.ShardCount, scan.ShardIndex = 0, 0 // the byte range already selects the rows
-		return rc, nil
+		} // compressed: fall through to row sharding
 	}
 	return dataset.Open(ctx, s.Data, stdin, s.Fetch)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -19,7 +20,9 @@ import (
 type RunConfig struct {
 	RunID string `json:"runID"`
 	// Data is a file path inside the pod, an http(s) URL, or builtin:<name>.
-	Data    string                   `json:"data"`
+	Data string `json:"data"`
+	// Inline is the CSV itself when the data is inline (Data is then "inline").
+	Inline  string                   `json:"inline,omitempty"`
 	Builtin dataset.SyntheticOptions `json:"builtin,omitempty"`
 	// HeadersDir holds one file per HTTP header (a mounted Secret).
 	HeadersDir     string   `json:"headersDir,omitempty"`
@@ -35,6 +38,9 @@ type RunConfig struct {
 	ByteRange bool `json:"byteRange,omitempty"`
 	MaxGroups int  `json:"maxGroups,omitempty"`
 }
+
+// InlineData is RunConfig.Data for inline CSV.
+const InlineData = "inline"
 
 // ParseRunConfig decodes and checks a RunConfig.
 func ParseRunConfig(s string) (*RunConfig, error) {
@@ -75,7 +81,11 @@ func RunShard(ctx context.Context, c *RunConfig, index int64) (string, error) {
 			src.ByteRange = false
 		}
 	}
-	res, err := Statistics(ctx, src, scan, nil)
+	var stdin io.Reader
+	if c.Data == InlineData {
+		src.Data, stdin = "-", strings.NewReader(c.Inline)
+	}
+	res, err := Statistics(ctx, src, scan, stdin)
 	if err != nil {
 		return "", err
 	}

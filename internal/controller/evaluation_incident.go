@@ -1,0 +1,165 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+	"github.com/fairness-operator/fairness-operator/internal/fairness"
+	"github.com/fairness-operator/fairness-operator/internal/incident"
+)
+
+const maxTimeline = 50
+
+// handOffToIncident opens or updates the one open BiasIncident of the
+// evaluation when a run breached, and records clean runs on it otherwise.
+// Incidents have no owner reference: they are audit records and outlive the
+// evaluation. Each run is recorded once (status.lastRunID), even when the
+// operator restarts half-way.
+func (r *FairnessEvaluationReconciler) handOffToIncident(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation,
+	runID string, g GradedStatus) error {
+	policy := eval.Spec.IncidentPolicy
+	if policy != nil && policy.Disabled {
+		return nil
+	}
+	var list fairnessv1alpha1.BiasIncidentList
+	if err := r.List(ctx, &list, client.InNamespace(eval.Namespace),
+		client.MatchingLabels{fairnessv1alpha1.EvaluationLabel: eval.Name}); err != nil {
+		return err
+	}
+	open, previous := openIncident(list.Items)
+	breached := g.Severity != fairnessv1alpha1.SeverityNone
+	if open == nil && !breached {
+		eval.Status.IncidentRef = nil
+		return nil
+	}
+	created := open == nil
+	if created {
+		var err error
+		if open, err = r.openIncident(ctx, eval, runID); err != nil {
+			return err
+		}
+	}
+	eval.Status.IncidentRef = &fairnessv1alpha1.LocalObjectReference{Name: open.Name}
+	if open.Status.LastRunID == runID {
+		return nil
+	}
+	before := open.DeepCopy()
+	if created {
+		open.Status.PreviousIncident = previous
+	}
+	RecordRun(&open.Status, runID, g, r.now(), deadlineOverrides(policy))
+	return r.Status().Patch(ctx, open, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+}
+
+// openIncident returns the open Bias incident, and the newest resolved one.
+func openIncident(items []fairnessv1alpha1.BiasIncident) (open *fairnessv1alpha1.BiasIncident, previous string) {
+	slices.SortFunc(items, func(a, b fairnessv1alpha1.BiasIncident) int {
+		return a.CreationTimestamp.Compare(b.CreationTimestamp.Time)
+	})
+	for i := range items {
+		in := &items[i]
+		if in.Spec.Category == fairnessv1alpha1.CategoryEvaluationFailing {
+			continue
+		}
+		if in.Spec.State == fairnessv1alpha1.IncidentResolved {
+			previous = in.Name
+		} else if open == nil {
+			open = in
+		}
+	}
+	return open, previous
+}
+
+func (r *FairnessEvaluationReconciler) openIncident(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation,
+	runID string) (*fairnessv1alpha1.BiasIncident, error) {
+	in := &fairnessv1alpha1.BiasIncident{
+		ObjectMeta: metav1.ObjectMeta{Name: JobName(eval.Name, runID), Namespace: eval.Namespace,
+			Labels: map[string]string{fairnessv1alpha1.EvaluationLabel: eval.Name, ManagedByLabel: managedByValue}},
+		Spec: fairnessv1alpha1.BiasIncidentSpec{EvaluationRef: fairnessv1alpha1.LocalObjectReference{Name: eval.Name},
+			Category: fairnessv1alpha1.CategoryBias, State: fairnessv1alpha1.IncidentOpen},
+	}
+	err := r.Create(ctx, in)
+	if apierrors.IsAlreadyExists(err) {
+		// Created by an earlier attempt of the same run.
+		err = r.Get(ctx, client.ObjectKeyFromObject(in), in)
+		return in, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("opening BiasIncident %s: %w", in.Name, err)
+	}
+	r.event(eval, "Warning", "IncidentOpened", fmt.Sprintf("BiasIncident %s opened", in.Name))
+	return in, nil
+}
+
+// deadlineOverrides reads the evaluation's acknowledgement deadlines.
+func deadlineOverrides(p *fairnessv1alpha1.IncidentPolicy) map[fairness.Severity]time.Duration {
+	out := map[fairness.Severity]time.Duration{}
+	if p == nil || p.AcknowledgeWithin == nil {
+		return out
+	}
+	for sev, d := range map[fairness.Severity]*metav1.Duration{fairness.Sev1: p.AcknowledgeWithin.Sev1,
+		fairness.Sev2: p.AcknowledgeWithin.Sev2, fairness.Sev3: p.AcknowledgeWithin.Sev3, fairness.Sev4: p.AcknowledgeWithin.Sev4} {
+		if d != nil {
+			out[sev] = d.Duration
+		}
+	}
+	return out
+}
+
+// RecordRun updates an incident's status with one evaluation run: a breach
+// raises (never lowers) the severity, refreshes the breaches and moves the
+// deadline earlier when the severity rose; a clean run is counted.
+func RecordRun(st *fairnessv1alpha1.BiasIncidentStatus, runID string, g GradedStatus, now time.Time,
+	overrides map[fairness.Severity]time.Duration) {
+	st.LastRunID = runID
+	at := metav1.Time{Time: now}
+	if g.Severity == fairnessv1alpha1.SeverityNone {
+		st.ConsecutiveCleanRuns++
+		addTimeline(st, at, "CleanRun", fmt.Sprintf("run %s came back clean (%d in a row)", runID, st.ConsecutiveCleanRuns))
+		return
+	}
+	st.ConsecutiveCleanRuns = 0
+	st.Occurrences++
+	st.LastSeenAt = &at
+	st.Breaches = g.Breaches
+	if st.OpenedAt == nil {
+		st.OpenedAt = &at
+		st.Channel = incident.ChannelName(now)
+		st.State = fairnessv1alpha1.IncidentOpen
+		addTimeline(st, at, "Opened", fmt.Sprintf("run %s breached: %s", runID, breachSummary(g)))
+	} else {
+		addTimeline(st, at, "BreachRecorded", fmt.Sprintf("run %s breached: %s", runID, breachSummary(g)))
+	}
+	raised := fairnessv1alpha1.Severity(incident.Raise(fairness.Severity(st.Severity), fairness.Severity(g.Severity)))
+	if raised != st.Severity {
+		if st.Severity != "" {
+			addTimeline(st, at, "SeverityRaised", fmt.Sprintf("%s -> %s", st.Severity, raised))
+		}
+		st.Severity = raised
+		deadline := incident.AcknowledgeBy(fairness.Severity(raised), st.OpenedAt.Time, overrides)
+		if st.AcknowledgeBy == nil || deadline.Before(st.AcknowledgeBy.Time) {
+			st.AcknowledgeBy = &metav1.Time{Time: deadline}
+		}
+	}
+	st.HighestSeverity = fairnessv1alpha1.Severity(incident.Raise(fairness.Severity(st.HighestSeverity), fairness.Severity(raised)))
+}
+
+func breachSummary(g GradedStatus) string {
+	b := g.Breaches[0]
+	return fmt.Sprintf("%s %s on %s = %.4f (threshold %g)", b.Severity, b.Metric, b.Attribute, b.Value, b.Threshold)
+}
+
+func addTimeline(st *fairnessv1alpha1.BiasIncidentStatus, at metav1.Time, typ, msg string) {
+	st.Timeline = append(st.Timeline, fairnessv1alpha1.TimelineEntry{Time: at, Type: typ, Message: truncate(msg, 1024),
+		Actor: "fairness-operator"})
+	if len(st.Timeline) > maxTimeline {
+		st.Timeline = st.Timeline[len(st.Timeline)-maxTimeline:]
+	}
+}

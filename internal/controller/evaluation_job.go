@@ -1,0 +1,151 @@
+package controller
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"path"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+	"github.com/fairness-operator/fairness-operator/internal/dataset"
+	"github.com/fairness-operator/fairness-operator/internal/evaluate"
+)
+
+// Labels on the Jobs and pods of a run.
+const (
+	RunLabel        = "fairness.dev/run"
+	ManagedByLabel  = "app.kubernetes.io/managed-by"
+	managedByValue  = "fairness-operator"
+	containerName   = "evaluate"
+	dataMountPath   = "/data"
+	headersMountDir = "/etc/fairness/headers"
+	// nonRootUID is distroless's nonroot user, the image's USER.
+	nonRootUID = 65532
+)
+
+// JobName is the name of a run's Job: the evaluation's name and the run id,
+// shortened with a hash when too long for a label value.
+func JobName(evaluation, runID string) string {
+	name := evaluation + "-" + runID
+	if len(name) <= 63 {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	keep := 63 - len(runID) - 1 - 9
+	return evaluation[:keep] + "-" + hex.EncodeToString(sum[:])[:8] + "-" + runID
+}
+
+// runConfig is what the evaluation pods of a run are told to do.
+func runConfig(eval *fairnessv1alpha1.FairnessEvaluation, runID string) evaluate.RunConfig {
+	s := eval.Spec
+	c := evaluate.RunConfig{RunID: runID, Label: s.Columns.Label, Prediction: s.Columns.Prediction,
+		Score: s.Columns.Score, Protected: s.Columns.Protected, Favorable: s.Columns.FavorableLabel,
+		Shards: int64(max(s.Shards, 1))}
+	src := s.Source
+	switch {
+	case src.Inline != "":
+		c.Data, c.Inline = evaluate.InlineData, src.Inline
+	case src.ConfigMap != nil:
+		c.Data, c.ByteRange = path.Join(dataMountPath, "data.csv"), true
+	case src.PersistentVolumeClaim != nil:
+		c.Data, c.ByteRange = path.Join(dataMountPath, path.Clean(src.PersistentVolumeClaim.Path)), true
+	case src.URL != nil:
+		c.Data, c.TimeoutSeconds = src.URL.URL, src.URL.TimeoutSeconds
+		if src.URL.HeadersSecretRef != nil {
+			c.HeadersDir = headersMountDir
+		}
+	case src.Builtin != nil:
+		name := string(src.Builtin.Name)
+		if name == "" {
+			name = dataset.SyntheticCredit
+		}
+		c.Data = dataset.BuiltinPrefix + name
+		c.Builtin = dataset.SyntheticOptions{Rows: src.Builtin.Rows, Seed: uint64(src.Builtin.Seed), //nolint:gosec // a seed
+			Disparity: src.Builtin.Disparity}
+	}
+	return c
+}
+
+// BuildJob builds the Job of one run. Pods follow the restricted Pod
+// Security Standard, get no service-account token (they never talk to the
+// API), and mount their data read-only.
+func BuildJob(eval *fairnessv1alpha1.FairnessEvaluation, runID, image string) (*batchv1.Job, error) {
+	cfg, err := json.Marshal(runConfig(eval, runID))
+	if err != nil {
+		return nil, err
+	}
+	labels := map[string]string{fairnessv1alpha1.EvaluationLabel: eval.Name, RunLabel: runID, ManagedByLabel: managedByValue}
+	shards := max(eval.Spec.Shards, 1)
+	container := corev1.Container{
+		Name:                     containerName,
+		Image:                    image,
+		Command:                  []string{"/fairctl"},
+		Args:                     []string{"run", "--config", string(cfg)},
+		TerminationMessagePath:   corev1.TerminationMessagePathDefault,
+		TerminationMessagePolicy: corev1.TerminationMessageReadFile,
+		SecurityContext: &corev1.SecurityContext{
+			AllowPrivilegeEscalation: ptr.To(false),
+			ReadOnlyRootFilesystem:   ptr.To(true),
+			RunAsNonRoot:             ptr.To(true),
+			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+			SeccompProfile:           &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+		},
+	}
+	if eval.Spec.Resources != nil {
+		container.Resources = *eval.Spec.Resources
+	}
+	pod := corev1.PodSpec{
+		RestartPolicy:                corev1.RestartPolicyNever,
+		AutomountServiceAccountToken: ptr.To(false),
+		EnableServiceLinks:           ptr.To(false),
+		SecurityContext: &corev1.PodSecurityContext{
+			RunAsNonRoot:   ptr.To(true),
+			RunAsUser:      ptr.To[int64](nonRootUID),
+			RunAsGroup:     ptr.To[int64](nonRootUID),
+			FSGroup:        ptr.To[int64](nonRootUID), // lets the user read mounted Secret files
+			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+		},
+	}
+	addDataVolume(&pod, &container, eval.Spec.Source)
+	pod.Containers = []corev1.Container{container}
+	job := &batchv1.Job{
+		ObjectMeta: metav1.ObjectMeta{Name: JobName(eval.Name, runID), Namespace: eval.Namespace, Labels: labels},
+		Spec: batchv1.JobSpec{
+			Parallelism:           ptr.To(shards),
+			Completions:           ptr.To(shards),
+			BackoffLimit:          ptr.To(eval.Spec.BackoffLimit),
+			ActiveDeadlineSeconds: ptr.To(max(eval.Spec.ActiveDeadlineSeconds, 1)),
+			Template:              corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: pod},
+		},
+	}
+	if shards > 1 {
+		job.Spec.CompletionMode = ptr.To(batchv1.IndexedCompletion)
+	}
+	return job, nil
+}
+
+func addDataVolume(pod *corev1.PodSpec, c *corev1.Container, src fairnessv1alpha1.DataSource) {
+	switch {
+	case src.ConfigMap != nil:
+		pod.Volumes = append(pod.Volumes, corev1.Volume{Name: "data", VolumeSource: corev1.VolumeSource{
+			ConfigMap: &corev1.ConfigMapVolumeSource{
+				LocalObjectReference: corev1.LocalObjectReference{Name: src.ConfigMap.Name},
+				Items:                []corev1.KeyToPath{{Key: src.ConfigMap.Key, Path: "data.csv"}},
+			}}})
+		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: "data", MountPath: dataMountPath, ReadOnly: true})
+	case src.PersistentVolumeClaim != nil:
+		pod.Volumes = append(pod.Volumes, corev1.Volume{Name: "data", VolumeSource: corev1.VolumeSource{
+			PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{
+				ClaimName: src.PersistentVolumeClaim.ClaimName, ReadOnly: true}}})
+		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: "data", MountPath: dataMountPath, ReadOnly: true})
+	case src.URL != nil && src.URL.HeadersSecretRef != nil:
+		pod.Volumes = append(pod.Volumes, corev1.Volume{Name: "headers", VolumeSource: corev1.VolumeSource{
+			Secret: &corev1.SecretVolumeSource{SecretName: src.URL.HeadersSecretRef.Name, DefaultMode: ptr.To[int32](0o440)}}})
+		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: "headers", MountPath: headersMountDir, ReadOnly: true})
+	}
+}

@@ -1,0 +1,246 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+	"github.com/fairness-operator/fairness-operator/internal/evaluate"
+	"github.com/fairness-operator/fairness-operator/internal/fairness"
+)
+
+// completionIndexAnnotation is set by the Job controller on pods of Indexed Jobs.
+const completionIndexAnnotation = "batch.kubernetes.io/job-completion-index"
+
+// runOutcome is what a finished Job produced.
+type runOutcome struct {
+	table  *fairness.Table
+	rows   int64
+	reason string // set when the run failed
+	msg    string
+}
+
+// checkActiveRun looks at the active run's Job; when it has finished, it
+// reads the results and records the run. It reports whether the run is over.
+func (r *FairnessEvaluationReconciler) checkActiveRun(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation) (bool, error) {
+	run := eval.Status.ActiveRun
+	var job batchv1.Job
+	err := r.Get(ctx, client.ObjectKey{Namespace: eval.Namespace, Name: run.JobName}, &job)
+	switch {
+	case apierrors.IsNotFound(err):
+		r.finishRun(ctx, eval, runOutcome{reason: fairnessv1alpha1.ReasonEvaluationFailed,
+			msg: fmt.Sprintf("Job %s was deleted before the run finished", run.JobName)})
+		return true, nil
+	case err != nil:
+		return false, err
+	}
+	finished, failed, jobMsg := jobFinished(&job)
+	if !finished {
+		return false, nil
+	}
+	var pods corev1.PodList
+	if err := r.APIReader.List(ctx, &pods, client.InNamespace(eval.Namespace),
+		client.MatchingLabels{fairnessv1alpha1.EvaluationLabel: eval.Name, RunLabel: run.ID}); err != nil {
+		return false, err
+	}
+	r.finishRun(ctx, eval, outcomeOf(run, failed, jobMsg, pods.Items, GradeOptions(eval.Spec)))
+	return true, nil
+}
+
+// jobFinished reads a Job's terminal conditions.
+func jobFinished(job *batchv1.Job) (finished, failed bool, msg string) {
+	for _, c := range job.Status.Conditions {
+		if c.Status != corev1.ConditionTrue {
+			continue
+		}
+		switch c.Type {
+		case batchv1.JobComplete:
+			return true, false, c.Message
+		case batchv1.JobFailed:
+			return true, true, strings.TrimSpace(c.Reason + ": " + c.Message)
+		}
+	}
+	return false, false, ""
+}
+
+func terminationMessage(p *corev1.Pod) (string, bool) {
+	for _, cs := range p.Status.ContainerStatuses {
+		if cs.Name == containerName && cs.State.Terminated != nil {
+			return cs.State.Terminated.Message, true
+		}
+	}
+	return "", false
+}
+
+// outcomeOf turns a finished Job's pods into the run's outcome: merged
+// statistics when it succeeded, or the reason it failed.
+func outcomeOf(run *fairnessv1alpha1.RunStatus, failed bool, jobMsg string, pods []corev1.Pod, _ fairness.Options) runOutcome {
+	slices.SortFunc(pods, func(a, b corev1.Pod) int { return a.CreationTimestamp.Compare(b.CreationTimestamp.Time) })
+	if failed {
+		// The newest failed pod's message says why.
+		for i := len(pods) - 1; i >= 0; i-- {
+			if msg, ok := terminationMessage(&pods[i]); ok && pods[i].Status.Phase == corev1.PodFailed && msg != "" {
+				reason := fairnessv1alpha1.ReasonEvaluationFailed
+				if strings.HasPrefix(msg, "ResultTooLarge:") {
+					reason = fairnessv1alpha1.ReasonResultTooLarge
+				}
+				return runOutcome{reason: reason, msg: msg}
+			}
+		}
+		return runOutcome{reason: fairnessv1alpha1.ReasonEvaluationFailed, msg: jobMsg}
+	}
+	shards := int64(1)
+	var results []*evaluate.Result
+	byIndex := map[string]bool{}
+	for i := len(pods) - 1; i >= 0; i-- { // newest first: the retry that succeeded
+		p := &pods[i]
+		if p.Status.Phase != corev1.PodSucceeded {
+			continue
+		}
+		idx := p.Annotations[completionIndexAnnotation]
+		if byIndex[idx] {
+			continue
+		}
+		msg, _ := terminationMessage(p)
+		res, err := evaluate.DecodeResult(msg)
+		if errors.Is(err, evaluate.ErrNotAResult) {
+			return runOutcome{reason: fairnessv1alpha1.ReasonResultMissing,
+				msg: fmt.Sprintf("pod %s succeeded without a readable result", p.Name)}
+		}
+		if err != nil {
+			return runOutcome{reason: fairnessv1alpha1.ReasonResultInvalid, msg: fmt.Sprintf("pod %s: %v", p.Name, err)}
+		}
+		byIndex[idx] = true
+		shards = max(shards, res.Shards)
+		results = append(results, res)
+	}
+	if len(results) == 0 {
+		return runOutcome{reason: fairnessv1alpha1.ReasonResultMissing, msg: "the Job completed but no pod left a result"}
+	}
+	table, rows, err := evaluate.MergeResults(run.ID, shards, results)
+	if err != nil {
+		return runOutcome{reason: fairnessv1alpha1.ReasonResultInvalid, msg: err.Error()}
+	}
+	return runOutcome{table: table, rows: rows}
+}
+
+// finishRun records a finished run: status, history, incident hand-off,
+// events and metrics.
+func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation, out runOutcome) {
+	st := &eval.Status
+	run := st.ActiveRun.DeepCopy()
+	run.CompletionTime = &metav1.Time{Time: r.now()}
+	gen := eval.Generation
+	sev := fairnessv1alpha1.SeverityNone
+	if out.reason != "" {
+		run.Result, run.Reason, run.Message = fairnessv1alpha1.RunFailed, out.reason, truncate(out.msg, 4096)
+		st.ConsecutiveFailedRuns++
+		setCondition(&st.Conditions, gen, fairnessv1alpha1.ConditionReady, metav1.ConditionFalse, out.reason, out.msg)
+		r.event(eval, corev1.EventTypeWarning, "RunFailed", fmt.Sprintf("run %s failed: %s: %s", run.ID, out.reason, out.msg))
+		r.Metrics.RunFinished(eval, run, false)
+	} else {
+		run.Result, run.Rows = fairnessv1alpha1.RunSucceeded, out.rows
+		if enc, err := evaluate.NewResult(run.ID, 0, 1, out.rows, 0, out.table).Encode(); err == nil && len(enc) <= 65536 {
+			run.Statistics = enc
+		}
+		st.ConsecutiveFailedRuns = 0
+		sev = r.grade(ctx, eval, out.table, run.ID)
+		setCondition(&st.Conditions, gen, fairnessv1alpha1.ConditionReady, metav1.ConditionTrue, fairnessv1alpha1.ReasonSucceeded,
+			fmt.Sprintf("run %s evaluated %d rows: severity %s", run.ID, out.rows, sev))
+		r.event(eval, corev1.EventTypeNormal, "RunSucceeded", fmt.Sprintf("run %s evaluated %d rows", run.ID, out.rows))
+		r.Metrics.RunFinished(eval, run, true)
+	}
+	st.LastRun, st.ActiveRun = run, nil
+	if run.SpecHash == RunSpecHash(eval.Spec) {
+		st.ObservedGeneration = gen // graded with the current spec already
+	}
+	st.History = pushHistory(st.History, run, sev, eval.Spec.HistoryLimit)
+	setCondition(&st.Conditions, gen, fairnessv1alpha1.ConditionReconciling, metav1.ConditionFalse, "", "")
+}
+
+// grade computes metrics and severity from statistics into status, and hands
+// breaches to the incident. It returns the severity.
+func (r *FairnessEvaluationReconciler) grade(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation,
+	table *fairness.Table, runID string) fairnessv1alpha1.Severity {
+	opts := GradeOptions(eval.Spec)
+	report := fairness.Evaluate(table, opts)
+	g := StatusFromReport(report, opts.Thresholds)
+	st := &eval.Status
+	st.Severity, st.Metrics, st.Groups, st.GroupsOmitted = g.Severity, g.Metrics, g.Groups, g.GroupsOmitted
+	gen := eval.Generation
+	if g.Severity != fairnessv1alpha1.SeverityNone {
+		b := g.Breaches[0]
+		msg := fmt.Sprintf("%s: %s on %s is %.4f (threshold %g)", g.Severity, b.Metric, b.Attribute, b.Value, b.Threshold)
+		setCondition(&st.Conditions, gen, fairnessv1alpha1.ConditionBiasDetected, metav1.ConditionTrue,
+			fairnessv1alpha1.ReasonThresholdBreached, msg)
+		r.event(eval, corev1.EventTypeWarning, "BiasDetected", msg)
+	} else {
+		setCondition(&st.Conditions, gen, fairnessv1alpha1.ConditionBiasDetected, metav1.ConditionFalse,
+			fairnessv1alpha1.ReasonWithinThresholds, "no threshold breached")
+	}
+	if err := r.handOffToIncident(ctx, eval, runID, g); err != nil {
+		// The run is recorded regardless; the incident is retried by the next reconcile of the run.
+		r.event(eval, corev1.EventTypeWarning, "IncidentUpdateFailed", err.Error())
+	}
+	return g.Severity
+}
+
+// regrade grades the last run's stored statistics again, for a spec change
+// that does not need a new run (thresholds, minimum group size).
+func (r *FairnessEvaluationReconciler) regrade(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation) {
+	last := eval.Status.LastRun
+	if last == nil || last.Result != fairnessv1alpha1.RunSucceeded || last.Statistics == "" ||
+		eval.Status.ObservedGeneration == eval.Generation {
+		return
+	}
+	res, err := evaluate.DecodeResult(last.Statistics)
+	if err != nil {
+		return
+	}
+	table, err := res.Table()
+	if err != nil {
+		return
+	}
+	sev := r.grade(ctx, eval, table, last.ID+"-g"+fmt.Sprint(eval.Generation))
+	if len(eval.Status.History) > 0 && eval.Status.History[0].ID == last.ID {
+		eval.Status.History[0].Severity = sev
+	}
+	setCondition(&eval.Status.Conditions, eval.Generation, fairnessv1alpha1.ConditionReady, metav1.ConditionTrue,
+		fairnessv1alpha1.ReasonSucceeded, fmt.Sprintf("run %s re-graded with the new thresholds: severity %s", last.ID, sev))
+}
+
+// pruneJobs deletes the Jobs of finished runs beyond the history limit.
+func (r *FairnessEvaluationReconciler) pruneJobs(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation) error {
+	var jobs batchv1.JobList
+	if err := r.List(ctx, &jobs, client.InNamespace(eval.Namespace),
+		client.MatchingLabels{fairnessv1alpha1.EvaluationLabel: eval.Name}); err != nil {
+		return err
+	}
+	slices.SortFunc(jobs.Items, func(a, b batchv1.Job) int { return b.CreationTimestamp.Compare(a.CreationTimestamp.Time) })
+	kept := 0
+	for i := range jobs.Items {
+		j := &jobs.Items[i]
+		if !metav1.IsControlledBy(j, eval) {
+			continue
+		}
+		if done, _, _ := jobFinished(j); !done {
+			continue
+		}
+		kept++
+		if kept > int(max(eval.Spec.HistoryLimit, 1)) {
+			if err := r.Delete(ctx, j, client.PropagationPolicy(metav1.DeletePropagationBackground)); client.IgnoreNotFound(err) != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

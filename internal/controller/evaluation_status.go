@@ -1,0 +1,152 @@
+package controller
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+	"github.com/fairness-operator/fairness-operator/internal/fairness"
+)
+
+// Status bounds, matching the CRD's MaxItems.
+const (
+	maxStatusMetrics = 128
+	maxStatusGroups  = 64
+	maxBreaches      = 16
+)
+
+// GradeOptions turns an evaluation's spec into grading options.
+func GradeOptions(spec fairnessv1alpha1.FairnessEvaluationSpec) fairness.Options {
+	o := fairness.Options{MinGroupSize: int64(spec.MinGroupSize), Privileged: map[string][]string{}}
+	for _, p := range spec.Columns.Privileged {
+		o.Privileged[p.Attribute] = p.Values
+	}
+	for _, t := range spec.Thresholds {
+		ft := fairness.Threshold{Metric: string(t.Metric), Method: string(t.Method), Attribute: t.Attribute}
+		for _, l := range t.Levels {
+			ft.Levels = append(ft.Levels, fairness.Level{Value: l.Value, Severity: fairness.Severity(l.Severity)})
+		}
+		o.Thresholds = append(o.Thresholds, ft)
+	}
+	return o
+}
+
+// statusHeadline are the metrics always kept in status; thresholded ones are added.
+var statusHeadline = map[string]bool{"demographicParityDifference": true, "demographicParityRatio": true,
+	"equalizedOddsDifference": true, "equalizedOddsRatio": true, "equalOpportunityDifference": true,
+	"statisticalParityDifference": true, "disparateImpact": true, "averageOddsDifference": true}
+
+// GradedStatus is the part of an evaluation's status computed from a report.
+type GradedStatus struct {
+	Severity      fairnessv1alpha1.Severity
+	Metrics       []fairnessv1alpha1.MetricStatus
+	Groups        []fairnessv1alpha1.GroupStatus
+	GroupsOmitted int32
+	Breaches      []fairnessv1alpha1.Breach
+}
+
+// StatusFromReport keeps the bounded, useful part of a report for status:
+// headline and thresholded metrics (between groups, privileged and
+// population; worst-case aggregation), the largest groups, and the breaches.
+func StatusFromReport(r *fairness.Report, thresholds []fairness.Threshold) GradedStatus {
+	graded := map[string]bool{}
+	for _, t := range thresholds {
+		graded[t.Metric] = true
+	}
+	severityOf := map[string]fairness.Breach{}
+	for _, b := range r.Breaches {
+		k := b.Metric + "/" + b.Method + "@" + b.Attribute
+		if _, seen := severityOf[k]; !seen {
+			severityOf[k] = b
+		}
+	}
+	out := GradedStatus{Severity: fairnessv1alpha1.Severity(r.Severity)}
+	for _, m := range r.Metrics {
+		if len(out.Metrics) == maxStatusMetrics {
+			break
+		}
+		if (!statusHeadline[m.Name] && !graded[m.Name]) || m.Method == fairness.MethodToOverall || m.Agg == fairness.AggMean {
+			continue
+		}
+		ms := fairnessv1alpha1.MetricStatus{Name: fairnessv1alpha1.MetricName(m.Name),
+			Method: fairnessv1alpha1.MetricMethod(m.Method), Agg: m.Agg, Attribute: m.Attribute,
+			Value: m.Value.Ptr(), UndefinedReason: truncate(m.UndefinedReason, 256)}
+		if m.Interval != nil {
+			ms.Lower, ms.Upper = &m.Interval.Lower, &m.Interval.Upper
+		}
+		if b, ok := severityOf[m.Name+"/"+m.Method+"@"+m.Attribute]; ok {
+			ms.Severity = fairnessv1alpha1.Severity(b.Severity)
+			ms.Threshold = &b.Threshold
+		}
+		out.Metrics = append(out.Metrics, ms)
+	}
+	groups := slices.Clone(r.Groups)
+	slices.SortStableFunc(groups, func(a, b fairness.GroupReport) int { return cmp.Compare(b.Count, a.Count) })
+	for i, g := range groups {
+		if i == maxStatusGroups {
+			out.GroupsOmitted = int32(len(groups) - maxStatusGroups) //nolint:gosec // bounded by the scanner's group limit
+			break
+		}
+		out.Groups = append(out.Groups, fairnessv1alpha1.GroupStatus{
+			Attribute: g.Attribute, Group: truncate(groupValue(g), 1024), Count: g.Count,
+			SelectionRate: g.SelectionRate.Ptr(), TruePositiveRate: g.TruePositiveRate.Ptr(),
+			FalsePositiveRate: g.FalsePositiveRate.Ptr(), Accuracy: g.Accuracy.Ptr(),
+			BelowMinGroupSize: g.BelowMinGroupSize})
+	}
+	for i, b := range r.Breaches {
+		if i == maxBreaches {
+			break
+		}
+		out.Breaches = append(out.Breaches, fairnessv1alpha1.Breach{Metric: fairnessv1alpha1.MetricName(b.Metric),
+			Method: fairnessv1alpha1.MetricMethod(b.Method), Attribute: b.Attribute, Group: truncate(b.Group, 1024),
+			Value: b.Value, Threshold: b.Threshold, Severity: fairnessv1alpha1.Severity(b.Severity)})
+	}
+	return out
+}
+
+func groupValue(g fairness.GroupReport) string {
+	names := strings.Split(g.Attribute, fairness.IntersectionSeparator)
+	vals := make([]string, len(names))
+	for i, n := range names {
+		vals[i] = g.Attributes[n]
+	}
+	return strings.Join(vals, fairness.IntersectionSeparator)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// setCondition sets a condition; Reconciling and Stalled are removed when
+// not True (they are present only while true).
+func setCondition(conds *[]metav1.Condition, gen int64, typ string, status metav1.ConditionStatus, reason, msg string) {
+	if (typ == fairnessv1alpha1.ConditionReconciling || typ == fairnessv1alpha1.ConditionStalled) &&
+		status != metav1.ConditionTrue {
+		meta.RemoveStatusCondition(conds, typ)
+		return
+	}
+	meta.SetStatusCondition(conds, metav1.Condition{Type: typ, Status: status, Reason: reason,
+		Message: truncate(msg, 32768), ObservedGeneration: gen})
+}
+
+// pushHistory records a finished run, newest first, bounded by limit.
+func pushHistory(h []fairnessv1alpha1.RunRecord, run *fairnessv1alpha1.RunStatus, sev fairnessv1alpha1.Severity,
+	limit int32) []fairnessv1alpha1.RunRecord {
+	if len(h) > 0 && h[0].ID == run.ID {
+		return h // already recorded (a repeated reconcile)
+	}
+	rec := fairnessv1alpha1.RunRecord{ID: run.ID, StartTime: run.StartTime, CompletionTime: run.CompletionTime,
+		Result: run.Result, Severity: sev, Rows: run.Rows, Reason: run.Reason}
+	h = append([]fairnessv1alpha1.RunRecord{rec}, h...)
+	if n := int(max(limit, 1)); len(h) > n {
+		h = h[:n]
+	}
+	return h
+}

@@ -1,0 +1,111 @@
+package controller
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+)
+
+// Metrics are the operator's Prometheus metrics. Label values from data
+// (groups) are bounded by status bounds; series of a deleted evaluation are
+// removed.
+type Metrics struct {
+	metricValue *prometheus.GaugeVec
+	groupRate   *prometheus.GaugeVec
+	severity    *prometheus.GaugeVec
+	runs        *prometheus.CounterVec
+	duration    *prometheus.HistogramVec
+}
+
+// NewMetrics creates the metrics and registers them with reg (nil: the
+// controller-runtime registry served on the manager's metrics endpoint).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		metricValue: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "fairness_metric_value",
+			Help: "Value of a fairness metric in the last successful run (between groups, privileged or population)."},
+			[]string{"namespace", "evaluation", "metric", "method", "attribute"}),
+		groupRate: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "fairness_group_rate",
+			Help: "A rate of one group in the last successful run."},
+			[]string{"namespace", "evaluation", "attribute", "group", "rate"}),
+		severity: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "fairness_evaluation_severity",
+			Help: "Severity of the last graded run: 0 none, 4 Sev4 ... 1 Sev1."},
+			[]string{"namespace", "evaluation"}),
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fairness_evaluation_runs_total",
+			Help: "Finished evaluation runs by result."}, []string{"namespace", "evaluation", "result"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "fairness_evaluation_run_duration_seconds",
+			Help:    "Wall time of evaluation runs, from Job creation to the result.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 14)}, []string{"namespace", "evaluation"}),
+	}
+	if reg == nil {
+		reg = metrics.Registry
+	}
+	reg.MustRegister(m.metricValue, m.groupRate, m.severity, m.runs, m.duration)
+	return m
+}
+
+func severityNumber(s fairnessv1alpha1.Severity) float64 {
+	switch s {
+	case fairnessv1alpha1.Severity1:
+		return 1
+	case fairnessv1alpha1.Severity2:
+		return 2
+	case fairnessv1alpha1.Severity3:
+		return 3
+	case fairnessv1alpha1.Severity4:
+		return 4
+	}
+	return 0
+}
+
+// Observe exports an evaluation's current status.
+func (m *Metrics) Observe(eval *fairnessv1alpha1.FairnessEvaluation) {
+	if m == nil {
+		return
+	}
+	ns, name := eval.Namespace, eval.Name
+	m.severity.WithLabelValues(ns, name).Set(severityNumber(eval.Status.Severity))
+	m.metricValue.DeletePartialMatch(prometheus.Labels{"namespace": ns, "evaluation": name})
+	for _, ms := range eval.Status.Metrics {
+		if ms.Value != nil {
+			m.metricValue.WithLabelValues(ns, name, string(ms.Name), string(ms.Method), ms.Attribute).Set(*ms.Value)
+		}
+	}
+	m.groupRate.DeletePartialMatch(prometheus.Labels{"namespace": ns, "evaluation": name})
+	for _, g := range eval.Status.Groups {
+		for rate, v := range map[string]*float64{"selection": g.SelectionRate, "truePositive": g.TruePositiveRate,
+			"falsePositive": g.FalsePositiveRate, "accuracy": g.Accuracy} {
+			if v != nil {
+				m.groupRate.WithLabelValues(ns, name, g.Attribute, g.Group, rate).Set(*v)
+			}
+		}
+	}
+}
+
+// RunFinished counts a finished run.
+func (m *Metrics) RunFinished(eval *fairnessv1alpha1.FairnessEvaluation, run *fairnessv1alpha1.RunStatus, ok bool) {
+	if m == nil {
+		return
+	}
+	result := "failed"
+	if ok {
+		result = "succeeded"
+	}
+	m.runs.WithLabelValues(eval.Namespace, eval.Name, result).Inc()
+	if run.StartTime != nil && run.CompletionTime != nil {
+		m.duration.WithLabelValues(eval.Namespace, eval.Name).Observe(run.CompletionTime.Sub(run.StartTime.Time).Seconds())
+	}
+}
+
+// Forget removes every series of a deleted evaluation.
+func (m *Metrics) Forget(namespace, name string) {
+	if m == nil {
+		return
+	}
+	l := prometheus.Labels{"namespace": namespace, "evaluation": name}
+	m.metricValue.DeletePartialMatch(l)
+	m.groupRate.DeletePartialMatch(l)
+	m.severity.DeletePartialMatch(l)
+	m.runs.DeletePartialMatch(l)
+	m.duration.DeletePartialMatch(l)
+}

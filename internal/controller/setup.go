@@ -1,0 +1,44 @@
+package controller
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	batchv1 "k8s.io/api/batch/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+)
+
+// Config is what the manager passes to the controllers.
+type Config struct {
+	// EvaluationImage runs evaluation pods (it must carry /fairctl).
+	EvaluationImage string
+	// Registerer receives the Prometheus metrics; nil means the manager's registry.
+	Registerer prometheus.Registerer
+}
+
+// CacheOptions scope the manager's cache to what the operator owns: Jobs
+// are cached only when they carry the evaluation label.
+func CacheOptions() cache.Options {
+	req, _ := labels.NewRequirement(fairnessv1alpha1.EvaluationLabel, selection.Exists, nil)
+	return cache.Options{ByObject: map[client.Object]cache.ByObject{
+		&batchv1.Job{}: {Label: labels.NewSelector().Add(*req)},
+	}}
+}
+
+// Setup registers the controllers with the manager.
+func Setup(mgr ctrl.Manager, cfg Config) error {
+	if err := (&FairnessEvaluationReconciler{
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Recorder:  mgr.GetEventRecorder("fairness-operator"),
+		Image:     cfg.EvaluationImage,
+		Metrics:   NewMetrics(cfg.Registerer),
+	}).SetupWithManager(mgr); err != nil {
+		return err
+	}
+	return (&BiasIncidentReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr)
+}
