@@ -116,9 +116,9 @@ func BuildJob(eval *fairnessv1alpha1.FairnessEvaluation, runID, image string) (*
 	job := &batchv1.Job{
 		ObjectMeta: metav1.ObjectMeta{Name: JobName(eval.Name, runID), Namespace: eval.Namespace, Labels: labels},
 		Spec: batchv1.JobSpec{
-			Parallelism:           ptr.To(shards),
-			Completions:           ptr.To(shards),
-			BackoffLimit:          ptr.To(eval.Spec.BackoffLimit),
+			Parallelism:           new(shards),
+			Completions:           new(shards),
+			BackoffLimit:          new(eval.Spec.BackoffLimit),
 			ActiveDeadlineSeconds: ptr.To(max(eval.Spec.ActiveDeadlineSeconds, 1)),
 			Template:              corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: pod},
 		},

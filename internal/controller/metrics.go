@@ -7,6 +7,12 @@ import (
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
 )
 
+// Label names shared by the metrics.
+const (
+	labelNamespace  = "namespace"
+	labelEvaluation = "evaluation"
+)
+
 // Metrics are the operator's Prometheus metrics. Label values from data
 // (groups) are bounded by status bounds; series of a deleted evaluation are
 // removed.
@@ -24,18 +30,18 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		metricValue: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "fairness_metric_value",
 			Help: "Value of a fairness metric in the last successful run (between groups, privileged or population)."},
-			[]string{"namespace", "evaluation", "metric", "method", "attribute"}),
+			[]string{labelNamespace, labelEvaluation, "metric", "method", "attribute"}),
 		groupRate: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "fairness_group_rate",
 			Help: "A rate of one group in the last successful run."},
-			[]string{"namespace", "evaluation", "attribute", "group", "rate"}),
+			[]string{labelNamespace, labelEvaluation, "attribute", "group", "rate"}),
 		severity: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "fairness_evaluation_severity",
 			Help: "Severity of the last graded run: 0 none, 4 Sev4 ... 1 Sev1."},
-			[]string{"namespace", "evaluation"}),
+			[]string{labelNamespace, labelEvaluation}),
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fairness_evaluation_runs_total",
-			Help: "Finished evaluation runs by result."}, []string{"namespace", "evaluation", "result"}),
+			Help: "Finished evaluation runs by result."}, []string{labelNamespace, labelEvaluation, "result"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "fairness_evaluation_run_duration_seconds",
 			Help:    "Wall time of evaluation runs, from Job creation to the result.",
-			Buckets: prometheus.ExponentialBuckets(1, 2, 14)}, []string{"namespace", "evaluation"}),
+			Buckets: prometheus.ExponentialBuckets(1, 2, 14)}, []string{labelNamespace, labelEvaluation}),
 	}
 	if reg == nil {
 		reg = metrics.Registry
@@ -65,13 +71,13 @@ func (m *Metrics) Observe(eval *fairnessv1alpha1.FairnessEvaluation) {
 	}
 	ns, name := eval.Namespace, eval.Name
 	m.severity.WithLabelValues(ns, name).Set(severityNumber(eval.Status.Severity))
-	m.metricValue.DeletePartialMatch(prometheus.Labels{"namespace": ns, "evaluation": name})
+	m.metricValue.DeletePartialMatch(prometheus.Labels{labelNamespace: ns, labelEvaluation: name})
 	for _, ms := range eval.Status.Metrics {
 		if ms.Value != nil {
 			m.metricValue.WithLabelValues(ns, name, string(ms.Name), string(ms.Method), ms.Attribute).Set(*ms.Value)
 		}
 	}
-	m.groupRate.DeletePartialMatch(prometheus.Labels{"namespace": ns, "evaluation": name})
+	m.groupRate.DeletePartialMatch(prometheus.Labels{labelNamespace: ns, labelEvaluation: name})
 	for _, g := range eval.Status.Groups {
 		for rate, v := range map[string]*float64{"selection": g.SelectionRate, "truePositive": g.TruePositiveRate,
 			"falsePositive": g.FalsePositiveRate, "accuracy": g.Accuracy} {
@@ -102,7 +108,7 @@ func (m *Metrics) Forget(namespace, name string) {
 	if m == nil {
 		return
 	}
-	l := prometheus.Labels{"namespace": namespace, "evaluation": name}
+	l := prometheus.Labels{labelNamespace: namespace, labelEvaluation: name}
 	m.metricValue.DeletePartialMatch(l)
 	m.groupRate.DeletePartialMatch(l)
 	m.severity.DeletePartialMatch(l)

@@ -113,14 +113,15 @@ const maxDecodedResult = 8 << 20
 
 // DecodeResult parses an encoded result.
 func DecodeResult(s string) (*Result, error) {
-	if !strings.HasPrefix(s, ResultPrefix) {
-		if strings.HasPrefix(s, "fairness.dev/result/") {
-			v, _, _ := strings.Cut(strings.TrimPrefix(s, "fairness.dev/result/"), " ")
+	body, ok := strings.CutPrefix(s, ResultPrefix)
+	if !ok {
+		if rest, versioned := strings.CutPrefix(s, "fairness.dev/result/"); versioned {
+			v, _, _ := strings.Cut(rest, " ")
 			return nil, fmt.Errorf("result schema version %q is not supported (want v1)", v)
 		}
 		return nil, ErrNotAResult
 	}
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(strings.TrimPrefix(s, ResultPrefix)))
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(body))
 	if err != nil {
 		return nil, fmt.Errorf("result is not valid base64 (truncated?): %w", err)
 	}
