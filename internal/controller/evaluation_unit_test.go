@@ -1,0 +1,245 @@
+package controller
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+	"github.com/fairness-operator/fairness-operator/internal/evaluate"
+	"github.com/fairness-operator/fairness-operator/internal/fairness"
+)
+
+func TestBuildJob(t *testing.T) {
+	base := func() *fairnessv1alpha1.FairnessEvaluation { return biasedEvaluation("ns", "credit") }
+	cases := map[string]struct {
+		eval  func() *fairnessv1alpha1.FairnessEvaluation
+		check func(t *testing.T, job *batchv1.Job, rc *evaluate.RunConfig)
+	}{
+		"builtin, unsharded": {base, func(t *testing.T, job *batchv1.Job, rc *evaluate.RunConfig) {
+			if job.Spec.CompletionMode != nil || *job.Spec.Completions != 1 || rc.Data != "builtin:synthetic-credit" ||
+				rc.Builtin.Disparity != 0.25 || len(job.Spec.Template.Spec.Volumes) != 0 {
+				t.Fatalf("job %+v config %+v", job.Spec, rc)
+			}
+		}},
+		"sharded configmap": {func() *fairnessv1alpha1.FairnessEvaluation {
+			e := base()
+			e.Spec.Shards = 4
+			e.Spec.Source = fairnessv1alpha1.DataSource{ConfigMap: &fairnessv1alpha1.ConfigMapSource{Name: "logs", Key: "today.csv"}}
+			return e
+		}, func(t *testing.T, job *batchv1.Job, rc *evaluate.RunConfig) {
+			v := job.Spec.Template.Spec.Volumes
+			m := job.Spec.Template.Spec.Containers[0].VolumeMounts
+			if *job.Spec.CompletionMode != batchv1.IndexedCompletion || *job.Spec.Completions != 4 || *job.Spec.Parallelism != 4 ||
+				len(v) != 1 || v[0].ConfigMap.Name != "logs" || v[0].ConfigMap.Items[0].Key != "today.csv" ||
+				len(m) != 1 || !m[0].ReadOnly || rc.Data != "/data/data.csv" || !rc.ByteRange || rc.Shards != 4 {
+				t.Fatalf("job %+v volumes %+v config %+v", job.Spec, v, rc)
+			}
+		}},
+		"PVC read-only": {func() *fairnessv1alpha1.FairnessEvaluation {
+			e := base()
+			e.Spec.Source = fairnessv1alpha1.DataSource{PersistentVolumeClaim: &fairnessv1alpha1.PersistentVolumeClaimSource{
+				ClaimName: "logs", Path: "2026/11/27.csv"}}
+			return e
+		}, func(t *testing.T, job *batchv1.Job, rc *evaluate.RunConfig) {
+			v := job.Spec.Template.Spec.Volumes[0].PersistentVolumeClaim
+			if v.ClaimName != "logs" || !v.ReadOnly || rc.Data != "/data/2026/11/27.csv" {
+				t.Fatalf("volume %+v config %+v", v, rc)
+			}
+		}},
+		"URL header secret is mounted, never in args or env": {func() *fairnessv1alpha1.FairnessEvaluation {
+			e := base()
+			e.Spec.Source = fairnessv1alpha1.DataSource{URL: &fairnessv1alpha1.URLSource{URL: "https://logs.example/p.csv",
+				HeadersSecretRef: &fairnessv1alpha1.LocalObjectReference{Name: "auth"}, TimeoutSeconds: 60}}
+			return e
+		}, func(t *testing.T, job *batchv1.Job, rc *evaluate.RunConfig) {
+			c := job.Spec.Template.Spec.Containers[0]
+			v := job.Spec.Template.Spec.Volumes[0]
+			if v.Secret == nil || v.Secret.SecretName != "auth" || rc.HeadersDir != headersMountDir || len(c.Env) != 0 || len(c.EnvFrom) != 0 {
+				t.Fatalf("volume %+v config %+v env %v", v, rc, c.Env)
+			}
+		}},
+		"resources and deadline": {func() *fairnessv1alpha1.FairnessEvaluation {
+			e := base()
+			e.Spec.Resources = &corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("64Mi")}}
+			e.Spec.ActiveDeadlineSeconds = 600
+			e.Spec.BackoffLimit = 3
+			return e
+		}, func(t *testing.T, job *batchv1.Job, _ *evaluate.RunConfig) {
+			c := job.Spec.Template.Spec.Containers[0]
+			if c.Resources.Limits.Memory().String() != "64Mi" || *job.Spec.ActiveDeadlineSeconds != 600 || *job.Spec.BackoffLimit != 3 {
+				t.Fatalf("job %+v", job.Spec)
+			}
+		}},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			job, err := BuildJob(c.eval(), "g1", "img:1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			pod := job.Spec.Template.Spec
+			ctr := pod.Containers[0]
+			// The restricted Pod Security Standard, and no API token.
+			if *pod.AutomountServiceAccountToken || !*pod.SecurityContext.RunAsNonRoot ||
+				pod.SecurityContext.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault ||
+				*ctr.SecurityContext.AllowPrivilegeEscalation || !*ctr.SecurityContext.ReadOnlyRootFilesystem ||
+				ctr.SecurityContext.Capabilities.Drop[0] != "ALL" || pod.RestartPolicy != corev1.RestartPolicyNever {
+				t.Fatalf("pod security: %+v %+v", pod.SecurityContext, ctr.SecurityContext)
+			}
+			if job.Name != "credit-g1" || job.Labels[fairnessv1alpha1.EvaluationLabel] != "credit" ||
+				job.Spec.Template.Labels[RunLabel] != "g1" || ctr.Image != "img:1" || ctr.Command[0] != "/fairctl" {
+				t.Fatalf("job metadata %+v", job.ObjectMeta)
+			}
+			rc, err := evaluate.ParseRunConfig(ctr.Args[2])
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.check(t, job, rc)
+		})
+	}
+}
+
+func TestJobNameFitsALabel(t *testing.T) {
+	long := strings.Repeat("a", 80)
+	n := JobName(long, "s1764230400")
+	if len(n) > 63 || !strings.HasSuffix(n, "-s1764230400") || JobName(long, "s1764230400") != n {
+		t.Fatalf("JobName %q (%d)", n, len(n))
+	}
+	if JobName("credit", "g3") != "credit-g3" {
+		t.Fatal("short names are kept as they are")
+	}
+}
+
+func TestPlanRun(t *testing.T) {
+	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	sched, _ := ParseSchedule("0 * * * *")
+	done := func(e *fairnessv1alpha1.FairnessEvaluation) *fairnessv1alpha1.FairnessEvaluation {
+		e.Status.LastRun = &fairnessv1alpha1.RunStatus{ID: "g1", SpecHash: RunSpecHash(e.Spec)}
+		return e
+	}
+	eval := func() *fairnessv1alpha1.FairnessEvaluation {
+		e := biasedEvaluation("ns", "e")
+		e.Generation = 3
+		return e
+	}
+	cases := map[string]struct {
+		eval    *fairnessv1alpha1.FairnessEvaluation
+		wantID  string
+		trigger string
+	}{
+		"never ran": {eval(), "g3", TriggerGeneration},
+		"suspended": {func() *fairnessv1alpha1.FairnessEvaluation { e := eval(); e.Spec.Suspend = true; return e }(), "", ""},
+		"run in flight": {func() *fairnessv1alpha1.FairnessEvaluation {
+			e := eval()
+			e.Status.ActiveRun = &fairnessv1alpha1.RunStatus{ID: "g2"}
+			return e
+		}(), "", ""},
+		"up to date":            {done(eval()), "", ""},
+		"threshold change only": {func() *fairnessv1alpha1.FairnessEvaluation { e := done(eval()); e.Spec.Thresholds = nil; return e }(), "", ""},
+		"source change": {func() *fairnessv1alpha1.FairnessEvaluation {
+			e := done(eval())
+			e.Spec.Source.Builtin.Seed = 9
+			return e
+		}(), "g3", TriggerGeneration},
+		"new request": {func() *fairnessv1alpha1.FairnessEvaluation {
+			e := done(eval())
+			e.Annotations = map[string]string{fairnessv1alpha1.RequestedAtAnnotation: "now"}
+			return e
+		}(), "r" + "2a0b8ab3b0", TriggerRequest},
+		"handled request": {func() *fairnessv1alpha1.FairnessEvaluation {
+			e := done(eval())
+			e.Annotations = map[string]string{fairnessv1alpha1.RequestedAtAnnotation: "now"}
+			e.Status.LastHandledRequestedAt = "now"
+			return e
+		}(), "", ""},
+		"schedule due": {func() *fairnessv1alpha1.FairnessEvaluation {
+			e := done(eval())
+			e.Status.NextScheduledRun = &metav1.Time{Time: now.Add(-time.Minute)}
+			return e
+		}(), fmt.Sprintf("s%d", now.Add(-time.Minute).Unix()), TriggerSchedule},
+		"schedule not due": {func() *fairnessv1alpha1.FairnessEvaluation {
+			e := done(eval())
+			e.Status.NextScheduledRun = &metav1.Time{Time: now.Add(time.Minute)}
+			return e
+		}(), "", ""},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			plan, ok := PlanRun(c.eval, sched, now)
+			if c.wantID == "" {
+				if ok {
+					t.Fatalf("planned %+v, want no run", plan)
+				}
+				return
+			}
+			if !ok || plan.Trigger != c.trigger || (c.trigger != TriggerRequest && plan.ID != c.wantID) ||
+				(c.trigger == TriggerRequest && (len(plan.ID) != 11 || plan.ID[0] != 'r')) {
+				t.Fatalf("planned %+v, want %s (%s)", plan, c.wantID, c.trigger)
+			}
+		})
+	}
+	if _, err := ParseSchedule("61 * * * *"); err == nil {
+		t.Fatal("minute 61 accepted")
+	}
+	if next := NextScheduled(sched, now); !next.Equal(now.Add(time.Hour)) {
+		t.Fatalf("next hourly after 10:00 is %v", next)
+	}
+}
+
+func TestStatusFromReportIsBounded(t *testing.T) {
+	tab := fairness.NewTable([]string{"g"}, 0)
+	for i := range 200 {
+		g := tab.GroupFor(strings.Repeat("x", i%7) + string(rune('A'+i%26)) + string(rune('a'+i/26)))
+		g.Counts = fairness.Counts{TP: int64(i + 1), TN: 5, FP: 1, FN: 1}
+	}
+	th := []fairness.Threshold{{Metric: "demographicParityDifference", Levels: []fairness.Level{{Value: 0.01, Severity: fairness.Sev3}}}}
+	g := StatusFromReport(fairness.Evaluate(tab, fairness.Options{Thresholds: th}), th)
+	if len(g.Groups) != maxStatusGroups || g.GroupsOmitted != 200-maxStatusGroups || g.Groups[0].Count < g.Groups[1].Count {
+		t.Fatalf("groups %d omitted %d", len(g.Groups), g.GroupsOmitted)
+	}
+	if g.Severity != fairnessv1alpha1.Severity3 || len(g.Breaches) == 0 || len(g.Metrics) > maxStatusMetrics {
+		t.Fatalf("severity %s breaches %d metrics %d", g.Severity, len(g.Breaches), len(g.Metrics))
+	}
+	data, _ := json.Marshal(g)
+	if strings.Contains(string(data), "NaN") {
+		t.Fatal("NaN in status")
+	}
+}
+
+func TestRecordRunRaisesNeverLowers(t *testing.T) {
+	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	breach := func(sev fairnessv1alpha1.Severity) GradedStatus {
+		return GradedStatus{Severity: sev, Breaches: []fairnessv1alpha1.Breach{{Metric: "disparateImpact", Severity: sev, Value: 0.5, Threshold: 0.8}}}
+	}
+	var st fairnessv1alpha1.BiasIncidentStatus
+	RecordRun(&st, "g1", breach(fairnessv1alpha1.Severity3), now, nil)
+	if st.Severity != fairnessv1alpha1.Severity3 || !st.AcknowledgeBy.Equal(&metav1.Time{Time: now.Add(4 * time.Hour)}) ||
+		st.Channel != "#incident-2026-11-27-1000" || st.Occurrences != 1 {
+		t.Fatalf("opened %+v", st)
+	}
+	RecordRun(&st, "g2", breach(fairnessv1alpha1.Severity1), now.Add(time.Minute), nil)
+	if st.Severity != fairnessv1alpha1.Severity1 || !st.AcknowledgeBy.Equal(&metav1.Time{Time: now.Add(15 * time.Minute)}) {
+		t.Fatalf("raised %+v", st)
+	}
+	RecordRun(&st, "g3", breach(fairnessv1alpha1.Severity4), now.Add(2*time.Minute), nil)
+	RecordRun(&st, "g4", GradedStatus{Severity: fairnessv1alpha1.SeverityNone}, now.Add(3*time.Minute), nil)
+	if st.Severity != fairnessv1alpha1.Severity1 || st.HighestSeverity != fairnessv1alpha1.Severity1 ||
+		st.Occurrences != 3 || st.ConsecutiveCleanRuns != 1 || st.LastRunID != "g4" {
+		t.Fatalf("after a milder and a clean run %+v", st)
+	}
+	types := []string{}
+	for _, e := range st.Timeline {
+		types = append(types, e.Type)
+	}
+	if strings.Join(types, ",") != "Opened,BreachRecorded,SeverityRaised,BreachRecorded,CleanRun" {
+		t.Fatalf("timeline %v", types)
+	}
+}
