@@ -82,10 +82,11 @@ func BuildJob(eval *fairnessv1alpha1.FairnessEvaluation, runID, image string) (*
 	labels := map[string]string{fairnessv1alpha1.EvaluationLabel: eval.Name, RunLabel: runID, ManagedByLabel: managedByValue}
 	shards := max(eval.Spec.Shards, 1)
 	container := corev1.Container{
-		Name:                     containerName,
-		Image:                    image,
-		Command:                  []string{"/fairctl"},
-		Args:                     []string{"run", "--config", string(cfg)},
+		Name:    containerName,
+		Image:   image,
+		Command: []string{"/fairctl"},
+		Args: []string{"run", "--termination-log", corev1.TerminationMessagePathDefault,
+			"--config", string(cfg)},
 		TerminationMessagePath:   corev1.TerminationMessagePathDefault,
 		TerminationMessagePolicy: corev1.TerminationMessageReadFile,
 		SecurityContext: &corev1.SecurityContext{

@@ -98,7 +98,10 @@ func TestBuildJob(t *testing.T) {
 				job.Spec.Template.Labels[RunLabel] != "g1" || ctr.Image != "img:1" || ctr.Command[0] != "/fairctl" {
 				t.Fatalf("job metadata %+v", job.ObjectMeta)
 			}
-			rc, err := evaluate.ParseRunConfig(ctr.Args[2])
+			if ctr.Args[0] != "run" || ctr.TerminationMessagePolicy != corev1.TerminationMessageReadFile {
+				t.Fatalf("args %v", ctr.Args)
+			}
+			rc, err := evaluate.ParseRunConfig(configArg(t, job))
 			if err != nil {
 				t.Fatal(err)
 			}

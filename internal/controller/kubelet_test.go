@@ -25,6 +25,19 @@ type podOutcome struct {
 	forge bool
 }
 
+// configArg is the value of the pod's --config argument.
+func configArg(t *testing.T, job *batchv1.Job) string {
+	t.Helper()
+	args := job.Spec.Template.Spec.Containers[0].Args
+	for i := range len(args) - 1 {
+		if args[i] == "--config" {
+			return args[i+1]
+		}
+	}
+	t.Fatalf("no --config in pod args %v", args)
+	return ""
+}
+
 // finishJob plays the kubelet and the Job controller for one Job: it creates
 // the Job's pods, sets their terminated status with the termination message
 // `fairctl run` writes for the pod's own --config, and marks the Job
@@ -33,11 +46,7 @@ func finishJob(t *testing.T, job *batchv1.Job, out podOutcome) {
 	t.Helper()
 	ctx := context.Background()
 	n := int(ptr.Deref(job.Spec.Completions, 1))
-	args := job.Spec.Template.Spec.Containers[0].Args
-	if len(args) != 3 || args[0] != "run" || args[1] != "--config" {
-		t.Fatalf("unexpected pod args %v", args)
-	}
-	rc, err := evaluate.ParseRunConfig(args[2])
+	rc, err := evaluate.ParseRunConfig(configArg(t, job))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,9 @@ package controller
 
 import (
 	"context"
+
 	"fmt"
+	"github.com/go-logr/logr"
 	"os"
 	"testing"
 	"time"
@@ -34,6 +36,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	ctrl.SetLogger(logr.Discard())
 	os.Exit(runSuite(m))
 }
 

@@ -1,0 +1,240 @@
+// Package e2e runs the operator end to end on a local control plane: real
+// kube-apiserver, kube-controller-manager (Job controller) and
+// kube-scheduler, with evaluation pods run as fairctl processes by the
+// localcluster node agent.
+package e2e
+
+import (
+	"context"
+
+	"encoding/json"
+	"fmt"
+	"github.com/go-logr/logr"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+	"github.com/fairness-operator/fairness-operator/internal/controller"
+	"github.com/fairness-operator/fairness-operator/internal/evaluate"
+	"github.com/fairness-operator/fairness-operator/internal/fairness"
+	"github.com/fairness-operator/fairness-operator/test/envtestutil"
+	"github.com/fairness-operator/fairness-operator/test/localcluster"
+)
+
+var cluster *localcluster.Cluster
+
+func TestMain(m *testing.M) {
+	ctrl.SetLogger(logr.Discard())
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "fairness-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if os.Getenv("FAIRNESS_E2E_KEEP") == "" {
+		defer func() { _ = os.RemoveAll(dir) }()
+	} else {
+		fmt.Fprintln(os.Stderr, "e2e: keeping", dir)
+	}
+	fairctl := filepath.Join(dir, "fairctl")
+	build := exec.Command("go", "build", "-o", fairctl, "./cmd/fairctl")
+	build.Dir = envtestutil.RepoRoot()
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building fairctl: %v\n%s", err, out)
+		return 1
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cluster, err = localcluster.Start(ctx, localcluster.Options{Dir: dir, Fairctl: fairctl, Log: os.Stderr})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer cluster.Stop()
+	mgr, err := ctrl.NewManager(cluster.Config, ctrl.Options{Scheme: cluster.Scheme, Cache: controller.CacheOptions(),
+		Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0"})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if err := controller.Setup(mgr, controller.Config{EvaluationImage: "fairness-operator:e2e",
+		Registerer: prometheus.NewRegistry()}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	go func() { _ = mgr.Start(ctx) }()
+	return m.Run()
+}
+
+func k8s() client.Client { return cluster.Client }
+
+func namespace(t *testing.T, name string) string {
+	t.Helper()
+	if err := k8s().Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+func evaluation(ns, name string, shards int32, disparity float64) *fairnessv1alpha1.FairnessEvaluation {
+	return &fairnessv1alpha1.FairnessEvaluation{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: fairnessv1alpha1.FairnessEvaluationSpec{
+			Source:  fairnessv1alpha1.DataSource{Builtin: &fairnessv1alpha1.BuiltinSource{Rows: 40000, Seed: 11, Disparity: disparity}},
+			Columns: fairnessv1alpha1.ColumnMapping{Label: "repaid", Prediction: "approved", Score: "score", Protected: []string{"sex", "age_group"}},
+			Shards:  shards, BackoffLimit: 4, ActiveDeadlineSeconds: 600, MinGroupSize: 30, HistoryLimit: 5,
+			Thresholds: []fairnessv1alpha1.MetricThreshold{{Metric: "demographicParityDifference",
+				Levels: []fairnessv1alpha1.ThresholdLevel{{Value: 0.1, Severity: fairnessv1alpha1.Severity2}}}},
+		},
+	}
+}
+
+func waitForResult(t *testing.T, eval *fairnessv1alpha1.FairnessEvaluation, want fairnessv1alpha1.RunResult, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if err := k8s().Get(context.Background(), client.ObjectKeyFromObject(eval), eval); err != nil {
+			t.Fatal(err)
+		}
+		if lr := eval.Status.LastRun; lr != nil && eval.Status.ActiveRun == nil {
+			if lr.Result != want {
+				t.Fatalf("run %s ended %s (%s: %s), want %s", lr.ID, lr.Result, lr.Reason, lr.Message, want)
+			}
+			return
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Fatalf("no finished run of %s after %v: %+v", eval.Name, timeout, eval.Status)
+}
+
+func statistics(t *testing.T, eval *fairnessv1alpha1.FairnessEvaluation) string {
+	t.Helper()
+	res, err := evaluate.DecodeResult(eval.Status.LastRun.Statistics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, err := res.Table()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(fairness.Evaluate(table, fairness.Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+func TestShardedRunEqualsUnshardedRun(t *testing.T) {
+	ns := namespace(t, "sharding")
+	whole, sharded := evaluation(ns, "whole", 1, 0.2), evaluation(ns, "sharded", 4, 0.2)
+	for _, e := range []*fairnessv1alpha1.FairnessEvaluation{whole, sharded} {
+		if err := k8s().Create(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitForResult(t, whole, fairnessv1alpha1.RunSucceeded, 2*time.Minute)
+	waitForResult(t, sharded, fairnessv1alpha1.RunSucceeded, 2*time.Minute)
+	var job batchv1.Job
+	if err := k8s().Get(context.Background(), client.ObjectKey{Namespace: ns, Name: sharded.Status.LastRun.JobName}, &job); err != nil {
+		t.Fatal(err)
+	}
+	if job.Status.Succeeded != 4 || job.Spec.CompletionMode == nil || *job.Spec.CompletionMode != batchv1.IndexedCompletion {
+		t.Fatalf("sharded Job: %d pods succeeded, mode %v", job.Status.Succeeded, job.Spec.CompletionMode)
+	}
+	if whole.Status.LastRun.Rows != 40000 || sharded.Status.LastRun.Rows != 40000 {
+		t.Fatalf("rows %d and %d, want 40000", whole.Status.LastRun.Rows, sharded.Status.LastRun.Rows)
+	}
+	if statistics(t, whole) != statistics(t, sharded) {
+		t.Fatal("4 shards gave different statistics from 1")
+	}
+}
+
+// A pod whose ConfigMap is missing fails; once the ConfigMap exists, the Job
+// controller's retry (after its backoff) succeeds.
+func TestPodFailsThenSucceedsUnderBackoff(t *testing.T) {
+	ctx := context.Background()
+	ns := namespace(t, "backoff")
+	eval := evaluation(ns, "retry", 1, 0)
+	eval.Spec.Source = fairnessv1alpha1.DataSource{ConfigMap: &fairnessv1alpha1.ConfigMapSource{Name: "log", Key: "preds.csv"}}
+	eval.Spec.Columns = fairnessv1alpha1.ColumnMapping{Label: "y", Prediction: "p", Protected: []string{"g"}}
+	if err := k8s().Create(ctx, eval); err != nil {
+		t.Fatal(err)
+	}
+	var pods corev1.PodList
+	deadline := time.Now().Add(time.Minute)
+	for failed := false; !failed; {
+		if time.Now().After(deadline) {
+			t.Fatal("no failed pod")
+		}
+		time.Sleep(250 * time.Millisecond)
+		if err := k8s().List(ctx, &pods, client.InNamespace(ns)); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pods.Items {
+			failed = failed || p.Status.Phase == corev1.PodFailed
+		}
+	}
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "log"},
+		Data: map[string]string{"preds.csv": "y,p,g\n1,1,a\n0,0,a\n1,0,b\n0,1,b\n"}}
+	if err := k8s().Create(ctx, cm); err != nil {
+		t.Fatal(err)
+	}
+	waitForResult(t, eval, fairnessv1alpha1.RunSucceeded, 2*time.Minute)
+	var job batchv1.Job
+	if err := k8s().Get(ctx, client.ObjectKey{Namespace: ns, Name: eval.Status.LastRun.JobName}, &job); err != nil {
+		t.Fatal(err)
+	}
+	if job.Status.Failed < 1 || job.Status.Succeeded != 1 || eval.Status.LastRun.Rows != 4 {
+		t.Fatalf("Job failed %d succeeded %d, rows %d", job.Status.Failed, job.Status.Succeeded, eval.Status.LastRun.Rows)
+	}
+}
+
+func TestDeletedEvaluationLeavesItsIncident(t *testing.T) {
+	ctx := context.Background()
+	ns := namespace(t, "audit")
+	eval := evaluation(ns, "biased", 2, 0.3)
+	if err := k8s().Create(ctx, eval); err != nil {
+		t.Fatal(err)
+	}
+	waitForResult(t, eval, fairnessv1alpha1.RunSucceeded, 2*time.Minute)
+	if eval.Status.Severity != fairnessv1alpha1.Severity2 || eval.Status.IncidentRef == nil {
+		t.Fatalf("severity %s incident %v", eval.Status.Severity, eval.Status.IncidentRef)
+	}
+	name := eval.Status.IncidentRef.Name
+	if err := k8s().Delete(ctx, eval, client.PropagationPolicy(metav1.DeletePropagationForeground)); err != nil {
+		t.Fatal(err)
+	}
+	// The garbage collector removes the owned Jobs; the incident stays.
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var jobs batchv1.JobList
+		if err := k8s().List(ctx, &jobs, client.InNamespace(ns)); err != nil {
+			t.Fatal(err)
+		}
+		if len(jobs.Items) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d Jobs left after deleting their evaluation", len(jobs.Items))
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	var in fairnessv1alpha1.BiasIncident
+	if err := k8s().Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &in); err != nil {
+		t.Fatalf("incident %s after the evaluation was deleted: %v", name, err)
+	}
+}

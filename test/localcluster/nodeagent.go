@@ -1,0 +1,292 @@
+package localcluster
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// maxTerminationMessage is what the kubelet keeps of a termination message.
+const maxTerminationMessage = 4096
+
+// NodeAgent plays the kubelet of one Node for pods whose only container runs
+// /fairctl (see the package comment: test infrastructure).
+type NodeAgent struct {
+	Client   client.Client
+	NodeName string
+	// Fairctl is the local binary that a container's /fairctl maps to.
+	Fairctl string
+	// Dir holds one folder per pod: its volumes and termination message.
+	Dir string
+	Log io.Writer
+
+	mu      sync.Mutex
+	running map[types.UID]*exec.Cmd
+}
+
+// Register creates the Node, reports it Ready with capacity, and removes the
+// not-ready taint that admission adds (no node-lifecycle controller runs).
+func (a *NodeAgent) Register(ctx context.Context) error {
+	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: a.NodeName,
+		Labels: map[string]string{"kubernetes.io/hostname": a.NodeName, "kubernetes.io/os": "linux"}}}
+	if err := a.Client.Create(ctx, node); err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	capacity := corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("64"),
+		corev1.ResourceMemory: resource.MustParse("256Gi"), corev1.ResourcePods: resource.MustParse("500")}
+	node.Status = corev1.NodeStatus{Capacity: capacity, Allocatable: capacity,
+		Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "LocalAgentReady",
+			LastHeartbeatTime: metav1.Now(), LastTransitionTime: metav1.Now()}}}
+	if err := a.Client.Status().Update(ctx, node); err != nil {
+		return fmt.Errorf("reporting node status: %w", err)
+	}
+	patch := []byte(`[{"op":"remove","path":"/spec/taints"}]`)
+	if err := a.Client.Get(ctx, client.ObjectKeyFromObject(node), node); err != nil {
+		return err
+	}
+	if len(node.Spec.Taints) > 0 {
+		if err := a.Client.Patch(ctx, node, client.RawPatch(types.JSONPatchType, patch)); err != nil {
+			return fmt.Errorf("removing the not-ready taint: %w", err)
+		}
+	}
+	return nil
+}
+
+// Run starts pods bound to the node and finishes deleted ones until ctx ends.
+func (a *NodeAgent) Run(ctx context.Context) {
+	a.mu.Lock()
+	a.running = map[types.UID]*exec.Cmd{}
+	a.mu.Unlock()
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		var pods corev1.PodList
+		if err := a.Client.List(ctx, &pods, client.MatchingFields{"spec.nodeName": a.NodeName}); err != nil {
+			continue
+		}
+		for i := range pods.Items {
+			a.sync(ctx, &pods.Items[i])
+		}
+	}
+}
+
+func (a *NodeAgent) sync(ctx context.Context, pod *corev1.Pod) {
+	a.mu.Lock()
+	cmd, started := a.running[pod.UID]
+	a.mu.Unlock()
+	if pod.DeletionTimestamp != nil {
+		if started && cmd.Process != nil {
+			_ = cmd.Process.Kill()
+		}
+		// Confirm the deletion, as the kubelet does once containers are gone.
+		_ = a.Client.Delete(ctx, pod, client.GracePeriodSeconds(0))
+		return
+	}
+	if started || pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
+		return
+	}
+	a.start(ctx, pod)
+}
+
+// start runs the pod's container as a local process.
+func (a *NodeAgent) start(ctx context.Context, pod *corev1.Pod) {
+	dir := filepath.Join(a.Dir, string(pod.UID))
+	c := pod.Spec.Containers[0]
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		a.finish(ctx, pod, 128, "ContainerCannotRun", err.Error())
+		return
+	}
+	mapping, err := a.prepareVolumes(ctx, pod, dir)
+	if err != nil {
+		a.finish(ctx, pod, 128, "ContainerCannotRun", err.Error())
+		return
+	}
+	termLog := filepath.Join(dir, "termination-log")
+	mapping = append(mapping, [2]string{c.TerminationMessagePath, termLog})
+	if len(c.Command) == 0 || c.Command[0] != "/fairctl" {
+		a.finish(ctx, pod, 127, "ContainerCannotRun", fmt.Sprintf("node agent runs only /fairctl, not %v", c.Command))
+		return
+	}
+	args := make([]string, len(c.Args))
+	for i, arg := range c.Args {
+		args[i] = remap(arg, mapping)
+	}
+	cmd := exec.Command(a.Fairctl, args...) //nolint:gosec // test infrastructure running the project's own binary
+	cmd.Dir = dir
+	cmd.Env = []string{"HOME=" + dir, "PATH=/usr/bin:/bin"}
+	for _, e := range c.Env {
+		v := e.Value
+		if e.ValueFrom != nil && e.ValueFrom.FieldRef != nil {
+			v = fieldValue(pod, e.ValueFrom.FieldRef.FieldPath)
+		}
+		cmd.Env = append(cmd.Env, e.Name+"="+remap(v, mapping))
+	}
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		a.finish(ctx, pod, 127, "ContainerCannotRun", err.Error())
+		return
+	}
+	a.mu.Lock()
+	a.running[pod.UID] = cmd
+	a.mu.Unlock()
+	now := metav1.Now()
+	pod.Status = corev1.PodStatus{Phase: corev1.PodRunning, StartTime: &now, HostIP: "127.0.0.1", PodIP: "127.0.0.1",
+		ContainerStatuses: []corev1.ContainerStatus{{Name: c.Name, Image: c.Image, Ready: true, Started: new(true),
+			State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: now}}}}}
+	_ = a.Client.Status().Update(ctx, pod)
+	go func() {
+		err := cmd.Wait()
+		code := int32(0)
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = int32(ee.ExitCode()) //nolint:gosec // exit codes fit
+		} else if err != nil {
+			code = 128
+		}
+		msg, _ := os.ReadFile(termLog)
+		if len(msg) > maxTerminationMessage {
+			msg = msg[:maxTerminationMessage]
+		}
+		reason := "Completed"
+		if code != 0 {
+			reason = "Error"
+		}
+		fmt.Fprintf(a.Log, "node agent: pod %s/%s exited %d\n", pod.Namespace, pod.Name, code)
+		a.finish(context.Background(), pod, code, reason, string(msg))
+	}()
+}
+
+// finish writes the terminated container state and the pod phase.
+func (a *NodeAgent) finish(ctx context.Context, pod *corev1.Pod, code int32, reason, msg string) {
+	for range 20 {
+		var cur corev1.Pod
+		if err := a.Client.Get(ctx, client.ObjectKeyFromObject(pod), &cur); err != nil {
+			return
+		}
+		phase := corev1.PodSucceeded
+		if code != 0 {
+			phase = corev1.PodFailed
+		}
+		now := metav1.Now()
+		start := cur.Status.StartTime
+		if start == nil {
+			start = &now
+		}
+		c := cur.Spec.Containers[0]
+		cur.Status = corev1.PodStatus{Phase: phase, StartTime: start, HostIP: "127.0.0.1", PodIP: "127.0.0.1",
+			ContainerStatuses: []corev1.ContainerStatus{{Name: c.Name, Image: c.Image, Started: new(false),
+				State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: code, Reason: reason,
+					Message: msg, StartedAt: *start, FinishedAt: now}}}}}
+		err := a.Client.Status().Update(ctx, &cur)
+		if err == nil || apierrors.IsNotFound(err) {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// prepareVolumes writes ConfigMap and Secret volumes into the pod folder and
+// returns container path -> host path mappings. PersistentVolumeClaims are
+// expected as folders named after the claim under Dir/../volumes.
+func (a *NodeAgent) prepareVolumes(ctx context.Context, pod *corev1.Pod, dir string) ([][2]string, error) {
+	var mapping [][2]string
+	vols := map[string]corev1.Volume{}
+	for _, v := range pod.Spec.Volumes {
+		vols[v.Name] = v
+	}
+	for _, m := range pod.Spec.Containers[0].VolumeMounts {
+		v := vols[m.Name]
+		host := filepath.Join(dir, "volumes", m.Name)
+		if err := os.MkdirAll(host, 0o750); err != nil {
+			return nil, err
+		}
+		switch {
+		case v.ConfigMap != nil:
+			var cm corev1.ConfigMap
+			if err := a.Client.Get(ctx, client.ObjectKey{Namespace: pod.Namespace, Name: v.ConfigMap.Name}, &cm); err != nil {
+				return nil, fmt.Errorf("configmap %q: %w", v.ConfigMap.Name, err)
+			}
+			for _, item := range v.ConfigMap.Items {
+				data := []byte(cm.Data[item.Key])
+				if b, ok := cm.BinaryData[item.Key]; ok {
+					data = b
+				}
+				if err := os.WriteFile(filepath.Join(host, item.Path), data, 0o640); err != nil {
+					return nil, err
+				}
+			}
+		case v.Secret != nil:
+			var s corev1.Secret
+			if err := a.Client.Get(ctx, client.ObjectKey{Namespace: pod.Namespace, Name: v.Secret.SecretName}, &s); err != nil {
+				return nil, fmt.Errorf("secret %q: %w", v.Secret.SecretName, err)
+			}
+			for k, val := range s.Data {
+				if err := os.WriteFile(filepath.Join(host, k), val, 0o600); err != nil {
+					return nil, err
+				}
+			}
+		case v.PersistentVolumeClaim != nil:
+			host = filepath.Join(a.Dir, "..", "volumes", v.PersistentVolumeClaim.ClaimName)
+		}
+		mapping = append(mapping, [2]string{m.MountPath, host})
+	}
+	return mapping, nil
+}
+
+// remap rewrites container paths to host paths, as bind mounts would: a
+// mount path is replaced where a path starts with it (at the start of the
+// string or after a quote, '=' or space) and it ends there or at a '/'.
+func remap(s string, mapping [][2]string) string {
+	for _, m := range mapping {
+		re := regexp.MustCompile(`(^|["=\s])` + regexp.QuoteMeta(m[0]) + `(/|"|\s|$)`)
+		s = re.ReplaceAllString(s, "${1}"+strings.ReplaceAll(m[1], "$", "$$")+"${2}")
+	}
+	return s
+}
+
+// fieldValue resolves the downward-API field paths Jobs use.
+func fieldValue(pod *corev1.Pod, path string) string {
+	const ann, lab = "metadata.annotations['", "metadata.labels['"
+	switch {
+	case strings.HasPrefix(path, ann):
+		return pod.Annotations[strings.TrimSuffix(strings.TrimPrefix(path, ann), "']")]
+	case strings.HasPrefix(path, lab):
+		return pod.Labels[strings.TrimSuffix(strings.TrimPrefix(path, lab), "']")]
+	case path == "metadata.name":
+		return pod.Name
+	case path == "metadata.namespace":
+		return pod.Namespace
+	}
+	return ""
+}
+
+// KillAll stops every running container process.
+func (a *NodeAgent) KillAll() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, cmd := range a.running {
+		if cmd.Process != nil {
+			_ = cmd.Process.Kill()
+		}
+	}
+}
