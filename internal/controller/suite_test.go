@@ -2,13 +2,12 @@ package controller
 
 import (
 	"context"
-
 	"fmt"
-	"github.com/go-logr/logr"
 	"os"
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
