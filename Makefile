@@ -101,9 +101,8 @@ lint-fix: golangci-lint ## Run golangci-lint and apply its fixes.
 	"$(GOLANGCI_LINT)" run --fix
 
 .PHONY: demo
-demo: ## Run the operator on a local control plane with sample evaluations (arrives with the controller issue).
-	@echo "make demo: the local demo arrives with the FairnessEvaluation controller; run 'make test' for now." >&2
-	@exit 2
+demo: manifests generate controlplane build ## Run the operator on a local control plane with the samples; DEMO_EXIT=1 exits after printing.
+	KUBEBUILDER_ASSETS="$(CONTROLPLANE_DIR)" go run ./hack/demo --fairctl bin/fairctl --manager bin/manager $(if $(filter 1,$(DEMO_EXIT)),--exit)
 
 ##@ Build
 

@@ -237,7 +237,7 @@ type NotificationDelivery struct {
 // +kubebuilder:printcolumn:name="Metric",type=string,JSONPath=`.status.breaches[0].metric`
 // +kubebuilder:printcolumn:name="Value",type=number,JSONPath=`.status.breaches[0].value`
 // +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.spec.state`
-// +kubebuilder:printcolumn:name="Ack By",type=date,JSONPath=`.status.acknowledgeBy`
+// +kubebuilder:printcolumn:name="Ack By",type=string,JSONPath=`.status.acknowledgeBy`
 // +kubebuilder:printcolumn:name="Category",type=string,priority=1,JSONPath=`.spec.category`
 // +kubebuilder:printcolumn:name="Channel",type=string,priority=1,JSONPath=`.status.channel`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`

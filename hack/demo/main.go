@@ -1,0 +1,132 @@
+// Command demo runs fairness-operator on a local control plane (see
+// test/localcluster) with the sample evaluations, prints what happened, and
+// keeps the cluster up for exploring until Ctrl-C. `make demo` runs it.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+	"github.com/fairness-operator/fairness-operator/test/localcluster"
+)
+
+func main() {
+	fairctl := flag.String("fairctl", "bin/fairctl", "fairctl binary (evaluation pods run it)")
+	manager := flag.String("manager", "bin/manager", "manager binary")
+	dir := flag.String("dir", filepath.Join(os.TempDir(), "fairness-demo"), "folder for the kubeconfig and logs")
+	exit := flag.Bool("exit", os.Getenv("DEMO_EXIT") == "1", "exit after printing instead of waiting for Ctrl-C")
+	timeout := flag.Duration("timeout", 5*time.Minute, "how long to wait for the sample runs")
+	flag.Parse()
+	if err := run(*fairctl, *manager, *dir, *exit, *timeout); err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+}
+
+func step(format string, args ...any) { fmt.Printf("==> "+format+"\n", args...) }
+
+func run(fairctl, manager, dir string, exit bool, timeout time.Duration) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	for _, p := range []*string{&fairctl, &manager} {
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return err
+		}
+		*p = abs
+	}
+	_ = os.RemoveAll(dir)
+	step("starting a local control plane in %s", dir)
+	cluster, err := localcluster.Start(ctx, localcluster.Options{Dir: dir, Fairctl: fairctl, Log: os.Stdout})
+	if err != nil {
+		return err
+	}
+	defer cluster.Stop()
+
+	step("starting the manager (log: %s)", filepath.Join(dir, "manager.log"))
+	logFile, err := os.Create(filepath.Join(dir, "manager.log"))
+	if err != nil {
+		return err
+	}
+	mgr := exec.Command(manager, "--metrics-bind-address=127.0.0.1:18080", "--metrics-secure=false",
+		"--health-probe-bind-address=127.0.0.1:18081", "--evaluation-image=fairness-operator:demo")
+	mgr.Env = append(os.Environ(), "KUBECONFIG="+cluster.Kubeconfig)
+	mgr.Stdout, mgr.Stderr = logFile, logFile
+	if err := mgr.Start(); err != nil {
+		return err
+	}
+	defer func() {
+		_ = mgr.Process.Signal(os.Interrupt)
+		_ = mgr.Wait()
+	}()
+
+	step("kubectl apply -k config/samples")
+	if err := kubectl(cluster.Kubeconfig, "apply", "-n", "default", "-k", "config/samples"); err != nil {
+		return err
+	}
+	step("waiting for the sample evaluations to run (Jobs on the local node)")
+	if err := waitForRuns(ctx, cluster.Client, timeout); err != nil {
+		return err
+	}
+	time.Sleep(time.Second) // let the incident status land
+
+	step("kubectl get fairnessevaluations,biasincidents -o wide")
+	_ = kubectl(cluster.Kubeconfig, "get", "fairnessevaluations,biasincidents", "-o", "wide")
+	step("metrics of credit-biased (status.metrics)")
+	_ = kubectl(cluster.Kubeconfig, "get", "feval", "credit-biased", "-o", "jsonpath={range .status.metrics[*]}"+
+		"{.name}{\"\\t\"}{.method}{\"\\t\"}{.attribute}{\"\\t\"}{.value}{\"\\t\"}{.severity}{\"\\n\"}{end}")
+	step("Jobs of the runs")
+	_ = kubectl(cluster.Kubeconfig, "get", "jobs", "-L", fairnessv1alpha1.EvaluationLabel)
+
+	fmt.Printf("\nExplore with:\n  export KUBECONFIG=%s\n  kubectl get fairness\n  kubectl describe biasincidents\n"+
+		"  curl -s http://127.0.0.1:18080/metrics | grep ^fairness_\n", cluster.Kubeconfig)
+	if exit {
+		return nil
+	}
+	fmt.Println("\nThe cluster stays up; press Ctrl-C to stop it.")
+	<-ctx.Done()
+	step("stopping")
+	return nil
+}
+
+func kubectl(kubeconfig string, args ...string) error {
+	cmd := exec.Command("kubectl", append([]string{"--kubeconfig", kubeconfig}, args...)...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	return cmd.Run()
+}
+
+// waitForRuns waits until every evaluation has a finished run and none is in flight.
+func waitForRuns(ctx context.Context, c client.Client, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		var list fairnessv1alpha1.FairnessEvaluationList
+		if err := c.List(ctx, &list, client.InNamespace("default")); err != nil {
+			return err
+		}
+		done := len(list.Items) > 0
+		for _, e := range list.Items {
+			done = done && e.Status.LastRun != nil && e.Status.ActiveRun == nil
+		}
+		if done {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the sample runs did not finish within %v", timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
