@@ -1,0 +1,171 @@
+package learn
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/optimize"
+)
+
+// Model is a fitted logistic regression.
+type Model struct {
+	Coef       []float64 `json:"coef"`
+	Intercept  float64   `json:"intercept"`
+	Iterations int       `json:"iterations"`
+	Converged  bool      `json:"converged"`
+}
+
+// FitOptions configure Fit.
+type FitOptions struct {
+	// C is the inverse regularisation strength (scikit-learn's C); 0 means 1.
+	C float64
+	// MaxIter bounds L-BFGS iterations; 0 means 1000.
+	MaxIter int
+	// Tol is the gradient threshold (max norm) for convergence; 0 means 1e-4, as scikit-learn.
+	Tol float64
+	// Init warm-starts the fit (expgrad refits many similar models).
+	Init *Model
+}
+
+// Fit minimises the sum over rows of w_i times the log-loss, plus
+// ||coef||² / (2C) with the intercept not penalised: scikit-learn's
+// LogisticRegression(C) objective. Weights may be nil (all 1).
+func Fit(d *Design, y, w []float64, o FitOptions) (*Model, error) {
+	n, p := d.Rows, d.P
+	if n == 0 {
+		return nil, errors.New("no training rows")
+	}
+	if o.C <= 0 {
+		o.C = 1
+	}
+	if o.MaxIter <= 0 {
+		o.MaxIter = 1000
+	}
+	if o.Tol <= 0 {
+		o.Tol = 1e-4
+	}
+	x := blas64.General{Rows: n, Cols: p, Stride: p, Data: d.X}
+	z := make([]float64, n)
+	r := make([]float64, n)
+	alpha := 1 / o.C
+	objective := func(beta []float64, grad []float64) float64 {
+		// z = X coef + intercept
+		for i := range z {
+			z[i] = beta[p]
+		}
+		blas64.Gemv(blas.NoTrans, 1, x, blas64.Vector{N: p, Inc: 1, Data: beta[:p]}, 1, blas64.Vector{N: n, Inc: 1, Data: z})
+		loss := 0.0
+		for i, zi := range z {
+			wi := 1.0
+			if w != nil {
+				wi = w[i]
+			}
+			// log(1+exp(-s z)) computed stably; r = w (sigmoid(z) - y).
+			s := 2*y[i] - 1
+			m := -s * zi
+			if m > 0 {
+				loss += wi * (m + math.Log1p(math.Exp(-m)))
+			} else {
+				loss += wi * math.Log1p(math.Exp(m))
+			}
+			r[i] = wi * (sigmoid(zi) - y[i])
+		}
+		reg := 0.0
+		for _, b := range beta[:p] {
+			reg += b * b
+		}
+		loss += 0.5 * alpha * reg
+		if grad != nil {
+			copy(grad[:p], beta[:p])
+			blas64.Gemv(blas.Trans, 1, x, blas64.Vector{N: n, Inc: 1, Data: r}, alpha, blas64.Vector{N: p, Inc: 1, Data: grad[:p]})
+			sum := 0.0
+			for _, v := range r {
+				sum += v
+			}
+			grad[p] = sum
+		}
+		return loss
+	}
+	problem := optimize.Problem{
+		Func: func(beta []float64) float64 { return objective(beta, nil) },
+		Grad: func(grad, beta []float64) { objective(beta, grad) },
+	}
+	x0 := make([]float64, p+1)
+	if o.Init != nil && len(o.Init.Coef) == p {
+		copy(x0, o.Init.Coef)
+		x0[p] = o.Init.Intercept
+	}
+	settings := &optimize.Settings{GradientThreshold: o.Tol, MajorIterations: o.MaxIter}
+	res, err := optimize.Minimize(problem, x0, settings, &optimize.LBFGS{Store: 10})
+	if res == nil {
+		return nil, fmt.Errorf("fitting the logistic regression: %w", err)
+	}
+	m := &Model{Coef: append([]float64(nil), res.X[:p]...), Intercept: res.X[p], Iterations: res.MajorIterations,
+		Converged: res.Status == optimize.GradientThreshold || res.Status == optimize.FunctionConvergence}
+	for _, c := range m.Coef {
+		if math.IsNaN(c) || math.IsInf(c, 0) {
+			return nil, errors.New("fitting the logistic regression diverged")
+		}
+	}
+	return m, nil
+}
+
+func sigmoid(z float64) float64 {
+	if z >= 0 {
+		return 1 / (1 + math.Exp(-z))
+	}
+	e := math.Exp(z)
+	return e / (1 + e)
+}
+
+// Scores are the predicted probabilities of the favourable label.
+func (m *Model) Scores(d *Design) []float64 {
+	z := make([]float64, d.Rows)
+	for i := range z {
+		z[i] = m.Intercept
+	}
+	x := blas64.General{Rows: d.Rows, Cols: d.P, Stride: d.P, Data: d.X}
+	blas64.Gemv(blas.NoTrans, 1, x, blas64.Vector{N: d.P, Inc: 1, Data: m.Coef}, 1, blas64.Vector{N: d.Rows, Inc: 1, Data: z})
+	for i, v := range z {
+		z[i] = sigmoid(v)
+	}
+	return z
+}
+
+// Predict thresholds the scores at 0.5.
+func (m *Model) Predict(d *Design) []float64 {
+	s := m.Scores(d)
+	for i, v := range s {
+		if v >= 0.5 {
+			s[i] = 1
+		} else {
+			s[i] = 0
+		}
+	}
+	return s
+}
+
+// Objective is the value Fit minimises, at model m.
+func Objective(d *Design, y, w []float64, c float64, m *Model) float64 {
+	s := m.Scores(d)
+	loss := 0.0
+	for i, p := range s {
+		wi := 1.0
+		if w != nil {
+			wi = w[i]
+		}
+		if y[i] == 1 {
+			loss -= wi * math.Log(p)
+		} else {
+			loss -= wi * math.Log1p(-p)
+		}
+	}
+	reg := 0.0
+	for _, b := range m.Coef {
+		reg += b * b
+	}
+	return loss + reg/(2*c)
+}
