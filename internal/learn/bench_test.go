@@ -1,0 +1,42 @@
+package learn
+
+import (
+	"testing"
+)
+
+func adultDesign(b *testing.B) (*Design, []int) {
+	b.Helper()
+	fr := loadFrame(b, "adult.csv")
+	n := len(fr.Rows)
+	// income-per-year is the label's text form: leave it out.
+	var feats []string
+	for _, c := range fr.Columns {
+		if c != "income_gt_50k" && c != "income-per-year" {
+			feats = append(feats, c)
+		}
+	}
+	y := make([]float64, n)
+	train, _, err := Split(n, y, 0.3, 42, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, err := Encode(fr, Spec{Label: "income_gt_50k", Features: feats, Protected: []string{"sex"}}, train)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return d.Subset(train), train
+}
+
+// BenchmarkFitAdult fits the baseline logistic regression on Adult's
+// training split (70% of 32,561 rows, 108 encoded features).
+func BenchmarkFitAdult(b *testing.B) {
+	d, _ := adultDesign(b)
+	b.ResetTimer()
+	for b.Loop() {
+		m, err := Fit(d, d.Y, nil, FitOptions{})
+		if err != nil || !m.Converged {
+			b.Fatalf("fit: %v %+v", err, m)
+		}
+		b.ReportMetric(float64(m.Iterations), "iterations")
+	}
+}
