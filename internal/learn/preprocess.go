@@ -297,8 +297,11 @@ func groups(f *dataset.Frame, protected []string) []string {
 }
 
 // Split deals row indexes 0..n-1 into a training and a test split, shuffled
-// with seed. The test split has ceil(testSize*n) rows (as scikit-learn).
-// With stratify, each label keeps its proportion in both splits.
+// with seed. Without stratification it is scikit-learn's
+// train_test_split(test_size, random_state=seed, shuffle=True) row for row:
+// the same MT19937 permutation, the test split its first ceil(testSize*n)
+// entries. With stratify, each label keeps its proportion in both splits
+// (seeded, but not scikit-learn's StratifiedShuffleSplit).
 func Split(n int, y []float64, testSize float64, seed int64, stratify bool) (train, test []int, err error) {
 	if testSize <= 0 || testSize >= 1 {
 		return nil, nil, fmt.Errorf("test size %v must be within (0, 1)", testSize)
@@ -307,11 +310,14 @@ func Split(n int, y []float64, testSize float64, seed int64, stratify bool) (tra
 	if nTest < 1 || nTest >= n {
 		return nil, nil, fmt.Errorf("test size %v of %d rows leaves an empty split", testSize, n)
 	}
-	rng := rand.New(rand.NewPCG(uint64(seed), 0x73706c6974)) //nolint:gosec // reproducible shuffles, not secrets
+	if seed < 0 || seed > math.MaxUint32 {
+		return nil, nil, fmt.Errorf("random state %d must be within 0..%d", seed, uint32(math.MaxUint32))
+	}
 	if !stratify {
-		perm := rng.Perm(n)
+		perm := newMT19937(uint32(seed)).permutation(n)
 		test, train = perm[:nTest], perm[nTest:]
 	} else {
+		rng := rand.New(rand.NewPCG(uint64(seed), 0x73706c6974)) //nolint:gosec // reproducible shuffles, not secrets
 		var classes [2][]int
 		for i := range n {
 			c := 0

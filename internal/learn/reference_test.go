@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -155,5 +156,23 @@ func TestOptimiserMatchesScikitLearn(t *testing.T) {
 			t.Logf("%s: %d features, %d iterations, objective %.9f (scikit-learn %.9f), max |coef diff| %.2g, %d/%d test predictions agree",
 				r.Dataset, d.P, m.Iterations, ours, theirs, worst, agree, len(test))
 		})
+	}
+}
+
+// TestSplitMatchesScikitLearn: test rows of Split(0.3, 42) are the rows
+// scikit-learn's train_test_split put in the test split of the references.
+func TestSplitMatchesScikitLearn(t *testing.T) {
+	for csvName, predictions := range map[string]string{"german_credit.csv": "german_lr.csv", "adult.csv": "adult_lr.csv"} {
+		fr := loadFrame(t, csvName)
+		_, wantTest, _ := sklearnSplit(t, predictions, len(fr.Rows))
+		_, test, err := Split(len(fr.Rows), nil, 0.3, 42, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sorted := append([]int(nil), test...)
+		slices.Sort(sorted)
+		if !slices.Equal(sorted, wantTest) {
+			t.Errorf("%s: test split differs from scikit-learn's (%d rows, want %d)", csvName, len(test), len(wantTest))
+		}
 	}
 }
