@@ -111,9 +111,9 @@ func (l *lagrangian) bestH(lambda []float64) (int, error) {
 
 // eval is the Lagrangian of mixture q at lambda (projected), and its
 // value under the best response of the lambda player.
-func (l *lagrangian) eval(q, lambda []float64) (L, high float64, gamma []float64) {
+func (l *lagrangian) eval(q, lambda []float64) (L, high float64) {
 	nc := l.mom.constraints()
-	gamma = make([]float64, nc)
+	gamma := make([]float64, nc)
 	e := 0.0
 	for j, w := range q {
 		e += w * l.hs[j].err
@@ -134,7 +134,7 @@ func (l *lagrangian) eval(q, lambda []float64) (L, high float64, gamma []float64
 	if maxG >= l.eps {
 		high = e + l.b*(maxG-l.eps)
 	}
-	return L, high, gamma
+	return L, high
 }
 
 // project keeps the larger of each (+, -) pair's difference and caps the
@@ -162,7 +162,7 @@ func project(lambda []float64, b float64) []float64 {
 
 // gap is the duality gap of mixture q against lambda.
 func (l *lagrangian) gap(q, lambda []float64, nu float64) (float64, error) {
-	L, high, _ := l.eval(q, lambda)
+	L, high := l.eval(q, lambda)
 	low := L
 	for _, mul := range []float64{1, 2, 5, 10} {
 		scaled := make([]float64, len(lambda))
@@ -175,7 +175,7 @@ func (l *lagrangian) gap(q, lambda []float64, nu float64) (float64, error) {
 		}
 		onlyJ := make([]float64, len(l.hs))
 		onlyJ[j] = 1
-		if lj, _, _ := l.eval(onlyJ, lambda); lj < low {
+		if lj, _ := l.eval(onlyJ, lambda); lj < low {
 			low = lj
 		}
 		if math.Max(L-low, high-L) > nu+precision {
