@@ -22,6 +22,11 @@ type evaluateFlags struct {
 	rows, seed                                int64
 	disparity                                 float64
 	zeroDivision                              bool
+	// train mode
+	method, constraint, features    string
+	excludeProtected, imputeMissing bool
+	testSize                        float64
+	randomState                     int64
 }
 
 func newEvaluateCommand(s Streams) *cobra.Command {
@@ -64,6 +69,15 @@ disparateImpact >=0.8 (Sev2, the four-fifths rule).`,
 	fl.Int64Var(&f.rows, "rows", 10000, "rows of the built-in dataset")
 	fl.Int64Var(&f.seed, "seed", 42, "seed of the built-in dataset")
 	fl.Float64Var(&f.disparity, "disparity", 0.2, "approval-rate gap injected against women in the built-in dataset (0 is fair)")
+	fl.StringVar(&f.method, "method", "baseline", "train mode: baseline, reweighing, postprocess, expgrad or all (side by side)")
+	fl.StringVar(&f.constraint, "constraint", "", "train mode: demographicParity (default), equalizedOdds, truePositiveRateParity or errorRateParity")
+	fl.StringVar(&f.features, "features", "", "train mode: feature columns, comma-separated (default: every column but the label, "+
+		"leaving out columns that copy the label)")
+	fl.BoolVar(&f.excludeProtected, "exclude-protected", false, "train mode: leave the protected attributes out of the features")
+	fl.BoolVar(&f.imputeMissing, "impute-missing", false,
+		"train mode: fill missing numeric features with the training mean and give missing categories their own value")
+	fl.Float64Var(&f.testSize, "test-size", 0.3, "train mode: fraction of rows held out for evaluation")
+	fl.Int64Var(&f.randomState, "random-state", 42, "train mode: seed of the split (scikit-learn's train_test_split rows) and of randomised methods")
 	fl.BoolVar(&f.zeroDivision, "zero-division-as-zero", false,
 		"report 0 for rates with a zero denominator, as scikit-learn and fairlearn do, instead of undefined")
 	return cmd
@@ -81,8 +95,12 @@ func runEvaluate(ctx context.Context, s Streams, f *evaluateFlags) error {
 	if !ok || failOn == fairness.SeverityNone {
 		return usageError("--fail-on %q: want Sev1, Sev2, Sev3 or Sev4", f.failOn)
 	}
-	if f.mode != "predictions" {
-		return usageError("--mode %q: only predictions mode is available in this build", f.mode)
+	switch f.mode {
+	case "predictions":
+	case "train":
+		return runTrain(ctx, s, f, format, failOn)
+	default:
+		return usageError("--mode %q: want predictions or train", f.mode)
 	}
 	src, scan, opts, err := f.config()
 	if err != nil {
