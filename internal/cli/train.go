@@ -38,7 +38,7 @@ func (f *evaluateFlags) trainConfig() (evaluate.TrainConfig, error) {
 		ExcludeProtected: f.excludeProtected, ImputeMissing: f.imputeMissing, TestSize: f.testSize,
 		RandomState: f.randomState, Constraint: learn.Constraint(f.constraint)}
 	if f.features != "" {
-		for _, s := range strings.Split(f.features, ",") {
+		for s := range strings.SplitSeq(f.features, ",") {
 			if s = strings.TrimSpace(s); s != "" {
 				c.Features = append(c.Features, s)
 			}
@@ -117,7 +117,8 @@ func runTrain(ctx context.Context, s Streams, f *evaluateFlags, format format, f
 	cmp := Comparison{Methods: outs}
 	bestAcc := -1.0
 	for _, o := range outs {
-		if !(o.Severity != fairness.SeverityNone && o.Severity.AtLeast(failOn)) && o.Model.Accuracy > bestAcc {
+		breached := o.Severity != fairness.SeverityNone && o.Severity.AtLeast(failOn)
+		if !breached && o.Model.Accuracy > bestAcc {
 			cmp.Best, bestAcc = string(o.Model.Method), o.Model.Accuracy
 		}
 	}

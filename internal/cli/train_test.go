@@ -40,7 +40,7 @@ func TestTrainOnBuiltinDataset(t *testing.T) {
 
 func withoutTimings(s string) string {
 	var keep []string
-	for _, l := range strings.Split(s, "\n") {
+	for l := range strings.SplitSeq(s, "\n") {
 		if !strings.Contains(l, `"fitSeconds"`) {
 			keep = append(keep, l)
 		}
