@@ -40,3 +40,22 @@ func BenchmarkFitAdult(b *testing.B) {
 		b.ReportMetric(float64(m.Iterations), "iterations")
 	}
 }
+
+func benchExpgrad(b *testing.B, c Constraint) {
+	d, _ := adultDesign(b)
+	b.ResetTimer()
+	for b.Loop() {
+		m, err := ExponentiatedGradient(d, c, FitOptions{}, ExpgradOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(m.Iterations), "iterations")
+	}
+}
+
+// BenchmarkExpgradAdultDP runs expgrad (demographic parity, eps 0.01,
+// 50 iterations at most) on Adult's training split.
+func BenchmarkExpgradAdultDP(b *testing.B) { benchExpgrad(b, DemographicParity) }
+
+// BenchmarkExpgradAdultEO is the same with equalized odds.
+func BenchmarkExpgradAdultEO(b *testing.B) { benchExpgrad(b, EqualizedOdds) }
