@@ -10,14 +10,11 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/fairness-operator/fairness-operator/internal/dataset"
 	"github.com/fairness-operator/fairness-operator/internal/evaluate"
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
 	"github.com/fairness-operator/fairness-operator/internal/learn"
 )
-
-// syntheticFeatures are the applicant columns of the built-in dataset: its
-// score and approved columns are a model's outputs, not features.
-var syntheticFeatures = []string{"sex", "age_group", "income", "credit_amount", "duration_months"}
 
 // TrainOutput is one method's report in train mode.
 type TrainOutput struct {
@@ -79,7 +76,7 @@ func runTrain(ctx context.Context, s Streams, f *evaluateFlags, format format, f
 			f.protected = []string{"sex"}
 		}
 		if f.features == "" {
-			f.features = strings.Join(syntheticFeatures, ",")
+			f.features = strings.Join(dataset.SyntheticFeatures, ",")
 		}
 	}
 	if f.label == "" {

@@ -302,3 +302,23 @@ func TestOneIncidentAcrossRestartsAndDeletion(t *testing.T) {
 		t.Fatalf("after deleting the evaluation: %d incidents, want the 1 audit record", n)
 	}
 }
+
+// A train-mode evaluation: the pod trains the model and reports its test split.
+func TestTrainModeRun(t *testing.T) {
+	stop := startManager(t)
+	defer stop()
+	ns := newNamespace(t)
+	eval := biasedEvaluation(ns, "trained")
+	eval.Spec.Mode = fairnessv1alpha1.ModeTrain
+	eval.Spec.Columns.Prediction, eval.Spec.Columns.Score = "", ""
+	eval.Spec.Train = &fairnessv1alpha1.TrainSettings{Method: fairnessv1alpha1.MethodReweighing, TestSize: 0.3, RandomState: 42}
+	if err := k8s.Create(context.Background(), eval); err != nil {
+		t.Fatal(err)
+	}
+	job := waitForJobs(t, ns, "trained", 1)[0]
+	finishJob(t, &job, podOutcome{})
+	waitForRun(t, eval, fairnessv1alpha1.RunSucceeded, "g1")
+	if eval.Status.LastRun.Rows != 1500 || len(eval.Status.Groups) != 2 {
+		t.Fatalf("train-mode run: %d rows (want the 1500-row test split), groups %+v", eval.Status.LastRun.Rows, eval.Status.Groups)
+	}
+}

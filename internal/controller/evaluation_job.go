@@ -46,6 +46,23 @@ func runConfig(eval *fairnessv1alpha1.FairnessEvaluation, runID string) evaluate
 	c := evaluate.RunConfig{RunID: runID, Label: s.Columns.Label, Prediction: s.Columns.Prediction,
 		Score: s.Columns.Score, Protected: s.Columns.Protected, Favorable: s.Columns.FavorableLabel,
 		Shards: int64(max(s.Shards, 1))}
+	if s.Mode == fairnessv1alpha1.ModeTrain {
+		t := fairnessv1alpha1.TrainSettings{Method: fairnessv1alpha1.MethodBaseline, TestSize: 0.3, RandomState: 42}
+		if s.Train != nil {
+			t = *s.Train
+		}
+		c.Train = &evaluate.TrainRun{Method: string(t.Method), Constraint: string(t.Constraint), Features: t.Features,
+			ExcludeProtected: t.ExcludeProtected, TestSize: t.TestSize, RandomState: t.RandomState}
+		if c.Train.Method == "" {
+			c.Train.Method = string(fairnessv1alpha1.MethodBaseline)
+		}
+		if c.Train.TestSize == 0 {
+			c.Train.TestSize = 0.3
+		}
+		if c.Train.Features == nil && s.Source.Builtin != nil {
+			c.Train.Features = dataset.SyntheticFeatures
+		}
+	}
 	src := s.Source
 	switch {
 	case src.Inline != "":

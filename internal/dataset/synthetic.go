@@ -18,6 +18,11 @@ const SyntheticCredit = "synthetic-credit"
 var SyntheticColumns = []string{"sex", "age_group", "income", "credit_amount", "duration_months",
 	"repaid", "score", "approved"}
 
+// SyntheticFeatures are the applicant columns of the synthetic dataset, the
+// features of train mode: its score and approved columns are a model's
+// outputs, not features.
+var SyntheticFeatures = []string{"sex", "age_group", "income", "credit_amount", "duration_months"}
+
 // SyntheticOptions configure the generator.
 type SyntheticOptions struct {
 	Rows int64

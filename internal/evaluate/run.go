@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/fairness-operator/fairness-operator/internal/dataset"
+	"github.com/fairness-operator/fairness-operator/internal/fairness"
+	"github.com/fairness-operator/fairness-operator/internal/learn"
 )
 
 // RunConfig is what an evaluation pod is told to do. The controller writes
@@ -37,6 +39,18 @@ type RunConfig struct {
 	// dealt out by row number modulo Shards.
 	ByteRange bool `json:"byteRange,omitempty"`
 	MaxGroups int  `json:"maxGroups,omitempty"`
+	// Train, when set, trains a model and reports its test split (train mode).
+	Train *TrainRun `json:"train,omitempty"`
+}
+
+// TrainRun is the train-mode part of a run.
+type TrainRun struct {
+	Method           string   `json:"method"`
+	Constraint       string   `json:"constraint,omitempty"`
+	Features         []string `json:"features,omitempty"`
+	ExcludeProtected bool     `json:"excludeProtected,omitempty"`
+	TestSize         float64  `json:"testSize"`
+	RandomState      int64    `json:"randomState"`
 }
 
 // InlineData is RunConfig.Data for inline CSV.
@@ -85,16 +99,30 @@ func RunShard(ctx context.Context, c *RunConfig, index int64) (string, error) {
 	if c.Data == InlineData {
 		src.Data, stdin = "-", strings.NewReader(c.Inline)
 	}
-	res, err := Statistics(ctx, src, scan, stdin)
-	if err != nil {
-		return "", err
+	var table *fairness.Table
+	var rows, bad int64
+	if c.Train != nil {
+		tc := TrainConfig{Label: c.Label, Favorable: c.Favorable, Protected: c.Protected, Features: c.Train.Features,
+			ExcludeProtected: c.Train.ExcludeProtected, TestSize: c.Train.TestSize, RandomState: c.Train.RandomState,
+			Methods: []learn.Method{learn.Method(c.Train.Method)}, Constraint: learn.Constraint(c.Train.Constraint)}
+		reports, err := Train(ctx, src, tc, fairness.Options{}, stdin)
+		if err != nil {
+			return "", err
+		}
+		table, rows = reports[0].Table, reports[0].Rows
+	} else {
+		res, err := Statistics(ctx, src, scan, stdin)
+		if err != nil {
+			return "", err
+		}
+		table, rows, bad = res.Table, res.Rows, res.BadRows
 	}
-	enc, err := NewResult(c.RunID, index, c.Shards, res.Rows, res.BadRows, res.Table).Encode()
+	enc, err := NewResult(c.RunID, index, c.Shards, rows, bad, table).Encode()
 	if err != nil {
 		return "", err
 	}
 	if len(enc) > MaxTerminationMessage {
-		return "", &TooLargeError{Size: len(enc), Groups: len(res.Table.Groups)}
+		return "", &TooLargeError{Size: len(enc), Groups: len(table.Groups)}
 	}
 	return enc, nil
 }

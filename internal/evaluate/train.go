@@ -52,6 +52,8 @@ type ModelSummary struct {
 type TrainedReport struct {
 	*fairness.Report
 	Model ModelSummary `json:"model"`
+	// Table is the test split's per-group statistics.
+	Table *fairness.Table `json:"-"`
 }
 
 // Train trains each method on the training split and grades its test-split
@@ -106,7 +108,8 @@ func Train(ctx context.Context, src Source, c TrainConfig, opts fairness.Options
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", m, err)
 		}
-		report := fairness.Evaluate(testTable(f, testIdx, c.Protected, test.Y, res.Predictions), opts)
+		table := testTable(f, testIdx, c.Protected, test.Y, res.Predictions)
+		report := fairness.Evaluate(table, opts)
 		sum := ModelSummary{Method: res.Method, Constraint: res.Constraint, Accuracy: accuracy(res.Predictions, test.Y),
 			Iterations: res.Iterations, Converged: res.Converged, Gap: res.Gap, TrainRows: train.Rows,
 			TestRows: test.Rows, FitSeconds: res.FitSeconds, Features: features, LeftOut: leftOut}
@@ -117,17 +120,21 @@ func Train(ctx context.Context, src Source, c TrainConfig, opts fairness.Options
 			a := accuracy(res.Deterministic, test.Y)
 			sum.DeterministicAccuracy = &a
 		}
-		out = append(out, TrainedReport{Report: report, Model: sum})
+		out = append(out, TrainedReport{Report: report, Model: sum, Table: table})
 	}
 	return out, nil
 }
 
 func testTable(f *dataset.Frame, rows []int, protected []string, y, pred []float64) *fairness.Table {
 	t := fairness.NewTable(protected, 0)
+	cols := make([]int, len(protected))
+	for j, p := range protected {
+		cols[j] = f.Col(p)
+	}
 	vals := make([]string, len(protected))
 	for k, i := range rows {
-		for j, p := range protected {
-			vals[j] = f.Rows[i][f.Col(p)]
+		for j, c := range cols {
+			vals[j] = f.Rows[i][c]
 		}
 		t.GroupFor(fairness.JoinKey(vals)).Counts.Observe(y[k] == 1, pred[k] == 1)
 	}
