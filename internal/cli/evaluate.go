@@ -25,6 +25,7 @@ type evaluateFlags struct {
 	// train mode
 	method, constraint, features    string
 	excludeProtected, imputeMissing bool
+	stratify                        bool
 	testSize                        float64
 	randomState                     int64
 }
@@ -76,6 +77,7 @@ disparateImpact >=0.8 (Sev2, the four-fifths rule).`,
 	fl.BoolVar(&f.excludeProtected, "exclude-protected", false, "train mode: leave the protected attributes out of the features")
 	fl.BoolVar(&f.imputeMissing, "impute-missing", false,
 		"train mode: fill missing numeric features with the training mean and give missing categories their own value")
+	fl.BoolVar(&f.stratify, "stratify", false, "train mode: keep the label's proportion in both splits (then not scikit-learn's rows)")
 	fl.Float64Var(&f.testSize, "test-size", 0.3, "train mode: fraction of rows held out for evaluation")
 	fl.Int64Var(&f.randomState, "random-state", 42, "train mode: seed of the split (scikit-learn's train_test_split rows) and of randomised methods")
 	fl.BoolVar(&f.zeroDivision, "zero-division-as-zero", false,

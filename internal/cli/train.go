@@ -33,7 +33,7 @@ type Comparison struct {
 func (f *evaluateFlags) trainConfig() (evaluate.TrainConfig, error) {
 	c := evaluate.TrainConfig{Label: f.label, Favorable: f.favorable, Protected: f.protected,
 		ExcludeProtected: f.excludeProtected, ImputeMissing: f.imputeMissing, TestSize: f.testSize,
-		RandomState: f.randomState, Constraint: learn.Constraint(f.constraint)}
+		RandomState: f.randomState, Stratify: f.stratify, Constraint: learn.Constraint(f.constraint)}
 	if f.features != "" {
 		for s := range strings.SplitSeq(f.features, ",") {
 			if s = strings.TrimSpace(s); s != "" {

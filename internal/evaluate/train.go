@@ -24,6 +24,7 @@ type TrainConfig struct {
 	ImputeMissing    bool
 	TestSize         float64
 	RandomState      int64
+	Stratify         bool
 	Methods          []learn.Method
 	Constraint       learn.Constraint
 }
@@ -93,7 +94,20 @@ func Train(ctx context.Context, src Source, c TrainConfig, opts fairness.Options
 	if c.ImputeMissing {
 		spec.Missing = learn.MissingImpute
 	}
-	trainIdx, testIdx, err := learn.Split(len(f.Rows), nil, c.TestSize, c.RandomState, false)
+	var y []float64
+	if c.Stratify {
+		li := f.Col(c.Label)
+		if li < 0 {
+			return nil, fmt.Errorf("label column %q not found (columns: %s)", c.Label, strings.Join(f.Columns, ", "))
+		}
+		y = make([]float64, len(f.Rows))
+		for i, row := range f.Rows {
+			if row[li] == c.Favorable || (c.Favorable == "" && (row[li] == "1" || strings.EqualFold(row[li], "true"))) {
+				y[i] = 1
+			}
+		}
+	}
+	trainIdx, testIdx, err := learn.Split(len(f.Rows), y, c.TestSize, c.RandomState, c.Stratify)
 	if err != nil {
 		return nil, err
 	}
