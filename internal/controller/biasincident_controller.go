@@ -2,27 +2,411 @@ package controller
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+	"github.com/fairness-operator/fairness-operator/internal/fairness"
+	"github.com/fairness-operator/fairness-operator/internal/incident"
+	"github.com/fairness-operator/fairness-operator/internal/notify"
 )
 
-// BiasIncidentReconciler runs the incident-response lifecycle of BiasIncidents.
+// Delivery results.
+const (
+	DeliveryPending   fairnessv1alpha1.DeliveryResult = "Pending"
+	DeliveryDelivered fairnessv1alpha1.DeliveryResult = "Delivered"
+	DeliveryFailed    fairnessv1alpha1.DeliveryResult = "Failed"
+)
+
+const maxDeliveries = 32
+
+// BiasIncidentReconciler runs the incident-response lifecycle: people's
+// state changes, deadlines and escalation, notifications, auto-resolution.
 type BiasIncidentReconciler struct {
 	client.Client
+	Recorder events.EventRecorder
+	HTTP     *http.Client
+	Now      func() time.Time
+	Metrics  *Metrics
+	// RetryBase and RetryCap shape the exponential backoff of deliveries;
+	// MaxAttempts gives up (Failed) after that many.
+	RetryBase, RetryCap time.Duration
+	MaxAttempts         int32
 }
 
-// +kubebuilder:rbac:groups=fairness.dev,resources=biasincidents,verbs=get;list;watch
+// +kubebuilder:rbac:groups=fairness.dev,resources=biasincidents,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=fairness.dev,resources=biasincidents/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 
-// Reconcile brings one BiasIncident closer to its policy. Deadlines,
-// escalation and notifications arrive with the incident issue; for now it only
-// reads the object.
+func (r *BiasIncidentReconciler) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+// Reconcile applies the policy to one incident and patches its status once.
 func (r *BiasIncidentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	var incident fairnessv1alpha1.BiasIncident
-	return ctrl.Result{}, client.IgnoreNotFound(r.Get(ctx, req.NamespacedName, &incident))
+	var in fairnessv1alpha1.BiasIncident
+	if err := r.Get(ctx, req.NamespacedName, &in); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.Metrics.ForgetIncident(req.Namespace, req.Name)
+		}
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if in.Status.OpenedAt == nil {
+		// Not opened yet: the evaluation controller writes the first breach.
+		return ctrl.Result{}, nil
+	}
+	policy, targets := r.policyOf(ctx, &in)
+	before := in.DeepCopy()
+	now := r.now()
+	if incident.AutoResolve(policy, view(&in)) {
+		return ctrl.Result{}, r.autoResolve(ctx, &in, policy)
+	}
+	r.applyStateChange(&in, now, targets)
+	r.enqueueOpened(&in, targets)
+	r.escalate(&in, policy, now)
+	persistFirst := hasUnpersisted(before, &in)
+	var wake time.Time
+	if !persistFirst {
+		// Pending deliveries are written to status before any attempt, so a
+		// restart never loses one; Delivered is written right after.
+		wake = r.deliver(ctx, &in, targets, now)
+	}
+	in.Status.ObservedGeneration = in.Generation
+	if !equality.Semantic.DeepEqual(before.Status, in.Status) {
+		patch := client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})
+		if err := r.Status().Patch(ctx, &in, patch); err != nil {
+			if apierrors.IsConflict(err) {
+				return ctrl.Result{RequeueAfter: 100 * time.Millisecond}, nil
+			}
+			return ctrl.Result{}, err
+		}
+	}
+	r.Metrics.ObserveIncident(&in)
+	if persistFirst {
+		return ctrl.Result{RequeueAfter: time.Millisecond}, nil
+	}
+	if at, ok := incident.NextWakeup(policy, view(&in), now); ok && (wake.IsZero() || at.Before(wake)) {
+		wake = at
+	}
+	if !wake.IsZero() {
+		return ctrl.Result{RequeueAfter: max(wake.Sub(now), 10*time.Millisecond)}, nil
+	}
+	return ctrl.Result{}, nil
+}
+
+func view(in *fairnessv1alpha1.BiasIncident) incident.View {
+	v := incident.View{Severity: fairness.Severity(in.Status.Severity), State: string(in.Status.State),
+		Fired: in.Status.EscalationStepsFired, CleanRuns: in.Status.ConsecutiveCleanRuns}
+	if in.Status.AcknowledgeBy != nil {
+		v.AcknowledgeBy = in.Status.AcknowledgeBy.Time
+	}
+	return v
+}
+
+// policyOf reads the incident policy of the incident's evaluation (the
+// defaults when the evaluation is gone: incidents outlive it).
+func (r *BiasIncidentReconciler) policyOf(ctx context.Context, in *fairnessv1alpha1.BiasIncident) (incident.Policy, []fairnessv1alpha1.NotificationTarget) {
+	var eval fairnessv1alpha1.FairnessEvaluation
+	p := incident.Policy{}
+	if err := r.Get(ctx, client.ObjectKey{Namespace: in.Namespace, Name: in.Spec.EvaluationRef.Name}, &eval); err != nil ||
+		eval.Spec.IncidentPolicy == nil {
+		return p, nil
+	}
+	ip := eval.Spec.IncidentPolicy
+	p.Deadlines = deadlineOverrides(ip)
+	p.AutoResolveAfter, p.FailedRunsThreshold = ip.AutoResolveAfterCleanRuns, ip.FailedRunsThreshold
+	for _, s := range ip.Escalation {
+		step := incident.Step{After: s.After.Duration, Target: s.Target}
+		for _, sev := range s.Severities {
+			step.Severities = append(step.Severities, fairness.Severity(sev))
+		}
+		p.Escalation = append(p.Escalation, step)
+	}
+	return p, ip.Notifications
+}
+
+// applyStateChange validates and records a state change people made in the spec.
+func (r *BiasIncidentReconciler) applyStateChange(in *fairnessv1alpha1.BiasIncident, now time.Time,
+	targets []fairnessv1alpha1.NotificationTarget) {
+	st := &in.Status
+	from, to := string(st.State), string(in.Spec.State)
+	if from == "" {
+		from = incident.Open
+	}
+	if to == "" || from == to {
+		setCondition(&st.Conditions, in.Generation, fairnessv1alpha1.ConditionReady, metav1.ConditionTrue, "Handled",
+			"the incident's state is "+from)
+		return
+	}
+	if err := incident.CheckTransition(from, to, in.Spec.ReopenReason); err != nil {
+		msg := fmt.Sprintf("state change refused: %v; the incident stays %s", err, from)
+		setCondition(&st.Conditions, in.Generation, fairnessv1alpha1.ConditionReady, metav1.ConditionFalse, "InvalidTransition", msg)
+		r.event(in, corev1.EventTypeWarning, "InvalidTransition", msg)
+		return
+	}
+	at := metav1.Time{Time: now}
+	actor := in.Spec.AcknowledgedBy
+	typ, msg := to, fmt.Sprintf("%s -> %s", from, to)
+	switch to {
+	case incident.Acknowledged, incident.Mitigating:
+		if st.AcknowledgedAt == nil {
+			st.AcknowledgedAt = &at
+			if st.OpenedAt != nil {
+				r.Metrics.Acknowledged(now.Sub(st.OpenedAt.Time))
+			}
+		}
+	case incident.Resolved:
+		st.ResolvedAt = &at
+		msg += ": " + truncate(in.Spec.ResolutionNote, 512)
+		r.enqueue(in, "Resolved", targets, func(fairnessv1alpha1.NotificationTarget) bool { return true })
+	case incident.Open:
+		typ, msg = "Reopened", "reopened: "+truncate(in.Spec.ReopenReason, 512)
+		st.ResolvedAt, st.AcknowledgedAt, st.Escalated, st.EscalationStepsFired = nil, nil, false, nil
+		deadline := incident.AcknowledgeBy(fairness.Severity(st.Severity), now, nil)
+		st.AcknowledgeBy = &metav1.Time{Time: deadline}
+		setCondition(&st.Conditions, in.Generation, fairnessv1alpha1.ConditionEscalated, metav1.ConditionFalse, "Reopened", "reopened")
+	}
+	st.State = in.Spec.State
+	addTimeline(st, at, typ, msg)
+	if actor != "" {
+		st.Timeline[len(st.Timeline)-1].Actor = actor
+	}
+	setCondition(&st.Conditions, in.Generation, fairnessv1alpha1.ConditionReady, metav1.ConditionTrue, "Handled",
+		"the incident's state is "+to)
+	r.event(in, corev1.EventTypeNormal, typ, msg)
+}
+
+// enqueueOpened queues the "Opened" notification for targets that want it.
+func (r *BiasIncidentReconciler) enqueueOpened(in *fairnessv1alpha1.BiasIncident, targets []fairnessv1alpha1.NotificationTarget) {
+	r.enqueue(in, "Opened", targets, func(t fairnessv1alpha1.NotificationTarget) bool { return t.OnOpen })
+}
+
+// escalate fires due escalation steps, each once.
+func (r *BiasIncidentReconciler) escalate(in *fairnessv1alpha1.BiasIncident, p incident.Policy, now time.Time) {
+	st := &in.Status
+	if incident.Late(view(in), now) && !apimeta.IsStatusConditionTrue(st.Conditions, fairnessv1alpha1.ConditionEscalated) {
+		msg := fmt.Sprintf("not acknowledged by %s (%s)", st.AcknowledgeBy.UTC().Format(time.RFC3339), st.Severity)
+		setCondition(&st.Conditions, in.Generation, fairnessv1alpha1.ConditionEscalated, metav1.ConditionTrue,
+			fairnessv1alpha1.ReasonAcknowledgementLate, msg)
+		st.Escalated = true
+		addTimeline(st, metav1.Time{Time: now}, "DeadlineMissed", msg)
+		r.event(in, corev1.EventTypeWarning, "Escalated", msg)
+	}
+	for _, i := range incident.DueSteps(p, view(in), now) {
+		step := p.Escalation[i]
+		st.EscalationStepsFired = append(st.EscalationStepsFired, int32(i)) //nolint:gosec // at most 10 steps
+		st.Escalated = true
+		msg := fmt.Sprintf("escalation step %d: notifying %s", i+1, step.Target)
+		addTimeline(st, metav1.Time{Time: now}, "Escalated", msg)
+		r.event(in, corev1.EventTypeWarning, "Escalated", msg)
+		name := step.Target
+		r.enqueueTo(in, fmt.Sprintf("Escalated-%d", i+1), name)
+	}
+}
+
+// idempotencyKey identifies one transition of one incident to one target.
+func idempotencyKey(in *fairnessv1alpha1.BiasIncident, transition, target string) string {
+	return fmt.Sprintf("%s/%s/%s", in.UID, transition, target)
+}
+
+func (r *BiasIncidentReconciler) enqueue(in *fairnessv1alpha1.BiasIncident, transition string,
+	targets []fairnessv1alpha1.NotificationTarget, want func(fairnessv1alpha1.NotificationTarget) bool) {
+	for _, t := range targets {
+		if want(t) {
+			r.enqueueTo(in, transition, t.Name)
+		}
+	}
+}
+
+func (r *BiasIncidentReconciler) enqueueTo(in *fairnessv1alpha1.BiasIncident, transition, target string) {
+	key := idempotencyKey(in, transition, target)
+	for _, d := range in.Status.Notifications {
+		if d.IdempotencyKey == key {
+			return
+		}
+	}
+	in.Status.Notifications = append(in.Status.Notifications, fairnessv1alpha1.NotificationDelivery{
+		Target: target, IdempotencyKey: key, Result: DeliveryPending})
+	if n := len(in.Status.Notifications); n > maxDeliveries {
+		// Drop the oldest finished deliveries first; never a pending one.
+		kept := in.Status.Notifications[:0]
+		drop := n - maxDeliveries
+		for _, d := range in.Status.Notifications {
+			if drop > 0 && d.Result != DeliveryPending {
+				drop--
+				continue
+			}
+			kept = append(kept, d)
+		}
+		in.Status.Notifications = kept
+	}
+}
+
+// hasUnpersisted reports whether new pending deliveries were queued in this
+// reconcile (they must reach status before they are attempted).
+func hasUnpersisted(before, after *fairnessv1alpha1.BiasIncident) bool {
+	for _, d := range after.Status.Notifications {
+		if !slices.ContainsFunc(before.Status.Notifications, func(b fairnessv1alpha1.NotificationDelivery) bool {
+			return b.IdempotencyKey == d.IdempotencyKey
+		}) {
+			return true
+		}
+	}
+	return false
+}
+
+// deliver attempts the pending deliveries that are due and returns when the
+// next retry is due (zero when none is pending).
+func (r *BiasIncidentReconciler) deliver(ctx context.Context, in *fairnessv1alpha1.BiasIncident,
+	targets []fairnessv1alpha1.NotificationTarget, now time.Time) time.Time {
+	var next time.Time
+	for i := range in.Status.Notifications {
+		d := &in.Status.Notifications[i]
+		if d.Result != DeliveryPending {
+			continue
+		}
+		if d.NextAttemptTime != nil && now.Before(d.NextAttemptTime.Time) {
+			if next.IsZero() || d.NextAttemptTime.Before(&metav1.Time{Time: next}) {
+				next = d.NextAttemptTime.Time
+			}
+			continue
+		}
+		target, err := r.resolveTarget(ctx, in, targets, d.Target)
+		if err == nil {
+			err = notify.Send(ctx, r.httpClient(), target, messageFor(in, d))
+		}
+		d.Attempts++
+		d.LastAttemptTime = &metav1.Time{Time: now}
+		kind := target.Kind
+		if kind == "" {
+			kind = "unknown"
+		}
+		if err == nil {
+			d.Result, d.Message, d.NextAttemptTime = DeliveryDelivered, "delivered", nil
+			r.Metrics.Notified(kind, "delivered")
+			continue
+		}
+		d.Message = truncate(err.Error(), 1024)
+		if d.Attempts >= r.maxAttempts() {
+			d.Result, d.NextAttemptTime = DeliveryFailed, nil
+			r.Metrics.Notified(kind, "failed")
+			r.event(in, corev1.EventTypeWarning, "NotificationFailed", fmt.Sprintf("gave up on %s after %d attempts: %s",
+				d.Target, d.Attempts, d.Message))
+			continue
+		}
+		r.Metrics.Notified(kind, "retry")
+		at := now.Add(incident.Backoff(d.Attempts, r.retryBase(), r.retryCap()))
+		d.NextAttemptTime = &metav1.Time{Time: at}
+		if next.IsZero() || at.Before(next) {
+			next = at
+		}
+	}
+	return next
+}
+
+func (r *BiasIncidentReconciler) httpClient() *http.Client {
+	if r.HTTP != nil {
+		return r.HTTP
+	}
+	return http.DefaultClient
+}
+
+func (r *BiasIncidentReconciler) retryBase() time.Duration {
+	if r.RetryBase > 0 {
+		return r.RetryBase
+	}
+	return 5 * time.Second
+}
+
+func (r *BiasIncidentReconciler) retryCap() time.Duration {
+	if r.RetryCap > 0 {
+		return r.RetryCap
+	}
+	return 10 * time.Minute
+}
+
+func (r *BiasIncidentReconciler) maxAttempts() int32 {
+	if r.MaxAttempts > 0 {
+		return r.MaxAttempts
+	}
+	return 20
+}
+
+// resolveTarget reads a target's URL from its Secret.
+func (r *BiasIncidentReconciler) resolveTarget(ctx context.Context, in *fairnessv1alpha1.BiasIncident,
+	targets []fairnessv1alpha1.NotificationTarget, name string) (notify.Target, error) {
+	for _, t := range targets {
+		if t.Name != name {
+			continue
+		}
+		var s corev1.Secret
+		if err := r.Get(ctx, client.ObjectKey{Namespace: in.Namespace, Name: t.URLSecretRef.Name}, &s); err != nil {
+			return notify.Target{Name: name, Kind: string(t.Kind)}, fmt.Errorf("target %s: Secret %q: %s", name,
+				t.URLSecretRef.Name, apierrors.ReasonForError(err))
+		}
+		url, ok := s.Data[t.URLSecretRef.Key]
+		if !ok {
+			return notify.Target{Name: name, Kind: string(t.Kind)}, fmt.Errorf("target %s: Secret %q has no key %q", name,
+				t.URLSecretRef.Name, t.URLSecretRef.Key)
+		}
+		return notify.Target{Name: name, Kind: string(t.Kind), URL: string(url)}, nil
+	}
+	return notify.Target{Name: name}, fmt.Errorf("target %s is not in the evaluation's notifications", name)
+}
+
+func messageFor(in *fairnessv1alpha1.BiasIncident, d *fairnessv1alpha1.NotificationDelivery) notify.Message {
+	st := in.Status
+	m := notify.Message{IdempotencyKey: d.IdempotencyKey, Incident: in.Name, Namespace: in.Namespace,
+		Evaluation: in.Spec.EvaluationRef.Name, Severity: string(st.Severity), Category: string(in.Spec.Category),
+		State: string(st.State), Channel: st.Channel, Resolved: st.State == fairnessv1alpha1.IncidentResolved}
+	if parts := strings.SplitN(d.IdempotencyKey, "/", 3); len(parts) == 3 {
+		m.Transition = parts[1]
+	}
+	if st.OpenedAt != nil {
+		m.OpenedAt = st.OpenedAt.Time
+	}
+	if st.AcknowledgeBy != nil {
+		m.AcknowledgeBy = st.AcknowledgeBy.Time
+	}
+	if len(st.Breaches) > 0 {
+		b := st.Breaches[0]
+		m.Metric, m.Attribute, m.Group, m.Value, m.Threshold = string(b.Metric), b.Attribute, b.Group, b.Value, b.Threshold
+	}
+	return m
+}
+
+// autoResolve resolves the incident in its spec, as a person would, with a note.
+func (r *BiasIncidentReconciler) autoResolve(ctx context.Context, in *fairnessv1alpha1.BiasIncident, p incident.Policy) error {
+	before := in.DeepCopy()
+	in.Spec.State = fairnessv1alpha1.IncidentResolved
+	in.Spec.ResolutionNote = fmt.Sprintf("auto-resolved by fairness-operator after %d consecutive clean runs (policy: %d)",
+		in.Status.ConsecutiveCleanRuns, p.AutoResolveAfter)
+	if err := r.Patch(ctx, in, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	r.event(in, corev1.EventTypeNormal, "AutoResolved", in.Spec.ResolutionNote)
+	return nil
+}
+
+func (r *BiasIncidentReconciler) event(obj client.Object, typ, reason, msg string) {
+	if r.Recorder != nil {
+		r.Recorder.Eventf(obj, nil, typ, reason, "Respond", "%s", msg)
+	}
 }
 
 // SetupWithManager registers the reconciler with the manager.

@@ -163,3 +163,70 @@ func addTimeline(st *fairnessv1alpha1.BiasIncidentStatus, at metav1.Time, typ, m
 		st.Timeline = st.Timeline[len(st.Timeline)-maxTimeline:]
 	}
 }
+
+// handleBlindness opens a Sev2 EvaluationFailing incident when runs keep
+// failing (monitoring is blind), and resolves it when a run succeeds.
+func (r *FairnessEvaluationReconciler) handleBlindness(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation,
+	run *fairnessv1alpha1.RunStatus) error {
+	policy := eval.Spec.IncidentPolicy
+	if policy != nil && policy.Disabled {
+		return nil
+	}
+	var list fairnessv1alpha1.BiasIncidentList
+	if err := r.List(ctx, &list, client.InNamespace(eval.Namespace),
+		client.MatchingLabels{fairnessv1alpha1.EvaluationLabel: eval.Name}); err != nil {
+		return err
+	}
+	var open *fairnessv1alpha1.BiasIncident
+	for i := range list.Items {
+		in := &list.Items[i]
+		if in.Spec.Category == fairnessv1alpha1.CategoryEvaluationFailing && in.Spec.State != fairnessv1alpha1.IncidentResolved {
+			open = in
+		}
+	}
+	if run.Result == fairnessv1alpha1.RunSucceeded {
+		if open == nil {
+			return nil
+		}
+		before := open.DeepCopy()
+		open.Spec.State = fairnessv1alpha1.IncidentResolved
+		open.Spec.ResolutionNote = fmt.Sprintf("run %s succeeded: the evaluation monitors again", run.ID)
+		return r.Patch(ctx, open, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+	}
+	threshold := int32(0)
+	if policy != nil {
+		threshold = policy.FailedRunsThreshold
+	}
+	if open != nil || !incident.Blind(incident.Policy{FailedRunsThreshold: threshold}, eval.Status.ConsecutiveFailedRuns) {
+		return nil
+	}
+	in := &fairnessv1alpha1.BiasIncident{
+		ObjectMeta: metav1.ObjectMeta{Name: JobName(eval.Name+"-blind", run.ID), Namespace: eval.Namespace,
+			Labels: map[string]string{fairnessv1alpha1.EvaluationLabel: eval.Name, ManagedByLabel: managedByValue}},
+		Spec: fairnessv1alpha1.BiasIncidentSpec{EvaluationRef: fairnessv1alpha1.LocalObjectReference{Name: eval.Name},
+			Category: fairnessv1alpha1.CategoryEvaluationFailing, State: fairnessv1alpha1.IncidentOpen},
+	}
+	if err := r.Create(ctx, in); err != nil {
+		if !apierrors.IsAlreadyExists(err) {
+			return err
+		}
+		if err := r.Get(ctx, client.ObjectKeyFromObject(in), in); err != nil {
+			return err
+		}
+	}
+	if in.Status.OpenedAt != nil {
+		return nil
+	}
+	before := in.DeepCopy()
+	now := metav1.Time{Time: r.now()}
+	st := &in.Status
+	st.OpenedAt, st.LastSeenAt, st.State, st.Occurrences, st.LastRunID = &now, &now, fairnessv1alpha1.IncidentOpen, 1, run.ID
+	st.Severity, st.HighestSeverity = fairnessv1alpha1.Severity2, fairnessv1alpha1.Severity2
+	st.Channel = incident.ChannelName(now.Time)
+	st.AcknowledgeBy = &metav1.Time{Time: incident.AcknowledgeBy(fairness.Sev2, now.Time, deadlineOverrides(policy))}
+	addTimeline(st, now, "Opened", fmt.Sprintf("monitoring blind: %d runs failed in a row; last: %s: %s",
+		eval.Status.ConsecutiveFailedRuns, run.Reason, truncate(run.Message, 400)))
+	r.event(eval, "Warning", "MonitoringBlind", fmt.Sprintf("BiasIncident %s opened: %d runs failed in a row", in.Name,
+		eval.Status.ConsecutiveFailedRuns))
+	return r.Status().Patch(ctx, in, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+}

@@ -159,6 +159,9 @@ func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fair
 		r.event(eval, corev1.EventTypeNormal, "RunSucceeded", fmt.Sprintf("run %s evaluated %d rows", run.ID, out.rows))
 		r.Metrics.RunFinished(eval, run, true)
 	}
+	if err := r.handleBlindness(ctx, eval, run); err != nil {
+		r.event(eval, corev1.EventTypeWarning, "IncidentUpdateFailed", err.Error())
+	}
 	st.LastRun, st.ActiveRun = run, nil
 	if run.SpecHash == RunSpecHash(eval.Spec) {
 		st.ObservedGeneration = gen // graded with the current spec already

@@ -1,6 +1,9 @@
 package controller
 
 import (
+	"sync"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
@@ -17,11 +20,16 @@ const (
 // (groups) are bounded by status bounds; series of a deleted evaluation are
 // removed.
 type Metrics struct {
-	metricValue *prometheus.GaugeVec
-	groupRate   *prometheus.GaugeVec
-	severity    *prometheus.GaugeVec
-	runs        *prometheus.CounterVec
-	duration    *prometheus.HistogramVec
+	incidentsOpen *prometheus.GaugeVec
+	timeToAck     prometheus.Histogram
+	notifications *prometheus.CounterVec
+	mu            sync.Mutex
+	openIncidents map[string][2]string // namespace/name -> severity, category
+	metricValue   *prometheus.GaugeVec
+	groupRate     *prometheus.GaugeVec
+	severity      *prometheus.GaugeVec
+	runs          *prometheus.CounterVec
+	duration      *prometheus.HistogramVec
 }
 
 // NewMetrics creates the metrics and registers them with reg (nil: the
@@ -43,10 +51,17 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help:    "Wall time of evaluation runs, from Job creation to the result.",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 14)}, []string{labelNamespace, labelEvaluation}),
 	}
+	m.incidentsOpen = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "fairness_incidents_open",
+		Help: "BiasIncidents not resolved, by severity and category."}, []string{"severity", "category"})
+	m.timeToAck = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "fairness_incident_time_to_acknowledge_seconds",
+		Help: "Time from opening to acknowledgement of incidents.", Buckets: prometheus.ExponentialBuckets(60, 2, 12)})
+	m.notifications = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fairness_notifications_total",
+		Help: "Notification attempts by target kind and result (delivered, retry, failed)."}, []string{"target_kind", "result"})
+	m.openIncidents = map[string][2]string{}
 	if reg == nil {
 		reg = metrics.Registry
 	}
-	reg.MustRegister(m.metricValue, m.groupRate, m.severity, m.runs, m.duration)
+	reg.MustRegister(m.metricValue, m.groupRate, m.severity, m.runs, m.duration, m.incidentsOpen, m.timeToAck, m.notifications)
 	return m
 }
 
@@ -114,4 +129,51 @@ func (m *Metrics) Forget(namespace, name string) {
 	m.severity.DeletePartialMatch(l)
 	m.runs.DeletePartialMatch(l)
 	m.duration.DeletePartialMatch(l)
+}
+
+// ObserveIncident updates the open-incident gauge with one incident.
+func (m *Metrics) ObserveIncident(in *fairnessv1alpha1.BiasIncident) {
+	if m == nil {
+		return
+	}
+	key := in.Namespace + "/" + in.Name
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if in.Status.State == fairnessv1alpha1.IncidentResolved || in.DeletionTimestamp != nil {
+		delete(m.openIncidents, key)
+	} else {
+		m.openIncidents[key] = [2]string{string(in.Status.Severity), string(in.Spec.Category)}
+	}
+	m.incidentsOpen.Reset()
+	for _, v := range m.openIncidents {
+		m.incidentsOpen.WithLabelValues(v[0], v[1]).Inc()
+	}
+}
+
+// ForgetIncident drops a deleted incident from the open-incident gauge.
+func (m *Metrics) ForgetIncident(namespace, name string) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.openIncidents, namespace+"/"+name)
+	m.incidentsOpen.Reset()
+	for _, v := range m.openIncidents {
+		m.incidentsOpen.WithLabelValues(v[0], v[1]).Inc()
+	}
+}
+
+// Acknowledged records how long an acknowledgement took.
+func (m *Metrics) Acknowledged(d time.Duration) {
+	if m != nil {
+		m.timeToAck.Observe(d.Seconds())
+	}
+}
+
+// Notified counts a notification attempt.
+func (m *Metrics) Notified(kind, result string) {
+	if m != nil {
+		m.notifications.WithLabelValues(kind, result).Inc()
+	}
 }

@@ -1,6 +1,8 @@
 package controller
 
 import (
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 	batchv1 "k8s.io/api/batch/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -18,6 +20,8 @@ type Config struct {
 	EvaluationImage string
 	// Registerer receives the Prometheus metrics; nil means the manager's registry.
 	Registerer prometheus.Registerer
+	// RetryBase and RetryCap shape notification retries (defaults 5s and 10m).
+	RetryBase, RetryCap time.Duration
 }
 
 // CacheOptions scope the manager's cache to what the operator owns: Jobs
@@ -31,14 +35,17 @@ func CacheOptions() cache.Options {
 
 // Setup registers the controllers with the manager.
 func Setup(mgr ctrl.Manager, cfg Config) error {
+	metrics := NewMetrics(cfg.Registerer)
+	recorder := mgr.GetEventRecorder("fairness-operator")
 	if err := (&FairnessEvaluationReconciler{
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
-		Recorder:  mgr.GetEventRecorder("fairness-operator"),
+		Recorder:  recorder,
 		Image:     cfg.EvaluationImage,
-		Metrics:   NewMetrics(cfg.Registerer),
+		Metrics:   metrics,
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}
-	return (&BiasIncidentReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr)
+	return (&BiasIncidentReconciler{Client: mgr.GetClient(), Recorder: recorder, Metrics: metrics,
+		RetryBase: cfg.RetryBase, RetryCap: cfg.RetryCap}).SetupWithManager(mgr)
 }

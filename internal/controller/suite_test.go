@@ -73,7 +73,8 @@ func startManager(t *testing.T) (stop func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Setup(mgr, Config{EvaluationImage: "fairness-operator:test", Registerer: prometheus.NewRegistry()}); err != nil {
+	if err := Setup(mgr, Config{EvaluationImage: "fairness-operator:test", Registerer: prometheus.NewRegistry(),
+		RetryBase: 50 * time.Millisecond, RetryCap: time.Second}); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
