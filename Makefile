@@ -114,6 +114,7 @@ LDFLAGS = -s -w -X github.com/fairness-operator/fairness-operator/internal/versi
 build: manifests generate ## Build the manager and fairctl into bin/.
 	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/manager ./cmd/main.go
 	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/fairctl ./cmd/fairctl
+	cp bin/fairctl bin/kubectl-fairness # the kubectl plugin: put it on PATH for `kubectl fairness incident ...`
 
 .PHONY: run
 run: manifests generate ## Run the manager from your host against the current kubeconfig.

@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -44,7 +47,7 @@ type Streams struct {
 // NewRootCommand builds the fairctl command tree.
 func NewRootCommand(s Streams) *cobra.Command {
 	root := &cobra.Command{
-		Use:   "fairctl",
+		Use:   commandName(),
 		Short: "Evaluate machine-learning fairness and act on bias incidents",
 		Long: "fairctl evaluates the fairness of a model's decisions on a dataset or prediction log,\n" +
 			"runs evaluation shards inside fairness-operator's Jobs, and acts on BiasIncidents.",
@@ -55,7 +58,7 @@ func NewRootCommand(s Streams) *cobra.Command {
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError("%v", err) })
-	root.AddCommand(newVersionCommand(s), newEvaluateCommand(s), newGenerateCommand(s), newRunCommand(s))
+	root.AddCommand(newVersionCommand(s), newEvaluateCommand(s), newGenerateCommand(s), newRunCommand(s), newIncidentCommand(s))
 	return root
 }
 
@@ -77,4 +80,13 @@ func Execute(args []string, in io.Reader, out, errOut io.Writer) int {
 	// Cobra's own errors (unknown command, bad arguments) are usage errors.
 	fmt.Fprintln(errOut, "fairctl: "+err.Error())
 	return ExitUsage
+}
+
+// commandName is how the binary was invoked: installed as kubectl-fairness it
+// is the kubectl plugin "kubectl fairness".
+func commandName() string {
+	if strings.HasSuffix(filepath.Base(os.Args[0]), "kubectl-fairness") {
+		return "kubectl fairness"
+	}
+	return "fairctl"
 }
