@@ -6,7 +6,9 @@ package main
 import (
 	"crypto/tls"
 	"flag"
+	"fmt"
 	"os"
+	"time"
 
 	// Client auth plugins (OIDC, cloud providers) for out-of-cluster runs.
 	_ "k8s.io/client-go/plugin/pkg/client/auth"
@@ -22,6 +24,7 @@ import (
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
 	"github.com/fairness-operator/fairness-operator/internal/controller"
+	"github.com/fairness-operator/fairness-operator/internal/fairness"
 	"github.com/fairness-operator/fairness-operator/internal/version"
 	// +kubebuilder:scaffold:imports
 )
@@ -38,6 +41,8 @@ func init() {
 }
 
 type options struct {
+	deadlines            [4]time.Duration
+	resolvedTTL          time.Duration
 	evaluationImage      string
 	metricsAddr          string
 	metricsCertPath      string
@@ -51,6 +56,12 @@ func main() {
 	var o options
 	flag.StringVar(&o.evaluationImage, "evaluation-image", defaultEvaluationImage(),
 		"Image of evaluation pods; it must carry /fairctl (the operator's own image does).")
+	for i, d := range []time.Duration{15 * time.Minute, time.Hour, 4 * time.Hour, 24 * time.Hour} {
+		flag.DurationVar(&o.deadlines[i], fmt.Sprintf("ack-deadline-sev%d", i+1), d,
+			fmt.Sprintf("Default acknowledgement deadline of Sev%d incidents; an evaluation's incidentPolicy overrides it.", i+1))
+	}
+	flag.DurationVar(&o.resolvedTTL, "resolved-incident-ttl", 0,
+		"Delete BiasIncidents this long after they are resolved; 0 keeps them (they are audit records).")
 	flag.StringVar(&o.metricsAddr, "metrics-bind-address", "0",
 		"Address of the metrics endpoint: :8443 for HTTPS, :8080 for HTTP, 0 to disable it.")
 	flag.BoolVar(&o.secureMetrics, "metrics-secure", true,
@@ -103,7 +114,12 @@ func run(o options) error {
 		return err
 	}
 
-	if err := controller.Setup(mgr, controller.Config{EvaluationImage: o.evaluationImage}); err != nil {
+	deadlines := map[fairness.Severity]time.Duration{}
+	for i, sev := range []fairness.Severity{fairness.Sev1, fairness.Sev2, fairness.Sev3, fairness.Sev4} {
+		deadlines[sev] = o.deadlines[i]
+	}
+	if err := controller.Setup(mgr, controller.Config{EvaluationImage: o.evaluationImage, Deadlines: deadlines,
+		ResolvedIncidentTTL: o.resolvedTTL}); err != nil {
 		return err
 	}
 	// +kubebuilder:scaffold:builder

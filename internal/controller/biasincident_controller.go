@@ -44,9 +44,13 @@ type BiasIncidentReconciler struct {
 	// MaxAttempts gives up (Failed) after that many.
 	RetryBase, RetryCap time.Duration
 	MaxAttempts         int32
+	// Deadlines override the severity scale's defaults (manager flags).
+	Deadlines map[fairness.Severity]time.Duration
+	// ResolvedTTL deletes incidents this long after resolution; 0 keeps them.
+	ResolvedTTL time.Duration
 }
 
-// +kubebuilder:rbac:groups=fairness.dev,resources=biasincidents,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups=fairness.dev,resources=biasincidents,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=fairness.dev,resources=biasincidents/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 
@@ -73,7 +77,11 @@ func (r *BiasIncidentReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	policy, targets := r.policyOf(ctx, &in)
 	before := in.DeepCopy()
 	now := r.now()
-	if incident.AutoResolve(policy, view(&in)) {
+	if r.expired(&in, now) {
+		r.Metrics.ForgetIncident(in.Namespace, in.Name)
+		return ctrl.Result{}, client.IgnoreNotFound(r.Delete(ctx, &in, client.Preconditions{UID: &in.UID}))
+	}
+	if in.Spec.State != fairnessv1alpha1.IncidentResolved && incident.AutoResolve(policy, view(&in)) {
 		return ctrl.Result{}, r.autoResolve(ctx, &in, policy)
 	}
 	r.applyStateChange(&in, now, targets)
@@ -103,10 +111,27 @@ func (r *BiasIncidentReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if at, ok := incident.NextWakeup(policy, view(&in), now); ok && (wake.IsZero() || at.Before(wake)) {
 		wake = at
 	}
+	if ttl := r.ttlWait(&in, now); ttl > 0 && (wake.IsZero() || now.Add(ttl).Before(wake)) {
+		wake = now.Add(ttl)
+	}
 	if !wake.IsZero() {
 		return ctrl.Result{RequeueAfter: max(wake.Sub(now), 10*time.Millisecond)}, nil
 	}
 	return ctrl.Result{}, nil
+}
+
+// ttlWait is how long until a resolved incident expires (0: never, or not resolved).
+func (r *BiasIncidentReconciler) ttlWait(in *fairnessv1alpha1.BiasIncident, now time.Time) time.Duration {
+	if r.ResolvedTTL <= 0 || in.Status.State != fairnessv1alpha1.IncidentResolved || in.Status.ResolvedAt == nil {
+		return 0
+	}
+	return max(in.Status.ResolvedAt.Add(r.ResolvedTTL).Sub(now), time.Millisecond)
+}
+
+// expired reports whether a resolved incident is past its retention.
+func (r *BiasIncidentReconciler) expired(in *fairnessv1alpha1.BiasIncident, now time.Time) bool {
+	return r.ResolvedTTL > 0 && in.Status.State == fairnessv1alpha1.IncidentResolved && in.Status.ResolvedAt != nil &&
+		!now.Before(in.Status.ResolvedAt.Add(r.ResolvedTTL))
 }
 
 func view(in *fairnessv1alpha1.BiasIncident) incident.View {
@@ -128,7 +153,7 @@ func (r *BiasIncidentReconciler) policyOf(ctx context.Context, in *fairnessv1alp
 		return p, nil
 	}
 	ip := eval.Spec.IncidentPolicy
-	p.Deadlines = deadlineOverrides(ip)
+	p.Deadlines = deadlineOverrides(r.Deadlines, ip)
 	p.AutoResolveAfter, p.FailedRunsThreshold = ip.AutoResolveAfterCleanRuns, ip.FailedRunsThreshold
 	for _, s := range ip.Escalation {
 		step := incident.Step{After: s.After.Duration, Target: s.Target}

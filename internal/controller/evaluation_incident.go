@@ -54,7 +54,7 @@ func (r *FairnessEvaluationReconciler) handOffToIncident(ctx context.Context, ev
 	if created {
 		open.Status.PreviousIncident = previous
 	}
-	RecordRun(&open.Status, runID, g, r.now(), deadlineOverrides(policy))
+	RecordRun(&open.Status, runID, g, r.now(), deadlineOverrides(r.Deadlines, policy))
 	return r.Status().Patch(ctx, open, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
 }
 
@@ -98,9 +98,13 @@ func (r *FairnessEvaluationReconciler) openIncident(ctx context.Context, eval *f
 	return in, nil
 }
 
-// deadlineOverrides reads the evaluation's acknowledgement deadlines.
-func deadlineOverrides(p *fairnessv1alpha1.IncidentPolicy) map[fairness.Severity]time.Duration {
+// deadlineOverrides merges the manager's default deadlines (flags) with the
+// evaluation's own, which win.
+func deadlineOverrides(defaults map[fairness.Severity]time.Duration, p *fairnessv1alpha1.IncidentPolicy) map[fairness.Severity]time.Duration {
 	out := map[fairness.Severity]time.Duration{}
+	for k, v := range defaults {
+		out[k] = v
+	}
 	if p == nil || p.AcknowledgeWithin == nil {
 		return out
 	}
@@ -223,7 +227,7 @@ func (r *FairnessEvaluationReconciler) handleBlindness(ctx context.Context, eval
 	st.OpenedAt, st.LastSeenAt, st.State, st.Occurrences, st.LastRunID = &now, &now, fairnessv1alpha1.IncidentOpen, 1, run.ID
 	st.Severity, st.HighestSeverity = fairnessv1alpha1.Severity2, fairnessv1alpha1.Severity2
 	st.Channel = incident.ChannelName(now.Time)
-	st.AcknowledgeBy = &metav1.Time{Time: incident.AcknowledgeBy(fairness.Sev2, now.Time, deadlineOverrides(policy))}
+	st.AcknowledgeBy = &metav1.Time{Time: incident.AcknowledgeBy(fairness.Sev2, now.Time, deadlineOverrides(r.Deadlines, policy))}
 	addTimeline(st, now, "Opened", fmt.Sprintf("monitoring blind: %d runs failed in a row; last: %s: %s",
 		eval.Status.ConsecutiveFailedRuns, run.Reason, truncate(run.Message, 400)))
 	r.event(eval, "Warning", "MonitoringBlind", fmt.Sprintf("BiasIncident %s opened: %d runs failed in a row", in.Name,

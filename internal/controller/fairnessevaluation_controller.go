@@ -18,6 +18,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+	"github.com/fairness-operator/fairness-operator/internal/fairness"
 )
 
 // FairnessEvaluationReconciler turns FairnessEvaluations into evaluation Jobs
@@ -32,6 +33,8 @@ type FairnessEvaluationReconciler struct {
 	// Now is the clock (tests replace it).
 	Now     func() time.Time
 	Metrics *Metrics
+	// Deadlines override the severity scale's defaults (manager flags).
+	Deadlines map[fairness.Severity]time.Duration
 }
 
 // +kubebuilder:rbac:groups=fairness.dev,resources=fairnessevaluations,verbs=get;list;watch

@@ -313,3 +313,71 @@ func TestMonitoringBlindIncident(t *testing.T) {
 		return blind.Spec.State == fairnessv1alpha1.IncidentResolved && blind.Status.State == fairnessv1alpha1.IncidentResolved, nil
 	})
 }
+
+// Clean runs resolve the incident when the policy says so; a new breach
+// afterwards opens a new incident that links the resolved one.
+func TestAutoResolutionAndReopenLink(t *testing.T) {
+	stop := startManager(t)
+	defer stop()
+	ns := newNamespace(t)
+	e := biasedEvaluation(ns, "auto")
+	e.Spec.IncidentPolicy = &fairnessv1alpha1.IncidentPolicy{AutoResolveAfterCleanRuns: 2}
+	first := breach(t, e)
+	setThreshold := func(v float64) {
+		t.Helper()
+		get(t, e)
+		e.Spec.Thresholds[0].Levels[0].Value = v
+		if err := k8s.Update(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, waitFor, "re-graded", func() (bool, error) {
+			get(t, e)
+			return e.Status.ObservedGeneration == e.Generation, nil
+		})
+	}
+	// Two re-grades under a lenient threshold count as two clean runs.
+	setThreshold(0.5)
+	setThreshold(0.6)
+	eventually(t, waitFor, "auto-resolution", func() (bool, error) {
+		get(t, first)
+		return first.Spec.State == fairnessv1alpha1.IncidentResolved && first.Status.State == fairnessv1alpha1.IncidentResolved, nil
+	})
+	if !strings.Contains(first.Spec.ResolutionNote, "auto-resolved") {
+		t.Fatalf("resolution note %q", first.Spec.ResolutionNote)
+	}
+	setThreshold(0.1)
+	eventually(t, waitFor, "a second incident linked to the first", func() (bool, error) {
+		for _, in := range incidentsOf(t, ns, "auto") {
+			if in.Name != first.Name && in.Status.PreviousIncident == first.Name && in.Status.OpenedAt != nil {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+}
+
+func TestResolvedIncidentRetention(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	resolved := &fairnessv1alpha1.BiasIncident{Status: fairnessv1alpha1.BiasIncidentStatus{State: fairnessv1alpha1.IncidentResolved,
+		ResolvedAt: &metav1.Time{Time: now.Add(-time.Hour)}}}
+	cases := map[string]struct {
+		ttl         time.Duration
+		in          *fairnessv1alpha1.BiasIncident
+		wantExpired bool
+		wantWait    time.Duration
+	}{
+		"kept by default":      {0, resolved, false, 0},
+		"expired":              {30 * time.Minute, resolved, true, time.Millisecond},
+		"not yet":              {3 * time.Hour, resolved, false, 2 * time.Hour},
+		"open incidents never": {time.Second, &fairnessv1alpha1.BiasIncident{}, false, 0},
+	}
+	for name, c := range cases {
+		r := &BiasIncidentReconciler{ResolvedTTL: c.ttl}
+		if got := r.expired(c.in, now); got != c.wantExpired {
+			t.Errorf("%s: expired %v, want %v", name, got, c.wantExpired)
+		}
+		if got := r.ttlWait(c.in, now); got != c.wantWait {
+			t.Errorf("%s: wait %v, want %v", name, got, c.wantWait)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+	"github.com/fairness-operator/fairness-operator/internal/fairness"
 )
 
 // Config is what the manager passes to the controllers.
@@ -22,6 +23,10 @@ type Config struct {
 	Registerer prometheus.Registerer
 	// RetryBase and RetryCap shape notification retries (defaults 5s and 10m).
 	RetryBase, RetryCap time.Duration
+	// Deadlines override the acknowledgement deadlines of the severity scale.
+	Deadlines map[fairness.Severity]time.Duration
+	// ResolvedIncidentTTL deletes incidents this long after resolution (0 keeps them).
+	ResolvedIncidentTTL time.Duration
 }
 
 // CacheOptions scope the manager's cache to what the operator owns: Jobs
@@ -43,9 +48,11 @@ func Setup(mgr ctrl.Manager, cfg Config) error {
 		Recorder:  recorder,
 		Image:     cfg.EvaluationImage,
 		Metrics:   metrics,
+		Deadlines: cfg.Deadlines,
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}
 	return (&BiasIncidentReconciler{Client: mgr.GetClient(), Recorder: recorder, Metrics: metrics,
-		RetryBase: cfg.RetryBase, RetryCap: cfg.RetryCap}).SetupWithManager(mgr)
+		RetryBase: cfg.RetryBase, RetryCap: cfg.RetryCap, Deadlines: cfg.Deadlines,
+		ResolvedTTL: cfg.ResolvedIncidentTTL}).SetupWithManager(mgr)
 }
