@@ -58,7 +58,7 @@ func main() {
 		"Image of evaluation pods; it must carry /fairctl (the operator's own image does).")
 	for i, d := range []time.Duration{15 * time.Minute, time.Hour, 4 * time.Hour, 24 * time.Hour} {
 		flag.DurationVar(&o.deadlines[i], fmt.Sprintf("ack-deadline-sev%d", i+1), d,
-			fmt.Sprintf("Default acknowledgement deadline of Sev%d incidents; an evaluation's incidentPolicy overrides it.", i+1))
+			fmt.Sprintf("Default acknowledgement deadline of Sev%d incidents (an evaluation's incidentPolicy wins).", i+1))
 	}
 	flag.DurationVar(&o.resolvedTTL, "resolved-incident-ttl", 0,
 		"Delete BiasIncidents this long after they are resolved; 0 keeps them (they are audit records).")

@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -102,9 +103,7 @@ func (r *FairnessEvaluationReconciler) openIncident(ctx context.Context, eval *f
 // evaluation's own, which win.
 func deadlineOverrides(defaults map[fairness.Severity]time.Duration, p *fairnessv1alpha1.IncidentPolicy) map[fairness.Severity]time.Duration {
 	out := map[fairness.Severity]time.Duration{}
-	for k, v := range defaults {
-		out[k] = v
-	}
+	maps.Copy(out, defaults)
 	if p == nil || p.AcknowledgeWithin == nil {
 		return out
 	}
