@@ -5,8 +5,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -70,6 +74,16 @@ func run(fairctl, manager, dir string, exit bool, timeout time.Duration) error {
 		_ = mgr.Wait()
 	}()
 
+	step("starting a Slack-compatible webhook receiver for notifications")
+	hook, err := startReceiver()
+	if err != nil {
+		return err
+	}
+	if err := kubectl(cluster.Kubeconfig, "create", "secret", "generic", "fairness-slack", "-n", "default",
+		"--from-literal=url="+hook); err != nil {
+		return err
+	}
+
 	step("kubectl apply -k config/samples")
 	if err := kubectl(cluster.Kubeconfig, "apply", "-n", "default", "-k", "config/samples"); err != nil {
 		return err
@@ -78,17 +92,22 @@ func run(fairctl, manager, dir string, exit bool, timeout time.Duration) error {
 	if err := waitForRuns(ctx, cluster.Client, timeout); err != nil {
 		return err
 	}
-	time.Sleep(time.Second) // let the incident status land
+	time.Sleep(2 * time.Second) // let the incident status and its notification land
 
 	step("kubectl get fairnessevaluations,biasincidents -o wide")
 	_ = kubectl(cluster.Kubeconfig, "get", "fairnessevaluations,biasincidents", "-o", "wide")
 	step("metrics of credit-biased (status.metrics)")
 	_ = kubectl(cluster.Kubeconfig, "get", "feval", "credit-biased", "-o", "jsonpath={range .status.metrics[*]}"+
 		"{.name}{\"\\t\"}{.method}{\"\\t\"}{.attribute}{\"\\t\"}{.value}{\"\\t\"}{.severity}{\"\\n\"}{end}")
+	step("fairctl incident show credit-biased-g1 (also: kubectl fairness incident ...)")
+	show := exec.Command(fairctl, "incident", "show", "credit-biased-g1", "-n", "default", "--kubeconfig", cluster.Kubeconfig)
+	show.Stdout, show.Stderr = os.Stdout, os.Stderr
+	_ = show.Run()
 	step("Jobs of the runs")
 	_ = kubectl(cluster.Kubeconfig, "get", "jobs", "-L", fairnessv1alpha1.EvaluationLabel)
 
-	fmt.Printf("\nExplore with:\n  export KUBECONFIG=%s\n  kubectl get fairness\n  kubectl describe biasincidents\n"+
+	fmt.Printf("\nExplore with:\n  export KUBECONFIG=%s PATH=$PWD/bin:$PATH\n  kubectl get fairness\n"+
+		"  kubectl fairness incident list\n  kubectl fairness incident ack credit-biased-g1 --by you\n"+
 		"  curl -s http://127.0.0.1:18080/metrics | grep ^fairness_\n", cluster.Kubeconfig)
 	if exit {
 		return nil
@@ -129,4 +148,25 @@ func waitForRuns(ctx context.Context, c client.Client, timeout time.Duration) er
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
+}
+
+// startReceiver serves a Slack-compatible incoming webhook on loopback and
+// prints each message it receives.
+func startReceiver() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var msg struct {
+			Text string `json:"text"`
+		}
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&msg); err != nil {
+			http.Error(w, "bad message", http.StatusBadRequest)
+			return
+		}
+		fmt.Printf("\n--- notification received (Idempotency-Key %s) ---\n%s\n---\n", r.Header.Get("Idempotency-Key"), msg.Text)
+	})}
+	go func() { _ = srv.Serve(l) }()
+	return "http://" + l.Addr().String() + "/services/demo", nil
 }
