@@ -100,7 +100,8 @@ func run(fairctl, manager, dir string, exit bool, timeout time.Duration) error {
 	_ = kubectl(cluster.Kubeconfig, "get", "feval", "credit-biased", "-o", "jsonpath={range .status.metrics[*]}"+
 		"{.name}{\"\\t\"}{.method}{\"\\t\"}{.attribute}{\"\\t\"}{.value}{\"\\t\"}{.severity}{\"\\n\"}{end}")
 	step("fairctl incident show credit-biased-g1 (also: kubectl fairness incident ...)")
-	show := exec.Command(fairctl, "incident", "show", "credit-biased-g1", "-n", "default", "--kubeconfig", cluster.Kubeconfig)
+	show := exec.Command(fairctl, "incident", "show", "credit-biased-g1", "-n", "default",
+		"--kubeconfig", cluster.Kubeconfig)
 	show.Stdout, show.Stderr = os.Stdout, os.Stderr
 	_ = show.Run()
 	step("Jobs of the runs")
@@ -157,7 +158,7 @@ func startReceiver() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	printMessage := func(w http.ResponseWriter, r *http.Request) {
 		var msg struct {
 			Text string `json:"text"`
 		}
@@ -165,8 +166,10 @@ func startReceiver() (string, error) {
 			http.Error(w, "bad message", http.StatusBadRequest)
 			return
 		}
-		fmt.Printf("\n--- notification received (Idempotency-Key %s) ---\n%s\n---\n", r.Header.Get("Idempotency-Key"), msg.Text)
-	})}
+		fmt.Printf("\n--- notification received (Idempotency-Key %s) ---\n%s\n---\n",
+			r.Header.Get("Idempotency-Key"), msg.Text)
+	}
+	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(printMessage)}
 	go func() { _ = srv.Serve(l) }()
 	return "http://" + l.Addr().String() + "/services/demo", nil
 }
