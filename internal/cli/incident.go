@@ -49,6 +49,19 @@ func (f *incidentFlags) client() (client.Client, string, error) {
 	return c, ns, nil
 }
 
+// incident reads one incident of the selected namespace.
+func (f *incidentFlags) incident(cmd *cobra.Command, name string) (client.Client, *fairnessv1alpha1.BiasIncident, error) {
+	c, ns, err := f.client()
+	if err != nil {
+		return nil, nil, err
+	}
+	var in fairnessv1alpha1.BiasIncident
+	if err := c.Get(ctxOf(cmd), client.ObjectKey{Namespace: ns, Name: name}, &in); err != nil {
+		return nil, nil, fmt.Errorf("incident %s/%s: %w", ns, name, err)
+	}
+	return c, &in, nil
+}
+
 func newIncidentCommand(s Streams) *cobra.Command {
 	f := &incidentFlags{}
 	cmd := &cobra.Command{
@@ -153,18 +166,14 @@ func newIncidentShow(s Streams, f *incidentFlags) *cobra.Command {
 		Short: "Show an incident: breaches, deadline, timeline and notifications",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, ns, err := f.client()
+			_, in, err := f.incident(cmd, args[0])
 			if err != nil {
 				return err
-			}
-			var in fairnessv1alpha1.BiasIncident
-			if err := c.Get(ctxOf(cmd), client.ObjectKey{Namespace: ns, Name: args[0]}, &in); err != nil {
-				return fmt.Errorf("incident %s/%s: %w", ns, args[0], err)
 			}
 			st := in.Status
 			w := s.Out
 			fmt.Fprintf(w, "Incident:    %s/%s\nEvaluation:  %s\nCategory:    %s\nSeverity:    %s (highest %s)\nState:       %s\n",
-				in.Namespace, in.Name, in.Spec.EvaluationRef.Name, in.Spec.Category, st.Severity, st.HighestSeverity, stateOf(&in))
+				in.Namespace, in.Name, in.Spec.EvaluationRef.Name, in.Spec.Category, st.Severity, st.HighestSeverity, stateOf(in))
 			if st.OpenedAt != nil {
 				fmt.Fprintf(w, "Opened:      %s\n", st.OpenedAt.UTC().Format(time.RFC3339))
 			}
@@ -220,13 +229,9 @@ func newIncidentAction(s Streams, f *incidentFlags, verb, short string, to fairn
 			case to == fairnessv1alpha1.IncidentOpen && note == "":
 				return usageError("reopen needs --reason")
 			}
-			c, ns, err := f.client()
+			c, in, err := f.incident(cmd, args[0])
 			if err != nil {
 				return err
-			}
-			var in fairnessv1alpha1.BiasIncident
-			if err := c.Get(ctxOf(cmd), client.ObjectKey{Namespace: ns, Name: args[0]}, &in); err != nil {
-				return fmt.Errorf("incident %s/%s: %w", ns, args[0], err)
 			}
 			before := in.DeepCopy()
 			in.Spec.State = to
@@ -240,7 +245,7 @@ func newIncidentAction(s Streams, f *incidentFlags, verb, short string, to fairn
 				in.Spec.ReopenReason = note
 			}
 			patch := client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})
-			if err := c.Patch(ctxOf(cmd), &in, patch); err != nil {
+			if err := c.Patch(ctxOf(cmd), in, patch); err != nil {
 				return usageError("%s %s: %v", verb, args[0], strings.TrimPrefix(err.Error(), "admission webhook "))
 			}
 			fmt.Fprintf(s.Out, "biasincident.fairness.dev/%s %s\n", in.Name, strings.ToLower(string(to)))

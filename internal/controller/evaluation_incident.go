@@ -29,12 +29,11 @@ func (r *FairnessEvaluationReconciler) handOffToIncident(ctx context.Context, ev
 	if policy != nil && policy.Disabled {
 		return nil
 	}
-	var list fairnessv1alpha1.BiasIncidentList
-	if err := r.List(ctx, &list, client.InNamespace(eval.Namespace),
-		client.MatchingLabels{fairnessv1alpha1.EvaluationLabel: eval.Name}); err != nil {
+	list, err := r.incidentsOf(ctx, eval)
+	if err != nil {
 		return err
 	}
-	open, previous := openIncident(list.Items)
+	open, previous := openIncident(list)
 	breached := g.Severity != fairnessv1alpha1.SeverityNone
 	if open == nil && !breached {
 		eval.Status.IncidentRef = nil
@@ -57,6 +56,15 @@ func (r *FairnessEvaluationReconciler) handOffToIncident(ctx context.Context, ev
 	}
 	RecordRun(&open.Status, runID, g, r.now(), deadlineOverrides(r.Deadlines, policy))
 	return r.Status().Patch(ctx, open, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+}
+
+// incidentsOf lists the incidents of an evaluation, found by label.
+func (r *FairnessEvaluationReconciler) incidentsOf(ctx context.Context,
+	eval *fairnessv1alpha1.FairnessEvaluation) ([]fairnessv1alpha1.BiasIncident, error) {
+	var list fairnessv1alpha1.BiasIncidentList
+	err := r.List(ctx, &list, client.InNamespace(eval.Namespace),
+		client.MatchingLabels{fairnessv1alpha1.EvaluationLabel: eval.Name})
+	return list.Items, err
 }
 
 // openIncident returns the open Bias incident, and the newest resolved one.
@@ -175,14 +183,13 @@ func (r *FairnessEvaluationReconciler) handleBlindness(ctx context.Context, eval
 	if policy != nil && policy.Disabled {
 		return nil
 	}
-	var list fairnessv1alpha1.BiasIncidentList
-	if err := r.List(ctx, &list, client.InNamespace(eval.Namespace),
-		client.MatchingLabels{fairnessv1alpha1.EvaluationLabel: eval.Name}); err != nil {
+	list, err := r.incidentsOf(ctx, eval)
+	if err != nil {
 		return err
 	}
 	var open *fairnessv1alpha1.BiasIncident
-	for i := range list.Items {
-		in := &list.Items[i]
+	for i := range list {
+		in := &list[i]
 		if in.Spec.Category == fairnessv1alpha1.CategoryEvaluationFailing && in.Spec.State != fairnessv1alpha1.IncidentResolved {
 			open = in
 		}

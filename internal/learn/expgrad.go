@@ -384,14 +384,4 @@ func (m *Mixture) Predict(d *Design, seed int64) []float64 {
 }
 
 // PredictDeterministic predicts 1 where the mixture's probability is at least 0.5.
-func (m *Mixture) PredictDeterministic(d *Design) []float64 {
-	p := m.Probability(d)
-	for i, v := range p {
-		if v >= 0.5 {
-			p[i] = 1
-		} else {
-			p[i] = 0
-		}
-	}
-	return p
-}
+func (m *Mixture) PredictDeterministic(d *Design) []float64 { return atHalf(m.Probability(d)) }

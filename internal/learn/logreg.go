@@ -179,16 +179,18 @@ func (m *Model) Scores(d *Design) []float64 {
 }
 
 // Predict thresholds the scores at 0.5.
-func (m *Model) Predict(d *Design) []float64 {
-	s := m.Scores(d)
-	for i, v := range s {
+func (m *Model) Predict(d *Design) []float64 { return atHalf(m.Scores(d)) }
+
+// atHalf turns probabilities into decisions, in place: 1 at 0.5 and above.
+func atHalf(p []float64) []float64 {
+	for i, v := range p {
 		if v >= 0.5 {
-			s[i] = 1
+			p[i] = 1
 		} else {
-			s[i] = 0
+			p[i] = 0
 		}
 	}
-	return s
+	return p
 }
 
 // Objective is the value Fit minimises, at model m.

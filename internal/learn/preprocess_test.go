@@ -1,6 +1,7 @@
 package learn
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -68,7 +69,7 @@ func TestSplitIsSeededAndSized(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, _, _ := Split(101, nil, 0.3, 7, false)
-	if len(b) != 31 || len(a) != 70 || !equalInts(a, c) {
+	if len(b) != 31 || len(a) != 70 || !slices.Equal(a, c) {
 		t.Fatalf("train %d test %d, or not reproducible", len(a), len(b))
 	}
 	y := make([]float64, 100)
@@ -91,18 +92,6 @@ func TestSplitIsSeededAndSized(t *testing.T) {
 			t.Errorf("test size %v accepted", bad)
 		}
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestReweighingWeights(t *testing.T) {

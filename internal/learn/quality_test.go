@@ -1,6 +1,7 @@
 package learn
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
@@ -136,22 +137,10 @@ func TestTrainingIsReproducible(t *testing.T) {
 			t.Fatal(err)
 		}
 		b, _ := Train(train, test, o)
-		if !equalFloats(a.Predictions, b.Predictions) || a.Iterations != b.Iterations || a.Gap != b.Gap {
+		if !slices.Equal(a.Predictions, b.Predictions) || a.Iterations != b.Iterations || a.Gap != b.Gap {
 			t.Fatalf("%s: two runs with the same seed differ", o.Method)
 		}
 	}
-}
-
-func equalFloats(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestMT19937KnownOutputs(t *testing.T) {
