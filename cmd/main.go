@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	// Client auth plugins (OIDC, cloud providers) for out-of-cluster runs.
@@ -41,6 +42,7 @@ func init() {
 }
 
 type options struct {
+	watchNamespaces      string
 	deadlines            [4]time.Duration
 	resolvedTTL          time.Duration
 	evaluationImage      string
@@ -54,6 +56,8 @@ type options struct {
 
 func main() {
 	var o options
+	flag.StringVar(&o.watchNamespaces, "watch-namespaces", "",
+		"Comma-separated namespaces to watch (namespaced mode); empty watches every namespace.")
 	flag.StringVar(&o.evaluationImage, "evaluation-image", defaultEvaluationImage(),
 		"Image of evaluation pods; it must carry /fairctl (the operator's own image does).")
 	for i, d := range []time.Duration{15 * time.Minute, time.Hour, 4 * time.Hour, 24 * time.Hour} {
@@ -101,7 +105,7 @@ func run(o options) error {
 
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                 scheme,
-		Cache:                  controller.CacheOptions(),
+		Cache:                  controller.CacheOptions(splitList(o.watchNamespaces)...),
 		Metrics:                metricsOpts,
 		HealthProbeBindAddress: o.probeAddr,
 		LeaderElection:         o.enableLeaderElection,
@@ -141,4 +145,14 @@ func defaultEvaluationImage() string {
 		return img
 	}
 	return "ghcr.io/fairness-operator/fairness-operator:" + version.Version
+}
+
+func splitList(s string) []string {
+	var out []string
+	for part := range strings.SplitSeq(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
 }

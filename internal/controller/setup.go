@@ -30,12 +30,20 @@ type Config struct {
 }
 
 // CacheOptions scope the manager's cache to what the operator owns: Jobs
-// are cached only when they carry the evaluation label.
-func CacheOptions() cache.Options {
+// are cached only when they carry the evaluation label, and with namespaces
+// given, only those namespaces are watched (namespaced mode).
+func CacheOptions(namespaces ...string) cache.Options {
 	req, _ := labels.NewRequirement(fairnessv1alpha1.EvaluationLabel, selection.Exists, nil)
-	return cache.Options{ByObject: map[client.Object]cache.ByObject{
+	o := cache.Options{ByObject: map[client.Object]cache.ByObject{
 		&batchv1.Job{}: {Label: labels.NewSelector().Add(*req)},
 	}}
+	if len(namespaces) > 0 {
+		o.DefaultNamespaces = map[string]cache.Config{}
+		for _, ns := range namespaces {
+			o.DefaultNamespaces[ns] = cache.Config{}
+		}
+	}
+	return o
 }
 
 // Setup registers the controllers with the manager.

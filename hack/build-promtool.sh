@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Builds promtool from the Prometheus Go module (hack/promtool/go.mod), cached
+# outside the clone by version, and prints the binary's path.
+set -euo pipefail
+VERSION=v0.316.0
+CACHE_ROOT=${FAIRNESS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/fairness-operator}
+BIN="$CACHE_ROOT/promtool/$VERSION/promtool"
+HERE=$(cd "$(dirname "$0")" && pwd)
+if [ ! -x "$BIN" ]; then
+  mkdir -p "$(dirname "$BIN")"
+  echo "build-promtool: building promtool $VERSION (cached in $(dirname "$BIN"))" >&2
+  (cd "$HERE/promtool" && CGO_ENABLED=0 go build -trimpath -o "$BIN.tmp" github.com/prometheus/prometheus/cmd/promtool)
+  mv "$BIN.tmp" "$BIN"
+fi
+echo "$BIN"
