@@ -46,6 +46,7 @@ help: ## Display this help.
 .PHONY: manifests
 manifests: controller-gen ## Generate CRDs and the manager ClusterRole from the Go markers.
 	"$(CONTROLLER_GEN)" rbac:roleName=manager-role crd:allowDangerousTypes=true paths="./..." output:crd:artifacts:config=config/crd/bases
+	go run ./hack/syncchart
 
 .PHONY: generate
 generate: controller-gen ## Generate DeepCopy methods.

@@ -21,10 +21,13 @@ const (
 // removed.
 type Metrics struct {
 	incidentsOpen *prometheus.GaugeVec
+	incidentsLate *prometheus.GaugeVec
+	lastSuccess   *prometheus.GaugeVec
+	interval      *prometheus.GaugeVec
 	timeToAck     prometheus.Histogram
 	notifications *prometheus.CounterVec
 	mu            sync.Mutex
-	openIncidents map[string][2]string // namespace/name -> severity, category
+	openIncidents map[string][3]string // namespace/name -> severity, category, late ("1" or "")
 	metricValue   *prometheus.GaugeVec
 	groupRate     *prometheus.GaugeVec
 	severity      *prometheus.GaugeVec
@@ -57,11 +60,19 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Help: "Time from opening to acknowledgement of incidents.", Buckets: prometheus.ExponentialBuckets(60, 2, 12)})
 	m.notifications = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fairness_notifications_total",
 		Help: "Notification attempts by target kind and result (delivered, retry, failed)."}, []string{"target_kind", "result"})
-	m.openIncidents = map[string][2]string{}
+	m.incidentsLate = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "fairness_incidents_unacknowledged_late",
+		Help: "Open BiasIncidents past their acknowledgement deadline, by severity and category."}, []string{"severity", "category"})
+	m.lastSuccess = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "fairness_evaluation_last_success_timestamp_seconds",
+		Help: "When the evaluation's last successful run finished (Unix seconds)."}, []string{labelNamespace, labelEvaluation})
+	m.interval = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "fairness_evaluation_schedule_interval_seconds",
+		Help: "Seconds between two runs of the evaluation's cron schedule; absent without a schedule."},
+		[]string{labelNamespace, labelEvaluation})
+	m.openIncidents = map[string][3]string{}
 	if reg == nil {
 		reg = metrics.Registry
 	}
-	reg.MustRegister(m.metricValue, m.groupRate, m.severity, m.runs, m.duration, m.incidentsOpen, m.timeToAck, m.notifications)
+	reg.MustRegister(m.metricValue, m.groupRate, m.severity, m.runs, m.duration, m.incidentsOpen, m.timeToAck, m.notifications,
+		m.incidentsLate, m.lastSuccess, m.interval)
 	return m
 }
 
@@ -91,6 +102,14 @@ func (m *Metrics) Observe(eval *fairnessv1alpha1.FairnessEvaluation) {
 		if ms.Value != nil {
 			m.metricValue.WithLabelValues(ns, name, string(ms.Name), string(ms.Method), ms.Attribute).Set(*ms.Value)
 		}
+	}
+	if lr := eval.Status.LastRun; lr != nil && lr.Result == fairnessv1alpha1.RunSucceeded && lr.CompletionTime != nil {
+		m.lastSuccess.WithLabelValues(ns, name).Set(float64(lr.CompletionTime.Unix()))
+	}
+	m.interval.DeletePartialMatch(prometheus.Labels{labelNamespace: ns, labelEvaluation: name})
+	if sched, err := ParseSchedule(eval.Spec.Schedule); eval.Spec.Schedule != "" && err == nil {
+		next := sched.Next(time.Now())
+		m.interval.WithLabelValues(ns, name).Set(sched.Next(next).Sub(next).Seconds())
 	}
 	m.groupRate.DeletePartialMatch(prometheus.Labels{labelNamespace: ns, labelEvaluation: name})
 	for _, g := range eval.Status.Groups {
@@ -129,6 +148,8 @@ func (m *Metrics) Forget(namespace, name string) {
 	m.severity.DeletePartialMatch(l)
 	m.runs.DeletePartialMatch(l)
 	m.duration.DeletePartialMatch(l)
+	m.lastSuccess.DeletePartialMatch(l)
+	m.interval.DeletePartialMatch(l)
 }
 
 // ObserveIncident updates the open-incident gauge with one incident.
@@ -142,11 +163,24 @@ func (m *Metrics) ObserveIncident(in *fairnessv1alpha1.BiasIncident) {
 	if in.Status.State == fairnessv1alpha1.IncidentResolved || in.DeletionTimestamp != nil {
 		delete(m.openIncidents, key)
 	} else {
-		m.openIncidents[key] = [2]string{string(in.Status.Severity), string(in.Spec.Category)}
+		late := ""
+		if in.Status.Escalated && in.Status.AcknowledgedAt == nil {
+			late = "1"
+		}
+		m.openIncidents[key] = [3]string{string(in.Status.Severity), string(in.Spec.Category), late}
 	}
+	m.recount()
+}
+
+// recount rebuilds the incident gauges from the open incidents (mu held).
+func (m *Metrics) recount() {
 	m.incidentsOpen.Reset()
+	m.incidentsLate.Reset()
 	for _, v := range m.openIncidents {
 		m.incidentsOpen.WithLabelValues(v[0], v[1]).Inc()
+		if v[2] != "" {
+			m.incidentsLate.WithLabelValues(v[0], v[1]).Inc()
+		}
 	}
 }
 
@@ -158,10 +192,7 @@ func (m *Metrics) ForgetIncident(namespace, name string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.openIncidents, namespace+"/"+name)
-	m.incidentsOpen.Reset()
-	for _, v := range m.openIncidents {
-		m.incidentsOpen.WithLabelValues(v[0], v[1]).Inc()
-	}
+	m.recount()
 }
 
 // Acknowledged records how long an acknowledgement took.

@@ -60,7 +60,7 @@ fairness_evaluation_runs_total{evaluation="credit",namespace="risk",result="succ
 		t.Fatalf("notifications %v", got)
 	}
 	m.Forget("risk", "credit")
-	for _, c := range []prometheus.Collector{m.metricValue, m.groupRate, m.severity, m.runs, m.duration} {
+	for _, c := range []prometheus.Collector{m.metricValue, m.groupRate, m.severity, m.runs, m.duration, m.lastSuccess, m.interval} {
 		if n := testutil.CollectAndCount(c); n != 0 {
 			t.Fatalf("%d series left after the evaluation was deleted", n)
 		}
