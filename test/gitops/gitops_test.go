@@ -24,14 +24,14 @@ metadata: {name: credit, namespace: risk, generation: 2}
 spec: {}
 `
 
-func object(t *testing.T, base string, status map[string]any) map[string]any {
+func object(t *testing.T, base string, st map[string]any) map[string]any {
 	t.Helper()
 	var obj map[string]any
 	if err := yaml.Unmarshal([]byte(base), &obj); err != nil {
 		t.Fatal(err)
 	}
-	if status != nil {
-		obj["status"] = status
+	if st != nil {
+		obj["status"] = st
 	}
 	return obj
 }
