@@ -75,9 +75,15 @@ export FAIRNESS_DATASETS ?= $(if $(wildcard ../shared/datasets),$(abspath ../sha
 # FUZZTIME is the budget of each fuzz target in `make test`; `make fuzz FUZZTIME=10m` runs longer.
 FUZZTIME ?= 5s
 
+.PHONY: test-tools
+test-tools: ## Build (or find cached) helm, promtool and Alertmanager, which the chart and end-to-end tests run.
+	hack/build-helm.sh
+	hack/build-promtool.sh
+	hack/build-alertmanager.sh
+
 .PHONY: test
-test: manifests generate controlplane ## Run unit tests, the API suite on a real kube-apiserver, and each fuzz target briefly.
-	KUBEBUILDER_ASSETS="$(CONTROLPLANE_DIR)" go test ./... -coverprofile cover.out
+test: manifests generate controlplane test-tools ## Run unit, API, integration, chart and end-to-end tests, and each fuzz target briefly.
+	KUBEBUILDER_ASSETS="$(CONTROLPLANE_DIR)" go test -timeout 30m ./... -coverprofile cover.out
 	$(MAKE) --no-print-directory fuzz
 
 .PHONY: fuzz
