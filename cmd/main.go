@@ -42,6 +42,7 @@ func init() {
 }
 
 type options struct {
+	leaderElectionNS     string
 	watchNamespaces      string
 	deadlines            [4]time.Duration
 	resolvedTTL          time.Duration
@@ -73,6 +74,8 @@ func main() {
 	flag.StringVar(&o.metricsCertPath, "metrics-cert-path", "",
 		"Folder holding tls.crt and tls.key for the metrics server; empty generates a self-signed certificate.")
 	flag.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "Address of the /healthz and /readyz endpoints.")
+	flag.StringVar(&o.leaderElectionNS, "leader-election-namespace", "",
+		"Namespace of the leader-election Lease; empty means the manager's own namespace when in a cluster.")
 	flag.BoolVar(&o.enableLeaderElection, "leader-elect", false,
 		"Elect a leader so that only one of several manager replicas reconciles at a time.")
 	flag.BoolVar(&o.enableHTTP2, "enable-http2", false,
@@ -104,12 +107,13 @@ func run(o options) error {
 	}
 
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
-		Scheme:                 scheme,
-		Cache:                  controller.CacheOptions(splitList(o.watchNamespaces)...),
-		Metrics:                metricsOpts,
-		HealthProbeBindAddress: o.probeAddr,
-		LeaderElection:         o.enableLeaderElection,
-		LeaderElectionID:       "fairness-operator.fairness.dev",
+		Scheme:                  scheme,
+		Cache:                   controller.CacheOptions(splitList(o.watchNamespaces)...),
+		Metrics:                 metricsOpts,
+		HealthProbeBindAddress:  o.probeAddr,
+		LeaderElection:          o.enableLeaderElection,
+		LeaderElectionID:        "fairness-operator.fairness.dev",
+		LeaderElectionNamespace: o.leaderElectionNS,
 		// The process exits right after the manager stops, so releasing the
 		// lease on the way out is safe and makes failover quick.
 		LeaderElectionReleaseOnCancel: true,

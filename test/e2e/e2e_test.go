@@ -49,16 +49,18 @@ func run(m *testing.M) int {
 	} else {
 		fmt.Fprintln(os.Stderr, "e2e: keeping", dir)
 	}
-	fairctl := filepath.Join(dir, "fairctl")
-	build := exec.Command("go", "build", "-o", fairctl, "./cmd/fairctl")
-	build.Dir = envtestutil.RepoRoot()
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building fairctl: %v\n%s", err, out)
-		return 1
+	fairctl, manager := filepath.Join(dir, "fairctl"), filepath.Join(dir, "manager")
+	for bin, pkg := range map[string]string{fairctl: "./cmd/fairctl", manager: "./cmd/main.go"} {
+		build := exec.Command("go", "build", "-o", bin, pkg)
+		build.Dir = envtestutil.RepoRoot()
+		if out, err := build.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, out)
+			return 1
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cluster, err = localcluster.Start(ctx, localcluster.Options{Dir: dir, Fairctl: fairctl, Log: os.Stderr})
+	cluster, err = localcluster.Start(ctx, localcluster.Options{Dir: dir, Fairctl: fairctl, Manager: manager, Log: os.Stderr})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

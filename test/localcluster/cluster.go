@@ -39,6 +39,10 @@ type Options struct {
 	Dir string
 	// Fairctl is the fairctl binary that pods' /fairctl runs as.
 	Fairctl string
+	// Manager, when set, is the manager binary that pods' /manager runs as
+	// (for the Helm chart's Deployment), with the cluster's admin kubeconfig
+	// standing in for the in-cluster service-account credentials.
+	Manager string
 	// Log receives progress lines (nil: discarded).
 	Log io.Writer
 }
@@ -102,7 +106,8 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err := c.startProcess(filepath.Join(assets, "kube-controller-manager"), "kube-controller-manager.log",
 		"--kubeconfig="+c.Kubeconfig, "--leader-elect=false", "--use-service-account-credentials=false", "--secure-port=0",
 		"--controllers=job-controller,garbage-collector-controller,ttl-after-finished-controller,"+
-			"pod-garbage-collector-controller,serviceaccount-controller"); err != nil {
+			"pod-garbage-collector-controller,serviceaccount-controller,"+
+			"deployment-controller,replicaset-controller"); err != nil {
 		return nil, err
 	}
 	if err := c.startProcess(filepath.Join(assets, "kube-scheduler"), "kube-scheduler.log",
@@ -111,8 +116,8 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	}
 	agentCtx, cancel := context.WithCancel(ctx)
 	c.cancel = cancel
-	c.agent = &NodeAgent{Client: c.Client, NodeName: "local-node", Fairctl: opts.Fairctl,
-		Dir: filepath.Join(opts.Dir, "pods"), Log: opts.Log}
+	c.agent = &NodeAgent{Client: c.Client, NodeName: "local-node", Fairctl: opts.Fairctl, Manager: opts.Manager,
+		Kubeconfig: c.Kubeconfig, Dir: filepath.Join(opts.Dir, "pods"), Log: opts.Log}
 	fmt.Fprintln(opts.Log, "registering node local-node")
 	if err := c.agent.Register(agentCtx); err != nil {
 		return nil, err

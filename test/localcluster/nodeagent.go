@@ -1,10 +1,10 @@
 package localcluster
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,6 +31,9 @@ type NodeAgent struct {
 	NodeName string
 	// Fairctl is the local binary that a container's /fairctl maps to.
 	Fairctl string
+	// Manager is the local binary that a container's /manager maps to; it
+	// gets Kubeconfig instead of in-cluster credentials.
+	Manager, Kubeconfig string
 	// Dir holds one folder per pod: its volumes and termination message.
 	Dir string
 	Log io.Writer
@@ -123,17 +126,26 @@ func (a *NodeAgent) start(ctx context.Context, pod *corev1.Pod) {
 	}
 	termLog := filepath.Join(dir, "termination-log")
 	mapping = append(mapping, [2]string{c.TerminationMessagePath, termLog})
-	if len(c.Command) == 0 || c.Command[0] != "/fairctl" {
-		a.finish(ctx, pod, 127, "ContainerCannotRun", fmt.Sprintf("node agent runs only /fairctl, not %v", c.Command))
+	bin := ""
+	env := []string{"HOME=" + dir, "PATH=/usr/bin:/bin"}
+	switch {
+	case len(c.Command) == 1 && c.Command[0] == "/fairctl":
+		bin = a.Fairctl
+	case len(c.Command) == 1 && c.Command[0] == "/manager" && a.Manager != "":
+		bin = a.Manager
+		env = append(env, "KUBECONFIG="+a.Kubeconfig)
+	default:
+		a.finish(ctx, pod, 127, "ContainerCannotRun",
+			fmt.Sprintf("node agent runs only /fairctl and /manager, not %v", c.Command))
 		return
 	}
 	args := make([]string, len(c.Args))
 	for i, arg := range c.Args {
 		args[i] = remap(arg, mapping)
 	}
-	cmd := exec.Command(a.Fairctl, args...) //nolint:gosec // test infrastructure running the project's own binary
+	cmd := exec.Command(bin, args...) //nolint:gosec // test infrastructure running the project's own binaries
 	cmd.Dir = dir
-	cmd.Env = []string{"HOME=" + dir, "PATH=/usr/bin:/bin"}
+	cmd.Env = env
 	for _, e := range c.Env {
 		v := e.Value
 		if e.ValueFrom != nil && e.ValueFrom.FieldRef != nil {
@@ -141,8 +153,12 @@ func (a *NodeAgent) start(ctx context.Context, pod *corev1.Pod) {
 		}
 		cmd.Env = append(cmd.Env, e.Name+"="+remap(v, mapping))
 	}
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+	logs, err := os.Create(filepath.Join(dir, "container.log"))
+	if err != nil {
+		a.finish(ctx, pod, 128, "ContainerCannotRun", err.Error())
+		return
+	}
+	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		a.finish(ctx, pod, 127, "ContainerCannotRun", err.Error())
 		return
@@ -151,12 +167,15 @@ func (a *NodeAgent) start(ctx context.Context, pod *corev1.Pod) {
 	a.running[pod.UID] = cmd
 	a.mu.Unlock()
 	now := metav1.Now()
-	pod.Status = corev1.PodStatus{Phase: corev1.PodRunning, StartTime: &now, HostIP: "127.0.0.1", PodIP: "127.0.0.1",
-		ContainerStatuses: []corev1.ContainerStatus{{Name: c.Name, Image: c.Image, Ready: true, Started: new(true),
-			State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: now}}}}}
+	ready := c.ReadinessProbe == nil || c.ReadinessProbe.HTTPGet == nil
+	pod.Status = runningStatus(pod, now, ready)
 	_ = a.Client.Status().Update(ctx, pod)
+	if !ready {
+		go a.probe(ctx, pod, now)
+	}
 	go func() {
 		err := cmd.Wait()
+		_ = logs.Close()
 		code := int32(0)
 		if ee, ok := err.(*exec.ExitError); ok {
 			code = int32(ee.ExitCode()) //nolint:gosec // exit codes fit
@@ -287,6 +306,63 @@ func (a *NodeAgent) KillAll() {
 	for _, cmd := range a.running {
 		if cmd.Process != nil {
 			_ = cmd.Process.Kill()
+		}
+	}
+}
+
+// runningStatus is the status of a pod whose container runs.
+func runningStatus(pod *corev1.Pod, started metav1.Time, ready bool) corev1.PodStatus {
+	c := pod.Spec.Containers[0]
+	cond := corev1.ConditionFalse
+	if ready {
+		cond = corev1.ConditionTrue
+	}
+	return corev1.PodStatus{Phase: corev1.PodRunning, StartTime: &started, HostIP: "127.0.0.1", PodIP: "127.0.0.1",
+		Conditions: []corev1.PodCondition{
+			{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: started},
+			{Type: corev1.PodInitialized, Status: corev1.ConditionTrue, LastTransitionTime: started},
+			{Type: corev1.ContainersReady, Status: cond, LastTransitionTime: metav1.Now()},
+			{Type: corev1.PodReady, Status: cond, LastTransitionTime: metav1.Now()}},
+		ContainerStatuses: []corev1.ContainerStatus{{Name: c.Name, Image: c.Image, Ready: ready, Started: new(true),
+			State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: started}}}}}
+}
+
+// probe runs the container's HTTP readiness probe against the local process
+// (it listens on the host's loopback) and reports the pod Ready once it passes.
+func (a *NodeAgent) probe(ctx context.Context, pod *corev1.Pod, started metav1.Time) {
+	h := pod.Spec.Containers[0].ReadinessProbe.HTTPGet
+	port := h.Port.IntValue()
+	if port == 0 {
+		for _, p := range pod.Spec.Containers[0].Ports {
+			if p.Name == h.Port.String() {
+				port = int(p.ContainerPort)
+			}
+		}
+	}
+	url := fmt.Sprintf("http://127.0.0.1:%d%s", port, h.Path)
+	httpClient := &http.Client{Timeout: time.Second}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(300 * time.Millisecond):
+		}
+		resp, err := httpClient.Get(url)
+		if err != nil {
+			continue
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode/100 != 2 {
+			continue
+		}
+		var cur corev1.Pod
+		if err := a.Client.Get(ctx, client.ObjectKeyFromObject(pod), &cur); err != nil {
+			return
+		}
+		cur.Status = runningStatus(&cur, started, true)
+		if err := a.Client.Status().Update(ctx, &cur); err == nil {
+			fmt.Fprintf(a.Log, "node agent: pod %s/%s is ready\n", pod.Namespace, pod.Name)
+			return
 		}
 	}
 }
