@@ -5,6 +5,7 @@ package main
 
 import (
 	"crypto/tls"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -14,6 +15,7 @@ import (
 	// Client auth plugins (OIDC, cloud providers) for out-of-cluster runs.
 	_ "k8s.io/client-go/plugin/pkg/client/auth"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -42,6 +44,7 @@ func init() {
 }
 
 type options struct {
+	evaluationResources  string
 	leaderElectionNS     string
 	watchNamespaces      string
 	deadlines            [4]time.Duration
@@ -59,6 +62,8 @@ func main() {
 	var o options
 	flag.StringVar(&o.watchNamespaces, "watch-namespaces", "",
 		"Comma-separated namespaces to watch (namespaced mode); empty watches every namespace.")
+	flag.StringVar(&o.evaluationResources, "evaluation-resources", "",
+		`Default resources of evaluation pods as JSON, e.g. {"limits":{"memory":"256Mi"}}; a spec's resources win.`)
 	flag.StringVar(&o.evaluationImage, "evaluation-image", defaultEvaluationImage(),
 		"Image of evaluation pods; it must carry /fairctl (the operator's own image does).")
 	for i, d := range []time.Duration{15 * time.Minute, time.Hour, 4 * time.Hour, 24 * time.Hour} {
@@ -126,8 +131,15 @@ func run(o options) error {
 	for i, sev := range []fairness.Severity{fairness.Sev1, fairness.Sev2, fairness.Sev3, fairness.Sev4} {
 		deadlines[sev] = o.deadlines[i]
 	}
+	var resources *corev1.ResourceRequirements
+	if o.evaluationResources != "" {
+		resources = &corev1.ResourceRequirements{}
+		if err := json.Unmarshal([]byte(o.evaluationResources), resources); err != nil {
+			return fmt.Errorf("--evaluation-resources: %w", err)
+		}
+	}
 	if err := controller.Setup(mgr, controller.Config{EvaluationImage: o.evaluationImage, Deadlines: deadlines,
-		ResolvedIncidentTTL: o.resolvedTTL}); err != nil {
+		ResolvedIncidentTTL: o.resolvedTTL, EvaluationResources: resources}); err != nil {
 		return err
 	}
 	// +kubebuilder:scaffold:builder

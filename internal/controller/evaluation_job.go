@@ -90,8 +90,9 @@ func runConfig(eval *fairnessv1alpha1.FairnessEvaluation, runID string) evaluate
 
 // BuildJob builds the Job of one run. Pods follow the restricted Pod
 // Security Standard, get no service-account token (they never talk to the
-// API), and mount their data read-only.
-func BuildJob(eval *fairnessv1alpha1.FairnessEvaluation, runID, image string) (*batchv1.Job, error) {
+// API), and mount their data read-only. defaults are the manager's resources
+// for evaluation pods whose spec sets none.
+func BuildJob(eval *fairnessv1alpha1.FairnessEvaluation, runID, image string, defaults *corev1.ResourceRequirements) (*batchv1.Job, error) {
 	cfg, err := json.Marshal(runConfig(eval, runID))
 	if err != nil {
 		return nil, err
@@ -114,8 +115,11 @@ func BuildJob(eval *fairnessv1alpha1.FairnessEvaluation, runID, image string) (*
 			SeccompProfile:           &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 		},
 	}
-	if eval.Spec.Resources != nil {
+	switch {
+	case eval.Spec.Resources != nil:
 		container.Resources = *eval.Spec.Resources
+	case defaults != nil:
+		container.Resources = *defaults
 	}
 	pod := corev1.PodSpec{
 		RestartPolicy:                corev1.RestartPolicyNever,

@@ -66,6 +66,11 @@ func TestBuildJob(t *testing.T) {
 				t.Fatalf("volume %+v config %+v env %v", v, rc, c.Env)
 			}
 		}},
+		"manager default resources": {base, func(t *testing.T, job *batchv1.Job, _ *evaluate.RunConfig) {
+			if job.Spec.Template.Spec.Containers[0].Resources.Limits.Memory().String() != "128Mi" {
+				t.Fatalf("resources %+v", job.Spec.Template.Spec.Containers[0].Resources)
+			}
+		}},
 		"resources and deadline": {func() *fairnessv1alpha1.FairnessEvaluation {
 			e := base()
 			e.Spec.Resources = &corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("64Mi")}}
@@ -81,7 +86,8 @@ func TestBuildJob(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			job, err := BuildJob(c.eval(), "g1", "img:1")
+			defaults := &corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("128Mi")}}
+			job, err := BuildJob(c.eval(), "g1", "img:1", defaults)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -35,6 +35,8 @@ type FairnessEvaluationReconciler struct {
 	Metrics *Metrics
 	// Deadlines override the severity scale's defaults (manager flags).
 	Deadlines map[fairness.Severity]time.Duration
+	// DefaultResources apply to evaluation pods whose spec sets none.
+	DefaultResources *corev1.ResourceRequirements
 }
 
 // +kubebuilder:rbac:groups=fairness.dev,resources=fairnessevaluations,verbs=get;list;watch
@@ -140,7 +142,7 @@ func (r *FairnessEvaluationReconciler) stall(eval *fairnessv1alpha1.FairnessEval
 // attempt (the operator restarted after creating it) is adopted.
 func (r *FairnessEvaluationReconciler) startRun(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation,
 	plan *PlannedRun, sched cron.Schedule, now time.Time) error {
-	job, err := BuildJob(eval, plan.ID, r.Image)
+	job, err := BuildJob(eval, plan.ID, r.Image, r.DefaultResources)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -27,6 +28,8 @@ type Config struct {
 	Deadlines map[fairness.Severity]time.Duration
 	// ResolvedIncidentTTL deletes incidents this long after resolution (0 keeps them).
 	ResolvedIncidentTTL time.Duration
+	// EvaluationResources are the default resources of evaluation pods.
+	EvaluationResources *corev1.ResourceRequirements
 }
 
 // CacheOptions scope the manager's cache to what the operator owns: Jobs
@@ -51,12 +54,13 @@ func Setup(mgr ctrl.Manager, cfg Config) error {
 	metrics := NewMetrics(cfg.Registerer)
 	recorder := mgr.GetEventRecorder("fairness-operator")
 	if err := (&FairnessEvaluationReconciler{
-		Client:    mgr.GetClient(),
-		APIReader: mgr.GetAPIReader(),
-		Recorder:  recorder,
-		Image:     cfg.EvaluationImage,
-		Metrics:   metrics,
-		Deadlines: cfg.Deadlines,
+		Client:           mgr.GetClient(),
+		APIReader:        mgr.GetAPIReader(),
+		Recorder:         recorder,
+		Image:            cfg.EvaluationImage,
+		Metrics:          metrics,
+		Deadlines:        cfg.Deadlines,
+		DefaultResources: cfg.EvaluationResources,
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}

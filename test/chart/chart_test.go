@@ -89,7 +89,8 @@ func TestLintAndTemplate(t *testing.T) {
 		t.Fatalf("helm template: %v\n%s", err, out)
 	}
 	for _, want := range []string{"kind: CustomResourceDefinition", "helm.sh/resource-policy: keep", "kind: ClusterRole",
-		"path: /healthz", "path: /readyz", "readOnlyRootFilesystem: true", "--leader-elect=true", "kind: Deployment"} {
+		"path: /healthz", "path: /readyz", "readOnlyRootFilesystem: true", "--leader-elect=true", "kind: Deployment",
+		`--evaluation-resources={"limits":{"memory":"512Mi"}`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("default rendering lacks %q", want)
 		}
