@@ -310,3 +310,23 @@ func FuzzParseFloat(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSplitPlain checks the word-at-a-time splitter against bytes.Split.
+func FuzzSplitPlain(f *testing.F) {
+	for _, s := range []string{"a,b,c", ",,,,,,,,,,", "0123456,89,abcdefgh,", "", "\x01,\x01\x2c\x00,x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		lr := &lineReader{}
+		got := lr.splitPlain([]byte(s))
+		want := bytes.Split([]byte(s), []byte(","))
+		if len(got) != len(want) {
+			t.Fatalf("%q: %d fields, want %d", s, len(got), len(want))
+		}
+		for i := range want {
+			if !bytes.Equal(got[i], want[i]) {
+				t.Fatalf("%q: field %d = %q, want %q", s, i, got[i], want[i])
+			}
+		}
+	})
+}

@@ -2,7 +2,6 @@ package fairness
 
 import (
 	"fmt"
-	"math"
 	"strings"
 )
 
@@ -69,7 +68,7 @@ func (h *Histogram) Observe(score float64, label bool) {
 	} else {
 		h.Neg[b]++
 	}
-	h.ScoreSum[b] += int64(math.Round(score * scoreScale))
+	h.ScoreSum[b] += int64(score*scoreScale + 0.5) // round half up: scores are not negative
 }
 
 // BinOf is the bin of a score in [0, 1] among bins equal-width bins.
