@@ -37,6 +37,16 @@ func (s Source) Open(ctx context.Context, stdin io.Reader, scan *dataset.ScanOpt
 		}
 		return dataset.SyntheticReader(s.Builtin), nil
 	}
+	if scan.ShardCount > 1 && (strings.HasPrefix(s.Data, "http://") || strings.HasPrefix(s.Data, "https://")) {
+		rc, err := dataset.OpenURLShard(ctx, s.Data, s.Fetch, scan.ShardIndex, scan.ShardCount)
+		switch {
+		case err == nil:
+			scan.ShardCount, scan.ShardIndex = 0, 0 // the byte range already selects the rows
+			return rc, nil
+		case !errors.Is(err, dataset.ErrNoRanges):
+			return nil, err
+		} // no ranges: every shard reads the whole file and keeps its rows
+	}
 	if s.ByteRange && scan.ShardCount > 1 {
 		rc, err := dataset.OpenFileShard(s.Data, scan.ShardIndex, scan.ShardCount)
 		switch {

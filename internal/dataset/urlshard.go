@@ -1,0 +1,121 @@
+package dataset
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+)
+
+// ErrNoRanges means an HTTP source cannot be split by byte range (no
+// Accept-Ranges: bytes, no length, or compressed content).
+var ErrNoRanges = errors.New("the server does not serve byte ranges of this file")
+
+// probeSize is how much is read at a time to find a line boundary or the
+// end of the header: lines are short, so one probe usually does.
+const probeSize = 4 << 10
+
+// OpenURLShard opens byte-range shard index of count of a plain CSV file
+// served over HTTP(S) with range requests: the header line, then the lines
+// that start in [index*size/count, (index+1)*size/count), as OpenFileShard
+// does for files. Each shard transfers about its own part of the file.
+func OpenURLShard(ctx context.Context, url string, fo FetchOptions, index, count int64) (io.ReadCloser, error) {
+	if count < 1 || index < 0 || index >= count {
+		return nil, fmt.Errorf("shard %d of %d is out of range", index, count)
+	}
+	size, err := rangeSize(ctx, url, fo)
+	if err != nil {
+		return nil, err
+	}
+	var head []byte
+	nl := -1
+	for nl < 0 && int64(len(head)) < min(size, DefaultMaxLineBytes) {
+		chunk, err := readRange(ctx, url, fo, int64(len(head)), min(size, int64(len(head))+probeSize))
+		if err != nil {
+			return nil, err
+		}
+		head = append(head, chunk...)
+		if len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b {
+			return nil, ErrNoRanges
+		}
+		nl = bytes.IndexByte(head, '\n')
+	}
+	if nl < 0 {
+		return nil, fmt.Errorf("no header line within the first %d bytes", len(head))
+	}
+	header := head[:nl+1]
+	headerEnd := int64(nl + 1)
+	align := func(off int64) (int64, error) {
+		if off <= headerEnd || off >= size {
+			return min(max(off, headerEnd), size), nil
+		}
+		for pos := off - 1; pos < size; pos += probeSize {
+			chunk, err := readRange(ctx, url, fo, pos, min(size, pos+probeSize))
+			if err != nil {
+				return 0, err
+			}
+			if i := bytes.IndexByte(chunk, '\n'); i >= 0 {
+				return pos + int64(i) + 1, nil
+			}
+		}
+		return size, nil
+	}
+	start, err := align(max(headerEnd, index*size/count))
+	if err != nil {
+		return nil, err
+	}
+	end, err := align(max(headerEnd, (index+1)*size/count))
+	if err != nil {
+		return nil, err
+	}
+	if start >= end {
+		return io.NopCloser(bytes.NewReader(header)), nil
+	}
+	body, err := fetch(ctx, url, fo, start, end)
+	if err != nil {
+		return nil, err
+	}
+	return readCloser{io.MultiReader(bytes.NewReader(header), body), body}, nil
+}
+
+// rangeSize asks for the file's length and whether ranges are served.
+func rangeSize(ctx context.Context, url string, fo FetchOptions) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodHead, url, nil)
+	if err != nil {
+		return 0, fmt.Errorf("bad URL: %w", err)
+	}
+	for k, vs := range fo.Header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	client := fo.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("fetching %s: %w", redactURL(url), err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("fetching %s: HTTP %s", redactURL(url), resp.Status)
+	}
+	size, err := strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64)
+	if resp.Header.Get("Accept-Ranges") != "bytes" || err != nil || size <= 0 || resp.Header.Get("Content-Encoding") != "" {
+		return 0, ErrNoRanges
+	}
+	return size, nil
+}
+
+func readRange(ctx context.Context, url string, fo FetchOptions, start, end int64) ([]byte, error) {
+	rc, err := fetch(ctx, url, fo, start, end)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = rc.Close() }()
+	return io.ReadAll(rc)
+}
