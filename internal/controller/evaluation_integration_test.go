@@ -322,3 +322,47 @@ func TestTrainModeRun(t *testing.T) {
 		t.Fatalf("train-mode run: %d rows (want the 1500-row test split), groups %+v", eval.Status.LastRun.Rows, eval.Status.Groups)
 	}
 }
+
+// Jobs of finished runs beyond historyLimit are deleted; history is bounded.
+func TestOldJobsArePruned(t *testing.T) {
+	stop := startManager(t)
+	defer stop()
+	ctx := context.Background()
+	ns := newNamespace(t)
+	e := biasedEvaluation(ns, "pruned")
+	e.Spec.HistoryLimit = 1
+	if err := k8s.Create(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	first := waitForJobs(t, ns, "pruned", 1)[0]
+	finishJob(t, &first, podOutcome{})
+	waitForRun(t, e, fairnessv1alpha1.RunSucceeded, "g1")
+	get(t, e)
+	e.Annotations = map[string]string{fairnessv1alpha1.RequestedAtAnnotation: "again"}
+	if err := k8s.Update(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	var second batchv1.Job
+	eventually(t, waitFor, "the second Job", func() (bool, error) {
+		for _, j := range jobsOf(t, ns, "pruned") {
+			if j.Name != first.Name {
+				second = j
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	finishJob(t, &second, podOutcome{})
+	eventually(t, waitFor, "the first Job deleted", func() (bool, error) {
+		for _, j := range jobsOf(t, ns, "pruned") {
+			if j.Name == first.Name && j.DeletionTimestamp == nil {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+	get(t, e)
+	if len(e.Status.History) != 1 || e.Status.History[0].ID != second.Labels[RunLabel] {
+		t.Fatalf("history %+v, want only the second run", e.Status.History)
+	}
+}
