@@ -34,23 +34,14 @@ func TestMain(m *testing.M) {
 
 func run(m *testing.M) int {
 	var err error
-	testEnv, cfg, err = envtestutil.Start()
+	var stop func()
+	testEnv, cfg, kubeconfig, stop, err = envtestutil.StartWithKubeconfig()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer func() { _ = testEnv.Stop() }()
+	defer stop()
 	if k8s, err = client.New(cfg, client.Options{}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	dir, err := os.MkdirTemp("", "fairness-api-test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() { _ = os.RemoveAll(dir) }()
-	if kubeconfig, err = envtestutil.WriteKubeconfig(testEnv, dir); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}

@@ -29,38 +29,17 @@ func TestMain(m *testing.M) { os.Exit(run(m)) }
 
 func run(m *testing.M) int {
 	var err error
-	if helm, err = buildTool("build-helm.sh"); err != nil {
+	if helm, err = envtestutil.BuildTool("build-helm.sh"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	testEnv, _, err = envtestutil.Start()
-	if err != nil {
+	var stop func()
+	if testEnv, _, kubeconfig, stop, err = envtestutil.StartWithKubeconfig(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer func() { _ = testEnv.Stop() }()
-	dir, err := os.MkdirTemp("", "fairness-chart")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() { _ = os.RemoveAll(dir) }()
-	if kubeconfig, err = envtestutil.WriteKubeconfig(testEnv, dir); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
+	defer stop()
 	return m.Run()
-}
-
-// buildTool runs a hack/build-*.sh script (cached builds) and returns the binary.
-func buildTool(script string) (string, error) {
-	cmd := exec.Command(filepath.Join(envtestutil.RepoRoot(), "hack", script))
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", script, err)
-	}
-	return strings.TrimSpace(string(out)), nil
 }
 
 func runCmd(t *testing.T, name string, args ...string) (string, error) {
@@ -175,7 +154,7 @@ func TestServerSideDryRun(t *testing.T) {
 }
 
 func TestAlertRulesWithPromtool(t *testing.T) {
-	promtool, err := buildTool("build-promtool.sh")
+	promtool, err := envtestutil.BuildTool("build-promtool.sh")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -25,13 +24,10 @@ import (
 // hack/build-alertmanager.sh) on a free loopback port.
 func startAlertmanager(t *testing.T) string {
 	t.Helper()
-	build := exec.Command(filepath.Join(envtestutil.RepoRoot(), "hack", "build-alertmanager.sh"))
-	build.Stderr = os.Stderr
-	out, err := build.Output()
+	bin, err := envtestutil.BuildTool("build-alertmanager.sh")
 	if err != nil {
-		t.Fatalf("building alertmanager: %v", err)
+		t.Fatal(err)
 	}
-	bin := strings.TrimSpace(string(out))
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "alertmanager.yml")
 	if err := os.WriteFile(cfg, []byte("route:\n  receiver: none\nreceivers:\n- name: none\n"), 0o600); err != nil {

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -20,13 +19,10 @@ import (
 // object, and the manager Deployment becomes available: the node agent runs
 // its /manager container as the locally built manager and probes /readyz.
 func TestHelmInstall(t *testing.T) {
-	build := exec.Command(filepath.Join(envtestutil.RepoRoot(), "hack", "build-helm.sh"))
-	build.Stderr = os.Stderr
-	out, err := build.Output()
+	helm, err := envtestutil.BuildTool("build-helm.sh")
 	if err != nil {
-		t.Fatalf("building helm: %v", err)
+		t.Fatal(err)
 	}
-	helm := strings.TrimSpace(string(out))
 	ctx := context.Background()
 	ns := namespace(t, "fairness-system")
 	watched := namespace(t, "team-a")

@@ -8,8 +8,10 @@ package envtestutil
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -79,4 +81,38 @@ func WriteKubeconfig(env *envtest.Environment, dir string) (string, error) {
 	}
 	path := filepath.Join(dir, "kubeconfig")
 	return path, os.WriteFile(path, data, 0o600)
+}
+
+// BuildTool runs one of the hack/build-*.sh scripts (which build a tool from
+// its Go module, or find it cached) and returns the binary's path.
+func BuildTool(script string) (string, error) {
+	cmd := exec.Command(filepath.Join(RepoRoot(), "hack", script))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", script, err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// StartWithKubeconfig starts the control plane and writes an admin
+// kubeconfig for separate processes (kubectl, helm, fairctl); stop undoes both.
+func StartWithKubeconfig() (env *envtest.Environment, cfg *rest.Config, kubeconfig string, stop func(), err error) {
+	if env, cfg, err = Start(); err != nil {
+		return nil, nil, "", nil, err
+	}
+	dir, err := os.MkdirTemp("", "fairness-kubeconfig")
+	if err != nil {
+		_ = env.Stop()
+		return nil, nil, "", nil, err
+	}
+	stop = func() {
+		_ = env.Stop()
+		_ = os.RemoveAll(dir)
+	}
+	if kubeconfig, err = WriteKubeconfig(env, dir); err != nil {
+		stop()
+		return nil, nil, "", nil, err
+	}
+	return env, cfg, kubeconfig, stop, nil
 }
