@@ -44,18 +44,19 @@ func init() {
 }
 
 type options struct {
-	evaluationResources  string
-	leaderElectionNS     string
-	watchNamespaces      string
-	deadlines            [4]time.Duration
-	resolvedTTL          time.Duration
-	evaluationImage      string
-	metricsAddr          string
-	metricsCertPath      string
-	probeAddr            string
-	enableLeaderElection bool
-	secureMetrics        bool
-	enableHTTP2          bool
+	defaultIncidentPolicy string
+	evaluationResources   string
+	leaderElectionNS      string
+	watchNamespaces       string
+	deadlines             [4]time.Duration
+	resolvedTTL           time.Duration
+	evaluationImage       string
+	metricsAddr           string
+	metricsCertPath       string
+	probeAddr             string
+	enableLeaderElection  bool
+	secureMetrics         bool
+	enableHTTP2           bool
 }
 
 func main() {
@@ -64,6 +65,9 @@ func main() {
 		"Comma-separated namespaces to watch (namespaced mode); empty watches every namespace.")
 	flag.StringVar(&o.evaluationResources, "evaluation-resources", "",
 		`Default resources of evaluation pods as JSON, e.g. {"limits":{"memory":"256Mi"}}; a spec's resources win.`)
+	flag.StringVar(&o.defaultIncidentPolicy, "default-incident-policy", "",
+		"Incident policy (JSON, shaped like spec.incidentPolicy) for evaluations that set none:\n"+
+			"default escalation steps and notification targets.")
 	flag.StringVar(&o.evaluationImage, "evaluation-image", defaultEvaluationImage(),
 		"Image of evaluation pods; it must carry /fairctl (the operator's own image does).")
 	for i, d := range []time.Duration{15 * time.Minute, time.Hour, 4 * time.Hour, 24 * time.Hour} {
@@ -138,8 +142,15 @@ func run(o options) error {
 			return fmt.Errorf("--evaluation-resources: %w", err)
 		}
 	}
+	var policy *fairnessv1alpha1.IncidentPolicy
+	if o.defaultIncidentPolicy != "" {
+		policy = &fairnessv1alpha1.IncidentPolicy{}
+		if err := json.Unmarshal([]byte(o.defaultIncidentPolicy), policy); err != nil {
+			return fmt.Errorf("--default-incident-policy: %w", err)
+		}
+	}
 	if err := controller.Setup(mgr, controller.Config{EvaluationImage: o.evaluationImage, Deadlines: deadlines,
-		ResolvedIncidentTTL: o.resolvedTTL, EvaluationResources: resources}); err != nil {
+		ResolvedIncidentTTL: o.resolvedTTL, EvaluationResources: resources, DefaultIncidentPolicy: policy}); err != nil {
 		return err
 	}
 	// +kubebuilder:scaffold:builder

@@ -48,6 +48,8 @@ type BiasIncidentReconciler struct {
 	Deadlines map[fairness.Severity]time.Duration
 	// ResolvedTTL deletes incidents this long after resolution; 0 keeps them.
 	ResolvedTTL time.Duration
+	// DefaultPolicy applies to evaluations without an incidentPolicy.
+	DefaultPolicy *fairnessv1alpha1.IncidentPolicy
 }
 
 // +kubebuilder:rbac:groups=fairness.dev,resources=biasincidents,verbs=get;list;watch;create;patch;delete
@@ -147,12 +149,14 @@ func view(in *fairnessv1alpha1.BiasIncident) incident.View {
 // defaults when the evaluation is gone: incidents outlive it).
 func (r *BiasIncidentReconciler) policyOf(ctx context.Context, in *fairnessv1alpha1.BiasIncident) (incident.Policy, []fairnessv1alpha1.NotificationTarget) {
 	var eval fairnessv1alpha1.FairnessEvaluation
-	p := incident.Policy{}
-	if err := r.Get(ctx, client.ObjectKey{Namespace: in.Namespace, Name: in.Spec.EvaluationRef.Name}, &eval); err != nil ||
-		eval.Spec.IncidentPolicy == nil {
+	p := incident.Policy{Deadlines: r.Deadlines}
+	ip := r.DefaultPolicy
+	if err := r.Get(ctx, client.ObjectKey{Namespace: in.Namespace, Name: in.Spec.EvaluationRef.Name}, &eval); err == nil {
+		ip = effectivePolicy(&eval, r.DefaultPolicy)
+	}
+	if ip == nil {
 		return p, nil
 	}
-	ip := eval.Spec.IncidentPolicy
 	p.Deadlines = deadlineOverrides(r.Deadlines, ip)
 	p.AutoResolveAfter, p.FailedRunsThreshold = ip.AutoResolveAfterCleanRuns, ip.FailedRunsThreshold
 	for _, s := range ip.Escalation {

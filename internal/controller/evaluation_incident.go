@@ -25,7 +25,7 @@ const maxTimeline = 50
 // operator restarts half-way.
 func (r *FairnessEvaluationReconciler) handOffToIncident(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation,
 	runID string, g GradedStatus) error {
-	policy := eval.Spec.IncidentPolicy
+	policy := effectivePolicy(eval, r.DefaultPolicy)
 	if policy != nil && policy.Disabled {
 		return nil
 	}
@@ -56,6 +56,15 @@ func (r *FairnessEvaluationReconciler) handOffToIncident(ctx context.Context, ev
 	}
 	RecordRun(&open.Status, runID, g, r.now(), deadlineOverrides(r.Deadlines, policy))
 	return r.Status().Patch(ctx, open, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+}
+
+// effectivePolicy is the evaluation's incident policy, or the manager's
+// default (chart value evaluation.incidentPolicy) when it sets none.
+func effectivePolicy(eval *fairnessv1alpha1.FairnessEvaluation, def *fairnessv1alpha1.IncidentPolicy) *fairnessv1alpha1.IncidentPolicy {
+	if eval.Spec.IncidentPolicy != nil {
+		return eval.Spec.IncidentPolicy
+	}
+	return def
 }
 
 // incidentsOf lists the incidents of an evaluation, found by label.
@@ -179,7 +188,7 @@ func addTimeline(st *fairnessv1alpha1.BiasIncidentStatus, at metav1.Time, typ, m
 // failing (monitoring is blind), and resolves it when a run succeeds.
 func (r *FairnessEvaluationReconciler) handleBlindness(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation,
 	run *fairnessv1alpha1.RunStatus) error {
-	policy := eval.Spec.IncidentPolicy
+	policy := effectivePolicy(eval, r.DefaultPolicy)
 	if policy != nil && policy.Disabled {
 		return nil
 	}

@@ -37,6 +37,8 @@ type FairnessEvaluationReconciler struct {
 	Deadlines map[fairness.Severity]time.Duration
 	// DefaultResources apply to evaluation pods whose spec sets none.
 	DefaultResources *corev1.ResourceRequirements
+	// DefaultPolicy applies to evaluations without an incidentPolicy.
+	DefaultPolicy *fairnessv1alpha1.IncidentPolicy
 }
 
 // +kubebuilder:rbac:groups=fairness.dev,resources=fairnessevaluations,verbs=get;list;watch

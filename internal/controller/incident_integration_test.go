@@ -381,3 +381,26 @@ func TestResolvedIncidentRetention(t *testing.T) {
 		}
 	}
 }
+
+// The manager's default incident policy applies to evaluations that set none.
+func TestDefaultIncidentPolicy(t *testing.T) {
+	ns := newNamespace(t)
+	rcv, url := newReceiver(t, 0)
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "team-hook"}, Data: map[string][]byte{"url": []byte(url)}}
+	if err := k8s.Create(context.Background(), secret); err != nil {
+		t.Fatal(err)
+	}
+	stop := startManagerWith(t, Config{DefaultIncidentPolicy: &fairnessv1alpha1.IncidentPolicy{
+		Notifications: []fairnessv1alpha1.NotificationTarget{{Name: "team", Kind: fairnessv1alpha1.NotificationWebhook, OnOpen: true,
+			URLSecretRef: fairnessv1alpha1.SecretKeyReference{Name: "team-hook", Key: "url"}}}}})
+	defer stop()
+	in := breach(t, biasedEvaluation(ns, "defaults"))
+	eventually(t, waitFor, "the default target notified", func() (bool, error) {
+		n, _ := rcv.deliveries()
+		return n == 1, nil
+	})
+	get(t, in)
+	if len(in.Status.Notifications) != 1 || in.Status.Notifications[0].Target != "team" {
+		t.Fatalf("notifications %+v", in.Status.Notifications)
+	}
+}

@@ -30,6 +30,10 @@ type Config struct {
 	ResolvedIncidentTTL time.Duration
 	// EvaluationResources are the default resources of evaluation pods.
 	EvaluationResources *corev1.ResourceRequirements
+	// DefaultIncidentPolicy applies to evaluations that set no incidentPolicy
+	// (default escalation steps and notification targets; their Secrets must
+	// exist in each evaluation's namespace).
+	DefaultIncidentPolicy *fairnessv1alpha1.IncidentPolicy
 }
 
 // CacheOptions scope the manager's cache to what the operator owns: Jobs
@@ -61,10 +65,11 @@ func Setup(mgr ctrl.Manager, cfg Config) error {
 		Metrics:          metrics,
 		Deadlines:        cfg.Deadlines,
 		DefaultResources: cfg.EvaluationResources,
+		DefaultPolicy:    cfg.DefaultIncidentPolicy,
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}
 	return (&BiasIncidentReconciler{Client: mgr.GetClient(), Recorder: recorder, Metrics: metrics,
 		RetryBase: cfg.RetryBase, RetryCap: cfg.RetryCap, Deadlines: cfg.Deadlines,
-		ResolvedTTL: cfg.ResolvedIncidentTTL}).SetupWithManager(mgr)
+		ResolvedTTL: cfg.ResolvedIncidentTTL, DefaultPolicy: cfg.DefaultIncidentPolicy}).SetupWithManager(mgr)
 }

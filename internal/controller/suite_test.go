@@ -63,6 +63,13 @@ func runSuite(m *testing.M) int {
 // startManager runs the controllers until the returned stop function is called.
 func startManager(t *testing.T) (stop func()) {
 	t.Helper()
+	return startManagerWith(t, Config{})
+}
+
+// startManagerWith is startManager with manager settings (image, registry and
+// retry timings are the tests').
+func startManagerWith(t *testing.T, c Config) (stop func()) {
+	t.Helper()
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,
 		Cache:                  CacheOptions(),
@@ -73,8 +80,9 @@ func startManager(t *testing.T) (stop func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Setup(mgr, Config{EvaluationImage: "fairness-operator:test", Registerer: prometheus.NewRegistry(),
-		RetryBase: 50 * time.Millisecond, RetryCap: time.Second}); err != nil {
+	c.EvaluationImage, c.Registerer = "fairness-operator:test", prometheus.NewRegistry()
+	c.RetryBase, c.RetryCap = 50*time.Millisecond, time.Second
+	if err := Setup(mgr, c); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

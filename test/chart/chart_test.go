@@ -54,7 +54,8 @@ func runCmd(t *testing.T, name string, args ...string) (string, error) {
 // nonDefault exercises every optional part of the chart.
 var nonDefault = []string{"--set", "replicaCount=2", "--set", "serviceMonitor.enabled=true", "--set", "prometheusRule.enabled=true",
 	"--set", "grafanaDashboard.enabled=true", "--set", "watchNamespaces={team-a,team-b}", "--set", "crds.keep=false",
-	"--set", "image.tag=v9.9.9", "--set", "evaluation.deadlines.sev1=10m", "--set", "metrics.secure=false"}
+	"--set", "image.tag=v9.9.9", "--set", "evaluation.deadlines.sev1=10m", "--set", "metrics.secure=false",
+	"--set-json", `evaluation.incidentPolicy={"escalation":[{"after":"0s","target":"oncall"}]}`}
 
 func TestLintAndTemplate(t *testing.T) {
 	if out, err := runCmd(t, helm, "lint", chartDir); err != nil {
@@ -85,7 +86,8 @@ func TestLintAndTemplate(t *testing.T) {
 	}
 	for _, want := range []string{"kind: ServiceMonitor", "kind: PrometheusRule", "alert: FairnessSev1IncidentOpen",
 		"grafana_dashboard: \"1\"", "fairness_metric_value", "kind: Role\n", "namespace: team-b", "--watch-namespaces=team-a,team-b",
-		"replicas: 2", ":v9.9.9", "--ack-deadline-sev1=10m", "--metrics-secure=false"} {
+		"replicas: 2", ":v9.9.9", "--ack-deadline-sev1=10m", "--metrics-secure=false",
+		`--default-incident-policy={"escalation":[{"after":"0s","target":"oncall"}]}`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("non-default rendering lacks %q", want)
 		}
@@ -100,14 +102,15 @@ func TestSchemaRejectsWrongValues(t *testing.T) {
 		set  string
 		want string
 	}{
-		"replicaCount as a string": {"replicaCount=two", "replicaCount"},
-		"zero replicas":            {"replicaCount=0", "replicaCount"},
-		"unknown pull policy":      {"image.pullPolicy=Sometimes", "pullPolicy"},
-		"bad namespace name":       {"watchNamespaces={Team_A}", "watchNamespaces"},
-		"bad deadline":             {"evaluation.deadlines.sev1=soon", "sev1"},
-		"crds.keep not a boolean":  {"crds.keep=maybe", "keep"},
-		"unknown top-level value":  {"replicas=3", "replicas"},
-		"port out of range":        {"metrics.port=70000", "port"},
+		"replicaCount as a string":  {"replicaCount=two", "replicaCount"},
+		"zero replicas":             {"replicaCount=0", "replicaCount"},
+		"unknown pull policy":       {"image.pullPolicy=Sometimes", "pullPolicy"},
+		"bad namespace name":        {"watchNamespaces={Team_A}", "watchNamespaces"},
+		"bad deadline":              {"evaluation.deadlines.sev1=soon", "sev1"},
+		"crds.keep not a boolean":   {"crds.keep=maybe", "keep"},
+		"unknown top-level value":   {"replicas=3", "replicas"},
+		"port out of range":         {"metrics.port=70000", "port"},
+		"unknown notification kind": {"evaluation.incidentPolicy.notifications[0].kind=pigeon", "kind"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
