@@ -221,28 +221,34 @@ func (r *FairnessEvaluationReconciler) regrade(ctx context.Context, eval *fairne
 		fairnessv1alpha1.ReasonSucceeded, fmt.Sprintf("run %s re-graded with the new thresholds: severity %s", last.ID, sev))
 }
 
-// pruneJobs deletes the Jobs of finished runs beyond the history limit.
+// pruneJobs deletes the finished Jobs of runs that are no longer in the
+// (bounded) run history. The history, not creation times, decides: Jobs
+// created within the same second would otherwise be ordered at random.
 func (r *FairnessEvaluationReconciler) pruneJobs(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation) error {
 	var jobs batchv1.JobList
 	if err := r.List(ctx, &jobs, client.InNamespace(eval.Namespace),
 		client.MatchingLabels{fairnessv1alpha1.EvaluationLabel: eval.Name}); err != nil {
 		return err
 	}
-	slices.SortFunc(jobs.Items, func(a, b batchv1.Job) int { return b.CreationTimestamp.Compare(a.CreationTimestamp.Time) })
-	kept := 0
+	keep := map[string]bool{}
+	for i, h := range eval.Status.History {
+		if i < int(max(eval.Spec.HistoryLimit, 1)) {
+			keep[h.ID] = true
+		}
+	}
+	if eval.Status.ActiveRun != nil {
+		keep[eval.Status.ActiveRun.ID] = true
+	}
 	for i := range jobs.Items {
 		j := &jobs.Items[i]
-		if !metav1.IsControlledBy(j, eval) {
+		if !metav1.IsControlledBy(j, eval) || keep[j.Labels[RunLabel]] {
 			continue
 		}
 		if done, _, _ := jobFinished(j); !done {
 			continue
 		}
-		kept++
-		if kept > int(max(eval.Spec.HistoryLimit, 1)) {
-			if err := r.Delete(ctx, j, client.PropagationPolicy(metav1.DeletePropagationBackground)); client.IgnoreNotFound(err) != nil {
-				return err
-			}
+		if err := r.Delete(ctx, j, client.PropagationPolicy(metav1.DeletePropagationBackground)); client.IgnoreNotFound(err) != nil {
+			return err
 		}
 	}
 	return nil
