@@ -124,8 +124,10 @@ func runEvaluate(ctx context.Context, s Streams, f *evaluateFlags) error {
 	return nil
 }
 
-// config turns flags into the evaluation's settings.
+// config turns flags into the evaluation's settings. Train mode needs no
+// prediction column: the model makes the predictions.
 func (f *evaluateFlags) config() (evaluate.Source, dataset.ScanOptions, fairness.Options, error) {
+	train := f.mode == "train"
 	src := evaluate.Source{Data: f.data}
 	scan := dataset.ScanOptions{Label: f.label, Prediction: f.prediction, Score: f.score, Protected: f.protected,
 		Favorable: f.favorable, MaxBadRows: f.maxBadRows, MaxGroups: f.maxGroups, MaxLineBytes: f.maxLineBytes,
@@ -146,14 +148,14 @@ func (f *evaluateFlags) config() (evaluate.Source, dataset.ScanOptions, fairness
 		if len(scan.Protected) == 0 {
 			scan.Protected = []string{"sex"}
 		}
-		if len(f.privileged) == 0 && contains(scan.Protected, "sex") {
+		if len(f.privileged) == 0 && slices.Contains(scan.Protected, "sex") {
 			opts.Privileged["sex"] = []string{"male"}
 		}
 	}
 	switch {
 	case scan.Label == "":
 		return src, scan, opts, usageError("--label is required for %s", f.data)
-	case scan.Prediction == "":
+	case scan.Prediction == "" && !train:
 		return src, scan, opts, usageError("--prediction is required for %s", f.data)
 	case len(scan.Protected) == 0:
 		return src, scan, opts, usageError("--protected is required for %s", f.data)
@@ -163,7 +165,7 @@ func (f *evaluateFlags) config() (evaluate.Source, dataset.ScanOptions, fairness
 		if !ok || attr == "" || val == "" {
 			return src, scan, opts, usageError("--privileged %q: want ATTR=VALUE", p)
 		}
-		if !contains(scan.Protected, attr) {
+		if !slices.Contains(scan.Protected, attr) {
 			return src, scan, opts, usageError("--privileged %q: %s is not a --protected attribute", p, attr)
 		}
 		opts.Privileged[attr] = append(opts.Privileged[attr], val)
@@ -196,5 +198,3 @@ func orDefault(v, def string) string {
 	}
 	return v
 }
-
-func contains(list []string, v string) bool { return slices.Contains(list, v) }

@@ -89,7 +89,6 @@ func runTrain(ctx context.Context, s Streams, f *evaluateFlags, format format, f
 	if err != nil {
 		return err
 	}
-	f.prediction = "-" // not used in train mode; config() requires one
 	src, _, opts, err := f.config()
 	if err != nil {
 		return err
