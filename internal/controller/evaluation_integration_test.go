@@ -366,3 +366,26 @@ func TestOldJobsArePruned(t *testing.T) {
 		t.Fatalf("history %+v, want only the second run", e.Status.History)
 	}
 }
+
+// A missing ConfigMap stalls the evaluation with a clear reason instead of a
+// pod waiting for its volume; once the ConfigMap exists, the run starts.
+func TestMissingSourceStalls(t *testing.T) {
+	stop := startManager(t)
+	defer stop()
+	ctx := context.Background()
+	ns := newNamespace(t)
+	e := biasedEvaluation(ns, "nosource")
+	e.Spec.Source = fairnessv1alpha1.DataSource{ConfigMap: &fairnessv1alpha1.ConfigMapSource{Name: "preds", Key: "today.csv"}}
+	if err := k8s.Create(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitFor, "Stalled SourceNotFound", func() (bool, error) {
+		get(t, e)
+		c := meta.FindStatusCondition(e.Status.Conditions, fairnessv1alpha1.ConditionStalled)
+		return c != nil && c.Status == metav1.ConditionTrue && c.Reason == fairnessv1alpha1.ReasonSourceNotFound &&
+			strings.Contains(c.Message, `ConfigMap "preds" not found`), nil
+	})
+	if n := len(jobsOf(t, ns, "nosource")); n != 0 {
+		t.Fatalf("%d Jobs for a missing source", n)
+	}
+}

@@ -47,6 +47,7 @@ type FairnessEvaluationReconciler struct {
 // +kubebuilder:rbac:groups=fairness.dev,resources=biasincidents/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=batch,resources=jobs,verbs=get;list;watch;create;delete
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list
+// +kubebuilder:rbac:groups="",resources=configmaps;persistentvolumeclaims,verbs=get
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile follows a fixed order: get the evaluation, remember its status,
@@ -109,6 +110,15 @@ func (r *FairnessEvaluationReconciler) reconcile(ctx context.Context, eval *fair
 		}
 	}
 	if plan, ok := PlanRun(eval, sched, now); ok {
+		missing, err := r.missingSource(ctx, eval)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		if missing != "" {
+			// The pod would wait for its volume until the deadline; say why now and look again later.
+			r.stall(eval, fairnessv1alpha1.ReasonSourceNotFound, missing)
+			return ctrl.Result{RequeueAfter: 30 * time.Second}, nil
+		}
 		if err := r.startRun(ctx, eval, plan, sched, now); err != nil {
 			return ctrl.Result{}, err
 		}
@@ -190,4 +200,41 @@ func (r *FairnessEvaluationReconciler) SetupWithManager(mgr ctrl.Manager) error 
 		Owns(&batchv1.Job{}).
 		Named("fairnessevaluation").
 		Complete(r)
+}
+
+// missingSource names a ConfigMap (or its key), PersistentVolumeClaim or
+// header Secret the evaluation refers to that does not exist; "" when all do.
+func (r *FairnessEvaluationReconciler) missingSource(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation) (string, error) {
+	src := eval.Spec.Source
+	ns := eval.Namespace
+	exists := func(obj client.Object, name string) (bool, error) {
+		err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, obj)
+		if apierrors.IsNotFound(err) {
+			return false, nil
+		}
+		return err == nil, err
+	}
+	switch {
+	case src.ConfigMap != nil:
+		var cm corev1.ConfigMap
+		if ok, err := exists(&cm, src.ConfigMap.Name); err != nil || !ok {
+			return fmt.Sprintf("ConfigMap %q not found in namespace %s", src.ConfigMap.Name, ns), err
+		}
+		if _, inData := cm.Data[src.ConfigMap.Key]; !inData {
+			if _, inBinary := cm.BinaryData[src.ConfigMap.Key]; !inBinary {
+				return fmt.Sprintf("ConfigMap %q has no key %q", src.ConfigMap.Name, src.ConfigMap.Key), nil
+			}
+		}
+	case src.PersistentVolumeClaim != nil:
+		ok, err := exists(&corev1.PersistentVolumeClaim{}, src.PersistentVolumeClaim.ClaimName)
+		if err != nil || !ok {
+			return fmt.Sprintf("PersistentVolumeClaim %q not found in namespace %s", src.PersistentVolumeClaim.ClaimName, ns), err
+		}
+	case src.URL != nil && src.URL.HeadersSecretRef != nil:
+		ok, err := exists(&corev1.Secret{}, src.URL.HeadersSecretRef.Name)
+		if err != nil || !ok {
+			return fmt.Sprintf("Secret %q (URL headers) not found in namespace %s", src.URL.HeadersSecretRef.Name, ns), err
+		}
+	}
+	return "", nil
 }

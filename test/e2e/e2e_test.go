@@ -8,9 +8,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -164,34 +168,24 @@ func TestShardedRunEqualsUnshardedRun(t *testing.T) {
 	}
 }
 
-// A pod whose ConfigMap is missing fails; once the ConfigMap exists, the Job
-// controller's retry (after its backoff) succeeds.
+// A pod whose data source answers 503 fails; the Job controller's retry
+// (after its backoff) succeeds.
 func TestPodFailsThenSucceedsUnderBackoff(t *testing.T) {
 	ctx := context.Background()
 	ns := namespace(t, "backoff")
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requests.Add(1) == 1 {
+			http.Error(w, "warming up", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "y,p,g\n1,1,a\n0,0,a\n1,0,b\n0,1,b\n")
+	}))
+	defer srv.Close()
 	eval := evaluation(ns, "retry", 1, 0)
-	eval.Spec.Source = fairnessv1alpha1.DataSource{ConfigMap: &fairnessv1alpha1.ConfigMapSource{Name: "log", Key: "preds.csv"}}
+	eval.Spec.Source = fairnessv1alpha1.DataSource{URL: &fairnessv1alpha1.URLSource{URL: srv.URL + "/preds.csv", TimeoutSeconds: 30}}
 	eval.Spec.Columns = fairnessv1alpha1.ColumnMapping{Label: "y", Prediction: "p", Protected: []string{"g"}}
 	if err := k8s().Create(ctx, eval); err != nil {
-		t.Fatal(err)
-	}
-	var pods corev1.PodList
-	deadline := time.Now().Add(time.Minute)
-	for failed := false; !failed; {
-		if time.Now().After(deadline) {
-			t.Fatal("no failed pod")
-		}
-		time.Sleep(250 * time.Millisecond)
-		if err := k8s().List(ctx, &pods, client.InNamespace(ns)); err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range pods.Items {
-			failed = failed || p.Status.Phase == corev1.PodFailed
-		}
-	}
-	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "log"},
-		Data: map[string]string{"preds.csv": "y,p,g\n1,1,a\n0,0,a\n1,0,b\n0,1,b\n"}}
-	if err := k8s().Create(ctx, cm); err != nil {
 		t.Fatal(err)
 	}
 	waitForResult(t, eval, fairnessv1alpha1.RunSucceeded, 2*time.Minute)
