@@ -72,8 +72,8 @@ controlplane: ## Build (or download) and cache the control-plane binaries the te
 # tests skip, saying why, only when the folder is absent and the variable unset.
 export FAIRNESS_DATASETS ?= $(if $(wildcard ../shared/datasets),$(abspath ../shared/datasets),)
 
-# FUZZTIME is the budget of each fuzz target in `make test`; `make fuzz FUZZTIME=10m` runs longer.
-FUZZTIME ?= 5s
+# FUZZTIME is the budget of each fuzz target in `make test` (an execution count); `make fuzz FUZZTIME=10m` runs longer.
+FUZZTIME ?= 50000x
 
 .PHONY: test-tools
 test-tools: ## Build (or find cached) helm, promtool and Alertmanager, which the chart and end-to-end tests run.
