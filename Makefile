@@ -83,7 +83,7 @@ test-tools: ## Build (or find cached) helm, promtool and Alertmanager, which the
 
 .PHONY: test
 test: manifests generate controlplane test-tools ## Run unit, API, integration, chart and end-to-end tests, and each fuzz target briefly.
-	KUBEBUILDER_ASSETS="$(CONTROLPLANE_DIR)" go test -timeout 30m ./... -coverprofile cover.out
+	KUBEBUILDER_ASSETS="$(CONTROLPLANE_DIR)" go test -count=1 -timeout 30m ./... -coverprofile cover.out
 	$(MAKE) --no-print-directory fuzz
 
 .PHONY: fuzz
