@@ -52,7 +52,7 @@ func (r *FairnessEvaluationReconciler) checkActiveRun(ctx context.Context, eval 
 		client.MatchingLabels{fairnessv1alpha1.EvaluationLabel: eval.Name, RunLabel: run.ID}); err != nil {
 		return false, err
 	}
-	r.finishRun(ctx, eval, outcomeOf(run, failed, jobMsg, pods.Items, GradeOptions(eval.Spec)))
+	r.finishRun(ctx, eval, outcomeOf(run, failed, jobMsg, pods.Items))
 	return true, nil
 }
 
@@ -83,7 +83,7 @@ func terminationMessage(p *corev1.Pod) (string, bool) {
 
 // outcomeOf turns a finished Job's pods into the run's outcome: merged
 // statistics when it succeeded, or the reason it failed.
-func outcomeOf(run *fairnessv1alpha1.RunStatus, failed bool, jobMsg string, pods []corev1.Pod, _ fairness.Options) runOutcome {
+func outcomeOf(run *fairnessv1alpha1.RunStatus, failed bool, jobMsg string, pods []corev1.Pod) runOutcome {
 	slices.SortFunc(pods, func(a, b corev1.Pod) int { return a.CreationTimestamp.Compare(b.CreationTimestamp.Time) })
 	if failed {
 		// The newest failed pod's message says why.

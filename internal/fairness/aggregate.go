@@ -66,10 +66,9 @@ type NamedCounts struct {
 
 // rateAggregate is one rate aggregated over groups by one method.
 type rateAggregate struct {
-	diff, ratio       Value
-	worst, best       string
-	interval          *Interval
-	worstIdx, bestIdx int
+	diff, ratio Value
+	worst, best string
+	interval    *Interval
 }
 
 // groupRates computes one rate for every group; the first undefined one makes
@@ -110,11 +109,11 @@ func betweenGroups(groups []NamedCounts, r Rate, zeroDiv bool) rateAggregate {
 	} else {
 		a.ratio = Defined(vals[lo] / vals[hi])
 	}
-	a.worstIdx, a.bestIdx = lo, hi
+	worst, best := lo, hi
 	if higherIsWorse[r] {
-		a.worstIdx, a.bestIdx = hi, lo
+		worst, best = hi, lo
 	}
-	a.worst, a.best = groups[a.worstIdx].Name, groups[a.bestIdx].Name
+	a.worst, a.best = groups[worst].Name, groups[best].Name
 	fh, fl := groups[hi].Counts.fraction(r), groups[lo].Counts.fraction(r)
 	if iv, ok := Newcombe(fh.num, fh.den, fl.num, fl.den); ok {
 		a.interval = &iv
@@ -156,7 +155,6 @@ func toOverall(groups []NamedCounts, overall Counts, r Rate, zeroDiv bool) rateA
 	} else {
 		a.ratio = Defined(minRatio)
 	}
-	a.worstIdx = worstD
 	a.worst = groups[worstD].Name
 	return a
 }
