@@ -50,6 +50,9 @@ type options struct {
 	watchNamespaces       string
 	deadlines             [4]time.Duration
 	resolvedTTL           time.Duration
+	leaseDuration         time.Duration
+	renewDeadline         time.Duration
+	retryPeriod           time.Duration
 	evaluationImage       string
 	metricsAddr           string
 	metricsCertPath       string
@@ -85,6 +88,12 @@ func main() {
 	flag.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "Address of the /healthz and /readyz endpoints.")
 	flag.StringVar(&o.leaderElectionNS, "leader-election-namespace", "",
 		"Namespace of the leader-election Lease; empty means the manager's own namespace when in a cluster.")
+	flag.DurationVar(&o.leaseDuration, "leader-election-lease-duration", 15*time.Second,
+		"How long a standby replica waits after the leader's last renewal before taking over.")
+	flag.DurationVar(&o.renewDeadline, "leader-election-renew-deadline", 10*time.Second,
+		"How long the leader keeps trying to renew before it gives up leadership (and exits).")
+	flag.DurationVar(&o.retryPeriod, "leader-election-retry-period", 2*time.Second,
+		"How often replicas try to acquire or renew leadership.")
 	flag.BoolVar(&o.enableLeaderElection, "leader-elect", false,
 		"Elect a leader so that only one of several manager replicas reconciles at a time.")
 	flag.BoolVar(&o.enableHTTP2, "enable-http2", false,
@@ -123,6 +132,9 @@ func run(o options) error {
 		LeaderElection:          o.enableLeaderElection,
 		LeaderElectionID:        "fairness-operator.fairness.dev",
 		LeaderElectionNamespace: o.leaderElectionNS,
+		LeaseDuration:           &o.leaseDuration,
+		RenewDeadline:           &o.renewDeadline,
+		RetryPeriod:             &o.retryPeriod,
 		// The process exits right after the manager stops, so releasing the
 		// lease on the way out is safe and makes failover quick.
 		LeaderElectionReleaseOnCancel: true,

@@ -32,6 +32,14 @@ const (
 	ReasonSuspended = "Suspended"
 	// ReasonEvaluationFailed: the run's Job failed; the message is the pod's termination message.
 	ReasonEvaluationFailed = "EvaluationFailed"
+	// ReasonContainerCrashed: an evaluation pod exited non-zero without saying why (no termination message).
+	ReasonContainerCrashed = "ContainerCrashed"
+	// ReasonOOMKilled: an evaluation pod was killed for exceeding its memory limit.
+	ReasonOOMKilled = "OOMKilled"
+	// ReasonDeadlineExceeded: the run did not finish within spec.activeDeadlineSeconds.
+	ReasonDeadlineExceeded = "DeadlineExceeded"
+	// ReasonNodeLost: the run's pods were on a node that stopped reporting, and the run ran out of time.
+	ReasonNodeLost = "NodeLost"
 	// ReasonResultMissing: the Job succeeded but no readable result was found.
 	ReasonResultMissing = "ResultMissing"
 	// ReasonResultInvalid: a result was found but is malformed, from another run or of an unknown version.

@@ -19,6 +19,7 @@ import (
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
+	"github.com/fairness-operator/fairness-operator/internal/faultpoint"
 	"github.com/fairness-operator/fairness-operator/internal/incident"
 	"github.com/fairness-operator/fairness-operator/internal/notify"
 )
@@ -317,7 +318,11 @@ func (r *BiasIncidentReconciler) deliver(ctx context.Context, in *fairnessv1alph
 		}
 		target, err := r.resolveTarget(ctx, in, targets, d.Target)
 		if err == nil {
+			faultpoint.Hit(faultpoint.BeforeNotification)
 			err = notify.Send(ctx, r.httpClient(), target, messageFor(in, d))
+			if err == nil {
+				faultpoint.Hit(faultpoint.AfterNotification)
+			}
 		}
 		d.Attempts++
 		d.LastAttemptTime = &metav1.Time{Time: now}

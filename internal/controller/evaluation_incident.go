@@ -13,6 +13,7 @@ import (
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
+	"github.com/fairness-operator/fairness-operator/internal/faultpoint"
 	"github.com/fairness-operator/fairness-operator/internal/incident"
 )
 
@@ -103,7 +104,11 @@ func (r *FairnessEvaluationReconciler) openIncident(ctx context.Context, eval *f
 		Spec: fairnessv1alpha1.BiasIncidentSpec{EvaluationRef: fairnessv1alpha1.LocalObjectReference{Name: eval.Name},
 			Category: fairnessv1alpha1.CategoryBias, State: fairnessv1alpha1.IncidentOpen},
 	}
+	faultpoint.Hit(faultpoint.BeforeIncident)
 	err := r.Create(ctx, in)
+	if err == nil {
+		faultpoint.Hit(faultpoint.AfterIncident)
+	}
 	if apierrors.IsAlreadyExists(err) {
 		// Created by an earlier attempt of the same run.
 		err = r.Get(ctx, client.ObjectKeyFromObject(in), in)

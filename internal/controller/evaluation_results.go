@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -16,6 +15,7 @@ import (
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
 	"github.com/fairness-operator/fairness-operator/internal/evaluate"
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
+	"github.com/fairness-operator/fairness-operator/internal/faultpoint"
 )
 
 // completionIndexAnnotation is set by the Job controller on pods of Indexed Jobs.
@@ -37,13 +37,12 @@ func (r *FairnessEvaluationReconciler) checkActiveRun(ctx context.Context, eval 
 	err := r.Get(ctx, client.ObjectKey{Namespace: eval.Namespace, Name: run.JobName}, &job)
 	switch {
 	case apierrors.IsNotFound(err):
-		r.finishRun(ctx, eval, runOutcome{reason: fairnessv1alpha1.ReasonEvaluationFailed,
+		return true, r.finishRun(ctx, eval, runOutcome{reason: fairnessv1alpha1.ReasonEvaluationFailed,
 			msg: fmt.Sprintf("Job %s was deleted before the run finished", run.JobName)})
-		return true, nil
 	case err != nil:
 		return false, err
 	}
-	finished, failed, jobMsg := jobFinished(&job)
+	finished, failed, jobReason, jobMsg := jobFinished(&job)
 	if !finished {
 		return false, nil
 	}
@@ -52,24 +51,26 @@ func (r *FairnessEvaluationReconciler) checkActiveRun(ctx context.Context, eval 
 		client.MatchingLabels{fairnessv1alpha1.EvaluationLabel: eval.Name, RunLabel: run.ID}); err != nil {
 		return false, err
 	}
-	r.finishRun(ctx, eval, outcomeOf(run, failed, jobMsg, pods.Items))
-	return true, nil
+	faultpoint.Hit(faultpoint.RunFinished)
+	return true, r.finishRun(ctx, eval, outcomeOf(run, failed, jobReason, jobMsg, pods.Items))
 }
 
-// jobFinished reads a Job's terminal conditions.
-func jobFinished(job *batchv1.Job) (finished, failed bool, msg string) {
+// jobFinished reads a Job's terminal conditions. FailureTarget counts: the
+// Job has failed and only waits for its pods to terminate, which pods on a
+// lost node never do.
+func jobFinished(job *batchv1.Job) (finished, failed bool, reason, msg string) {
 	for _, c := range job.Status.Conditions {
 		if c.Status != corev1.ConditionTrue {
 			continue
 		}
 		switch c.Type {
 		case batchv1.JobComplete:
-			return true, false, c.Message
-		case batchv1.JobFailed:
-			return true, true, strings.TrimSpace(c.Reason + ": " + c.Message)
+			return true, false, "", c.Message
+		case batchv1.JobFailed, batchv1.JobFailureTarget:
+			return true, true, c.Reason, c.Message
 		}
 	}
-	return false, false, ""
+	return false, false, "", ""
 }
 
 func terminationMessage(p *corev1.Pod) (string, bool) {
@@ -83,20 +84,10 @@ func terminationMessage(p *corev1.Pod) (string, bool) {
 
 // outcomeOf turns a finished Job's pods into the run's outcome: merged
 // statistics when it succeeded, or the reason it failed.
-func outcomeOf(run *fairnessv1alpha1.RunStatus, failed bool, jobMsg string, pods []corev1.Pod) runOutcome {
+func outcomeOf(run *fairnessv1alpha1.RunStatus, failed bool, jobReason, jobMsg string, pods []corev1.Pod) runOutcome {
 	slices.SortFunc(pods, func(a, b corev1.Pod) int { return a.CreationTimestamp.Compare(b.CreationTimestamp.Time) })
 	if failed {
-		// The newest failed pod's message says why.
-		for i := len(pods) - 1; i >= 0; i-- {
-			if msg, ok := terminationMessage(&pods[i]); ok && pods[i].Status.Phase == corev1.PodFailed && msg != "" {
-				reason := fairnessv1alpha1.ReasonEvaluationFailed
-				if strings.HasPrefix(msg, "ResultTooLarge:") {
-					reason = fairnessv1alpha1.ReasonResultTooLarge
-				}
-				return runOutcome{reason: reason, msg: msg}
-			}
-		}
-		return runOutcome{reason: fairnessv1alpha1.ReasonEvaluationFailed, msg: jobMsg}
+		return failureOf(jobReason, jobMsg, pods)
 	}
 	shards := int64(1)
 	var results []*evaluate.Result
@@ -133,9 +124,13 @@ func outcomeOf(run *fairnessv1alpha1.RunStatus, failed bool, jobMsg string, pods
 	return runOutcome{table: table, rows: rows}
 }
 
+// errHandOff marks a finding that could not reach its incident; the run
+// stays active so that the next reconcile hands it over again.
+var errHandOff = errors.New("handing the run over to its incident")
+
 // finishRun records a finished run: status, history, incident hand-off,
 // events and metrics.
-func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation, out runOutcome) {
+func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation, out runOutcome) error {
 	st := &eval.Status
 	run := st.ActiveRun.DeepCopy()
 	run.CompletionTime = &metav1.Time{Time: r.now()}
@@ -153,7 +148,10 @@ func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fair
 			run.Statistics = enc
 		}
 		st.ConsecutiveFailedRuns = 0
-		sev = r.grade(ctx, eval, out.table, run.ID)
+		var err error
+		if sev, err = r.grade(ctx, eval, out.table, run.ID); err != nil {
+			return err
+		}
 		setCondition(&st.Conditions, gen, fairnessv1alpha1.ConditionReady, metav1.ConditionTrue, fairnessv1alpha1.ReasonSucceeded,
 			fmt.Sprintf("run %s evaluated %d rows: severity %s", run.ID, out.rows, sev))
 		r.event(eval, corev1.EventTypeNormal, "RunSucceeded", fmt.Sprintf("run %s evaluated %d rows", run.ID, out.rows))
@@ -161,6 +159,7 @@ func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fair
 	}
 	if err := r.handleBlindness(ctx, eval, run); err != nil {
 		r.event(eval, corev1.EventTypeWarning, "IncidentUpdateFailed", err.Error())
+		return fmt.Errorf("%w: %w", errHandOff, err)
 	}
 	st.LastRun, st.ActiveRun = run, nil
 	if run.SpecHash == RunSpecHash(eval.Spec) {
@@ -168,12 +167,14 @@ func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fair
 	}
 	st.History = pushHistory(st.History, run, sev, eval.Spec.HistoryLimit)
 	setCondition(&st.Conditions, gen, fairnessv1alpha1.ConditionReconciling, metav1.ConditionFalse, "", "")
+	return nil
 }
 
 // grade computes metrics and severity from statistics into status, and hands
-// breaches to the incident. It returns the severity.
+// breaches to the incident. It returns the severity, and errHandOff when
+// the incident could not be updated.
 func (r *FairnessEvaluationReconciler) grade(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation,
-	table *fairness.Table, runID string) fairnessv1alpha1.Severity {
+	table *fairness.Table, runID string) (fairnessv1alpha1.Severity, error) {
 	opts := GradeOptions(eval.Spec)
 	report := fairness.Evaluate(table, opts)
 	g := StatusFromReport(report, opts.Thresholds)
@@ -191,34 +192,38 @@ func (r *FairnessEvaluationReconciler) grade(ctx context.Context, eval *fairness
 			fairnessv1alpha1.ReasonWithinThresholds, "no threshold breached")
 	}
 	if err := r.handOffToIncident(ctx, eval, runID, g); err != nil {
-		// The run is recorded regardless; the incident is retried by the next reconcile of the run.
 		r.event(eval, corev1.EventTypeWarning, "IncidentUpdateFailed", err.Error())
+		return g.Severity, fmt.Errorf("%w: %w", errHandOff, err)
 	}
-	return g.Severity
+	return g.Severity, nil
 }
 
 // regrade grades the last run's stored statistics again, for a spec change
 // that does not need a new run (thresholds, minimum group size).
-func (r *FairnessEvaluationReconciler) regrade(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation) {
+func (r *FairnessEvaluationReconciler) regrade(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation) error {
 	last := eval.Status.LastRun
 	if last == nil || last.Result != fairnessv1alpha1.RunSucceeded || last.Statistics == "" ||
 		eval.Status.ObservedGeneration == eval.Generation {
-		return
+		return nil
 	}
 	res, err := evaluate.DecodeResult(last.Statistics)
 	if err != nil {
-		return
+		return nil
 	}
 	table, err := res.Table()
 	if err != nil {
-		return
+		return nil
 	}
-	sev := r.grade(ctx, eval, table, last.ID+"-g"+fmt.Sprint(eval.Generation))
+	sev, err := r.grade(ctx, eval, table, last.ID+"-g"+fmt.Sprint(eval.Generation))
+	if err != nil {
+		return err
+	}
 	if len(eval.Status.History) > 0 && eval.Status.History[0].ID == last.ID {
 		eval.Status.History[0].Severity = sev
 	}
 	setCondition(&eval.Status.Conditions, eval.Generation, fairnessv1alpha1.ConditionReady, metav1.ConditionTrue,
 		fairnessv1alpha1.ReasonSucceeded, fmt.Sprintf("run %s re-graded with the new thresholds: severity %s", last.ID, sev))
+	return nil
 }
 
 // pruneJobs deletes the finished Jobs of runs that are no longer in the
@@ -244,7 +249,7 @@ func (r *FairnessEvaluationReconciler) pruneJobs(ctx context.Context, eval *fair
 		if !metav1.IsControlledBy(j, eval) || keep[j.Labels[RunLabel]] {
 			continue
 		}
-		if done, _, _ := jobFinished(j); !done {
+		if done, _, _, _ := jobFinished(j); !done {
 			continue
 		}
 		if err := r.Delete(ctx, j, client.PropagationPolicy(metav1.DeletePropagationBackground)); client.IgnoreNotFound(err) != nil {

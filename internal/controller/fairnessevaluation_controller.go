@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
+	"github.com/fairness-operator/fairness-operator/internal/faultpoint"
 )
 
 // FairnessEvaluationReconciler turns FairnessEvaluations into evaluation Jobs
@@ -65,7 +67,15 @@ func (r *FairnessEvaluationReconciler) Reconcile(ctx context.Context, req ctrl.R
 	}
 	before := eval.DeepCopy()
 	result, err := r.reconcile(ctx, &eval)
+	if errors.Is(err, errHandOff) {
+		// Keep the run active: the next attempt reads the Job again and
+		// hands the finding over, so a breach never lacks its incident.
+		return ctrl.Result{}, err
+	}
 	if !equality.Semantic.DeepEqual(before.Status, eval.Status) {
+		if before.Status.ActiveRun != nil && eval.Status.ActiveRun == nil {
+			faultpoint.Hit(faultpoint.BeforeStatusPatch)
+		}
 		patch := client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})
 		if perr := r.Status().Patch(ctx, &eval, patch); perr != nil {
 			if apierrors.IsConflict(perr) {
@@ -125,7 +135,9 @@ func (r *FairnessEvaluationReconciler) reconcile(ctx context.Context, eval *fair
 		return ctrl.Result{}, nil
 	}
 	if st.ActiveRun == nil {
-		r.regrade(ctx, eval)
+		if err := r.regrade(ctx, eval); err != nil {
+			return ctrl.Result{}, err
+		}
 		st.ObservedGeneration = eval.Generation
 		setCondition(&st.Conditions, eval.Generation, fairnessv1alpha1.ConditionReconciling, metav1.ConditionFalse, "", "")
 		if eval.Spec.Suspend && st.LastRun == nil {
@@ -161,9 +173,11 @@ func (r *FairnessEvaluationReconciler) startRun(ctx context.Context, eval *fairn
 	if err := controllerutil.SetControllerReference(eval, job, r.Scheme()); err != nil {
 		return err
 	}
+	faultpoint.Hit(faultpoint.BeforeJobCreate)
 	if err := r.Create(ctx, job); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("creating Job %s: %w", job.Name, err)
 	}
+	faultpoint.Hit(faultpoint.AfterJobCreate)
 	st := &eval.Status
 	st.ActiveRun = &fairnessv1alpha1.RunStatus{ID: plan.ID, JobName: job.Name, Trigger: plan.Trigger,
 		Generation: eval.Generation, SpecHash: RunSpecHash(eval.Spec), StartTime: &metav1.Time{Time: now},

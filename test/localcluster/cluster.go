@@ -107,7 +107,8 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		"--kubeconfig="+c.Kubeconfig, "--leader-elect=false", "--use-service-account-credentials=false", "--secure-port=0",
 		"--controllers=job-controller,garbage-collector-controller,ttl-after-finished-controller,"+
 			"pod-garbage-collector-controller,serviceaccount-controller,"+
-			"deployment-controller,replicaset-controller"); err != nil {
+			"deployment-controller,replicaset-controller,node-lifecycle-controller",
+		"--node-monitor-period=2s", "--node-monitor-grace-period=10s"); err != nil {
 		return nil, err
 	}
 	if err := c.startProcess(filepath.Join(assets, "kube-scheduler"), "kube-scheduler.log",
@@ -138,6 +139,25 @@ func (c *Cluster) startProcess(bin, logName string, args ...string) error {
 		return fmt.Errorf("starting %s: %w", filepath.Base(bin), err)
 	}
 	c.procs = append(c.procs, cmd)
+	return nil
+}
+
+// VanishNode plays the node dying: the agent stops, its container processes
+// die, and nothing reports their pods' status or the node's heartbeat.
+func (c *Cluster) VanishNode() {
+	c.agent.Vanish()
+	c.cancel()
+}
+
+// ReviveNode brings the node agent back (a replaced node with the same name).
+func (c *Cluster) ReviveNode(ctx context.Context) error {
+	c.agent.gone.Store(false)
+	agentCtx, cancel := context.WithCancel(ctx)
+	c.cancel = cancel
+	if err := c.agent.Register(agentCtx); err != nil {
+		return err
+	}
+	go c.agent.Run(agentCtx)
 	return nil
 }
 

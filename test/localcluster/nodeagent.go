@@ -11,8 +11,10 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -40,6 +42,8 @@ type NodeAgent struct {
 
 	mu      sync.Mutex
 	running map[types.UID]*exec.Cmd
+	// gone: the node died (Vanish); nothing is reported any more.
+	gone atomic.Bool
 }
 
 // Register creates the Node, reports it Ready with capacity, and removes the
@@ -77,11 +81,14 @@ func (a *NodeAgent) Run(ctx context.Context) {
 	a.mu.Unlock()
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
-	for {
+	for n := 0; ; n++ {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		}
+		if n%10 == 0 {
+			a.heartbeat(ctx)
 		}
 		var pods corev1.PodList
 		if err := a.Client.List(ctx, &pods, client.MatchingFields{"spec.nodeName": a.NodeName}); err != nil {
@@ -166,6 +173,10 @@ func (a *NodeAgent) start(ctx context.Context, pod *corev1.Pod) {
 	a.mu.Lock()
 	a.running[pod.UID] = cmd
 	a.mu.Unlock()
+	var oomKilled atomic.Bool
+	if limit, ok := c.Resources.Limits[corev1.ResourceMemory]; ok {
+		go enforceMemoryLimit(cmd.Process.Pid, limit.Value(), &oomKilled)
+	}
 	now := metav1.Now()
 	ready := c.ReadinessProbe == nil || c.ReadinessProbe.HTTPGet == nil
 	pod.Status = runningStatus(pod, now, ready)
@@ -187,7 +198,10 @@ func (a *NodeAgent) start(ctx context.Context, pod *corev1.Pod) {
 			msg = msg[:maxTerminationMessage]
 		}
 		reason := "Completed"
-		if code != 0 {
+		switch {
+		case oomKilled.Load():
+			code, reason = 137, "OOMKilled"
+		case code != 0:
 			reason = "Error"
 		}
 		fmt.Fprintf(a.Log, "node agent: pod %s/%s exited %d\n", pod.Namespace, pod.Name, code)
@@ -197,6 +211,9 @@ func (a *NodeAgent) start(ctx context.Context, pod *corev1.Pod) {
 
 // finish writes the terminated container state and the pod phase.
 func (a *NodeAgent) finish(ctx context.Context, pod *corev1.Pod, code int32, reason, msg string) {
+	if a.gone.Load() {
+		return
+	}
 	for range 20 {
 		var cur corev1.Pod
 		if err := a.Client.Get(ctx, client.ObjectKeyFromObject(pod), &cur); err != nil {
@@ -297,6 +314,31 @@ func fieldValue(pod *corev1.Pod, path string) string {
 		return pod.Namespace
 	}
 	return ""
+}
+
+// heartbeat renews the node's Lease, as the kubelet does, so that the node
+// lifecycle controller sees the node alive (and not once it vanishes).
+func (a *NodeAgent) heartbeat(ctx context.Context) {
+	now := metav1.NowMicro()
+	lease := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: corev1.NamespaceNodeLease, Name: a.NodeName}}
+	err := a.Client.Get(ctx, client.ObjectKeyFromObject(lease), lease)
+	if apierrors.IsNotFound(err) {
+		lease.Spec = coordinationv1.LeaseSpec{HolderIdentity: &a.NodeName, LeaseDurationSeconds: new(int32(40)),
+			RenewTime: &now}
+		_ = a.Client.Create(ctx, lease)
+		return
+	}
+	if err == nil {
+		lease.Spec.RenewTime = &now
+		_ = a.Client.Update(ctx, lease)
+	}
+}
+
+// Vanish plays a node that died: its containers die with it and nothing is
+// reported any more (no pod status, no heartbeat). Cancel Run's context too.
+func (a *NodeAgent) Vanish() {
+	a.gone.Store(true)
+	a.KillAll()
 }
 
 // KillAll stops every running container process.

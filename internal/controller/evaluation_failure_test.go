@@ -1,0 +1,58 @@
+package controller
+
+import (
+	"strings"
+	"testing"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+)
+
+func failedPod(name string, code int32, reason, msg string) corev1.Pod {
+	return corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: containerName, Resources: corev1.ResourceRequirements{
+			Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("64Mi")}}}}},
+		Status: corev1.PodStatus{Phase: corev1.PodFailed, ContainerStatuses: []corev1.ContainerStatus{{Name: containerName,
+			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: code, Reason: reason, Message: msg}}}}}}
+}
+
+func runningPod(name string, ready corev1.ConditionStatus) corev1.Pod {
+	return corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: corev1.PodSpec{NodeName: "node-a"},
+		Status: corev1.PodStatus{Phase: corev1.PodRunning, Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: ready}}}}
+}
+
+func TestFailureOf(t *testing.T) {
+	cases := []struct {
+		name, jobReason string
+		pods            []corev1.Pod
+		reason, inMsg   string
+	}{
+		{"evaluation error", "BackoffLimitExceeded", []corev1.Pod{failedPod("p1", 1, "Error", "column \"sex\" not found")},
+			fairnessv1alpha1.ReasonEvaluationFailed, `column "sex" not found`},
+		{"newest message wins", "BackoffLimitExceeded", []corev1.Pod{failedPod("p1", 1, "Error", "first"), failedPod("p2", 1, "Error", "second")},
+			fairnessv1alpha1.ReasonEvaluationFailed, "second"},
+		{"crash without message", "BackoffLimitExceeded", []corev1.Pod{failedPod("p1", 2, "Error", "")},
+			fairnessv1alpha1.ReasonContainerCrashed, "exited with code 2"},
+		{"oom kill", "BackoffLimitExceeded", []corev1.Pod{failedPod("p1", 1, "Error", "x"), failedPod("p2", 137, "OOMKilled", "")},
+			fairnessv1alpha1.ReasonOOMKilled, "memory limit (64Mi)"},
+		{"result too large", "BackoffLimitExceeded", []corev1.Pod{failedPod("p1", 1, "Error", "ResultTooLarge: 5000 groups")},
+			fairnessv1alpha1.ReasonResultTooLarge, "5000 groups"},
+		{"deadline", batchv1.JobReasonDeadlineExceeded, []corev1.Pod{runningPod("p1", corev1.ConditionTrue)},
+			fairnessv1alpha1.ReasonDeadlineExceeded, "activeDeadlineSeconds"},
+		{"node lost", batchv1.JobReasonDeadlineExceeded, []corev1.Pod{runningPod("p1", corev1.ConditionFalse)},
+			fairnessv1alpha1.ReasonNodeLost, "node node-a stopped reporting"},
+		{"no pods", "BackoffLimitExceeded", nil, fairnessv1alpha1.ReasonEvaluationFailed, "BackoffLimitExceeded"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out := failureOf(c.jobReason, "", c.pods)
+			if out.reason != c.reason || !strings.Contains(out.msg, c.inMsg) {
+				t.Fatalf("got %s: %q, want %s containing %q", out.reason, out.msg, c.reason, c.inMsg)
+			}
+		})
+	}
+}

@@ -1,0 +1,6 @@
+//go:build !faultinject
+
+package faultpoint
+
+// Hit does nothing in normal builds.
+func Hit(string) {}

@@ -1,0 +1,94 @@
+package faults
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+	"github.com/fairness-operator/fairness-operator/internal/faultpoint"
+)
+
+// podsRunning is the one kill point that is not in the code: the suite
+// kills the manager itself while the evaluation pod holds its data request.
+const podsRunning = "run/pods-running"
+
+// TestManagerKilledAtEachStep kills the manager with SIGKILL at every step
+// of a breaching run and restarts it: afterwards there is exactly one run,
+// one Job, one open incident, and the notification was delivered once per
+// idempotency key.
+func TestManagerKilledAtEachStep(t *testing.T) {
+	points := []string{faultpoint.BeforeJobCreate, faultpoint.AfterJobCreate, podsRunning, faultpoint.RunFinished,
+		faultpoint.BeforeIncident, faultpoint.AfterIncident, faultpoint.BeforeStatusPatch,
+		faultpoint.BeforeNotification, faultpoint.AfterNotification}
+	for _, point := range points {
+		t.Run(point, func(t *testing.T) {
+			var posts []int
+			for i := range repeat() {
+				posts = append(posts, killAndRestart(t, point, i))
+			}
+			record("%-28s x%d: 1 run, 1 Job, 1 open incident, 1 notification each; POSTs per run %v",
+				point, repeat(), posts)
+		})
+	}
+}
+
+func killAndRestart(t *testing.T, point string, i int) (posts int) {
+	ctx := context.Background()
+	ns := newNamespace(t, fmt.Sprintf("kill-%s-%d", strings.NewReplacer("/", "-").Replace(point), i))
+	var first *managerProc
+	if point == podsRunning {
+		release := data.hold(ns)
+		defer release()
+		first = startManager(t, ns, "")
+		eval := biasedEvaluation(ns)
+		if err := k8s().Create(ctx, eval); err != nil {
+			t.Fatal(err)
+		}
+		waitForRunningPod(t, ns)
+		first.kill()
+		release()
+	} else {
+		first = startManager(t, ns, point)
+		if err := k8s().Create(ctx, biasedEvaluation(ns)); err != nil {
+			t.Fatal(err)
+		}
+		first.waitForDeath(t, 90*time.Second)
+	}
+	second := startManager(t, ns, "")
+	defer second.stop()
+	s := waitSettled(t, biasedEvaluation(ns), fairnessv1alpha1.RunSucceeded, 2*time.Minute)
+	if s.runs != 1 || s.jobs != 1 || s.incidents != 1 || s.openIncidents != 1 || s.keys != 1 {
+		t.Fatalf("after a kill at %s: %s; want 1 of each", point, s)
+	}
+	// Only a kill between a successful POST and the status write that
+	// records it can repeat a POST; the repeat carries the same
+	// Idempotency-Key, so the receiver sees one notification.
+	if s.posts != 1 && point != faultpoint.AfterNotification {
+		t.Fatalf("after a kill at %s: %d POSTs for one notification", point, s.posts)
+	}
+	return s.posts
+}
+
+func waitForRunningPod(t *testing.T, ns string) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		var pods corev1.PodList
+		if err := k8s().List(context.Background(), &pods, client.InNamespace(ns)); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pods.Items {
+			if p.Status.Phase == corev1.PodRunning {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("no evaluation pod running after 90s")
+}
