@@ -90,6 +90,13 @@ test: manifests generate controlplane test-tools ## Run unit, API, integration, 
 fuzz: ## Run every fuzz target for FUZZTIME each.
 	@hack/fuzz.sh $(FUZZTIME)
 
+FAULT_REPEAT ?= 10
+FAULTS_LOG ?= /tmp/fairness-faults-long.log
+.PHONY: faults-long
+faults-long: controlplane ## Kill the manager FAULT_REPEAT times at each step of a run (make test does 2) and print the counts.
+	FAULT_REPEAT=$(FAULT_REPEAT) KUBEBUILDER_ASSETS="$(CONTROLPLANE_DIR)" go test -count=1 -timeout 60m -v ./test/faults/ \
+		> $(FAULTS_LOG) 2>&1; rc=$$?; grep -v '^node agent:' $(FAULTS_LOG); exit $$rc
+
 .PHONY: bench
 bench: ## Run the benchmarks recorded in docs/benchmarks.md (for benchstat).
 	go test -run '^$$' -bench ScanPredictions -benchtime 5x -count 6 ./internal/dataset/

@@ -90,12 +90,13 @@ type FairnessEvaluationSpec struct {
 	// +kubebuilder:validation:Maximum=604800
 	ActiveDeadlineSeconds int64 `json:"activeDeadlineSeconds,omitempty"`
 
-	// backoffLimit is the number of pod retries before a run fails.
+	// backoffLimit is the number of pod retries before a run fails; 0 fails
+	// the run on the first pod failure.
 	// +optional
 	// +kubebuilder:default=2
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=10
-	BackoffLimit int32 `json:"backoffLimit,omitempty"`
+	BackoffLimit *int32 `json:"backoffLimit,omitempty"`
 
 	// incidentPolicy says how breaches become incidents and how those are run.
 	// +optional

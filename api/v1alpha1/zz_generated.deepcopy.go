@@ -376,6 +376,11 @@ func (in *FairnessEvaluationSpec) DeepCopyInto(out *FairnessEvaluationSpec) {
 		*out = new(corev1.ResourceRequirements)
 		(*in).DeepCopyInto(*out)
 	}
+	if in.BackoffLimit != nil {
+		in, out := &in.BackoffLimit, &out.BackoffLimit
+		*out = new(int32)
+		**out = **in
+	}
 	if in.IncidentPolicy != nil {
 		in, out := &in.IncidentPolicy, &out.IncidentPolicy
 		*out = new(IncidentPolicy)

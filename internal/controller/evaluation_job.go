@@ -140,7 +140,7 @@ func BuildJob(eval *fairnessv1alpha1.FairnessEvaluation, runID, image string, de
 		Spec: batchv1.JobSpec{
 			Parallelism:           new(shards),
 			Completions:           new(shards),
-			BackoffLimit:          new(eval.Spec.BackoffLimit),
+			BackoffLimit:          new(backoffLimit(eval.Spec.BackoffLimit)),
 			ActiveDeadlineSeconds: ptr.To(max(eval.Spec.ActiveDeadlineSeconds, 1)),
 			Template:              corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: pod},
 		},
@@ -170,4 +170,12 @@ func addDataVolume(pod *corev1.PodSpec, c *corev1.Container, src fairnessv1alpha
 			Secret: &corev1.SecretVolumeSource{SecretName: src.URL.HeadersSecretRef.Name, DefaultMode: ptr.To[int32](0o440)}}})
 		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: "headers", MountPath: headersMountDir, ReadOnly: true})
 	}
+}
+
+// backoffLimit is the spec's pod retry limit, 2 (the schema default) when unset.
+func backoffLimit(limit *int32) int32 {
+	if limit == nil {
+		return 2
+	}
+	return *limit
 }

@@ -32,7 +32,7 @@ func RunSpecHash(spec fairnessv1alpha1.FairnessEvaluationSpec) string {
 		Resources any
 		Deadline  int64
 		Backoff   int32
-	}{spec.Source, spec.Mode, spec.Columns, spec.Train, spec.Shards, spec.Resources, spec.ActiveDeadlineSeconds, spec.BackoffLimit}
+	}{spec.Source, spec.Mode, spec.Columns, spec.Train, spec.Shards, spec.Resources, spec.ActiveDeadlineSeconds, backoffLimit(spec.BackoffLimit)}
 	data, _ := json.Marshal(relevant) // plain structs always marshal
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])[:16]

@@ -77,7 +77,7 @@ func TestBuildJob(t *testing.T) {
 			e := base()
 			e.Spec.Resources = &corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("64Mi")}}
 			e.Spec.ActiveDeadlineSeconds = 600
-			e.Spec.BackoffLimit = 3
+			e.Spec.BackoffLimit = new(int32(3))
 			return e
 		}, func(t *testing.T, job *batchv1.Job, _ *evaluate.RunConfig) {
 			c := job.Spec.Template.Spec.Containers[0]

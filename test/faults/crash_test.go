@@ -7,9 +7,6 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
 	"github.com/fairness-operator/fairness-operator/internal/faultpoint"
 )
@@ -50,7 +47,7 @@ func killAndRestart(t *testing.T, point string, i int) (posts int) {
 		if err := k8s().Create(ctx, eval); err != nil {
 			t.Fatal(err)
 		}
-		waitForRunningPod(t, ns)
+		runningPod(t, ns)
 		first.kill()
 		release()
 	} else {
@@ -73,22 +70,4 @@ func killAndRestart(t *testing.T, point string, i int) (posts int) {
 		t.Fatalf("after a kill at %s: %d POSTs for one notification", point, s.posts)
 	}
 	return s.posts
-}
-
-func waitForRunningPod(t *testing.T, ns string) {
-	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for time.Now().Before(deadline) {
-		var pods corev1.PodList
-		if err := k8s().List(context.Background(), &pods, client.InNamespace(ns)); err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range pods.Items {
-			if p.Status.Phase == corev1.PodRunning {
-				return
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatal("no evaluation pod running after 90s")
 }

@@ -21,9 +21,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -141,6 +143,9 @@ func (c *Cluster) startProcess(bin, logName string, args ...string) error {
 	c.procs = append(c.procs, cmd)
 	return nil
 }
+
+// SignalPod sends sig to a running pod's container process.
+func (c *Cluster) SignalPod(uid types.UID, sig syscall.Signal) error { return c.agent.Signal(uid, sig) }
 
 // VanishNode plays the node dying: the agent stops, its container processes
 // die, and nothing reports their pods' status or the node's heartbeat.

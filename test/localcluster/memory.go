@@ -23,7 +23,7 @@ func enforceMemoryLimit(pid int, limit int64, killed *atomic.Bool) {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 			return
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -62,13 +63,22 @@ func (a *NodeAgent) Register(ctx context.Context) error {
 	if err := a.Client.Status().Update(ctx, node); err != nil {
 		return fmt.Errorf("reporting node status: %w", err)
 	}
-	patch := []byte(`[{"op":"remove","path":"/spec/taints"}]`)
-	if err := a.Client.Get(ctx, client.ObjectKeyFromObject(node), node); err != nil {
-		return err
-	}
-	if len(node.Spec.Taints) > 0 {
-		if err := a.Client.Patch(ctx, node, client.RawPatch(types.JSONPatchType, patch)); err != nil {
-			return fmt.Errorf("removing the not-ready taint: %w", err)
+	// Admission and the node lifecycle controller taint a node that is not
+	// (yet, or no longer) ready; a ready agent clears them, retrying on conflict.
+	for attempt := 0; ; attempt++ {
+		if err := a.Client.Get(ctx, client.ObjectKeyFromObject(node), node); err != nil {
+			return err
+		}
+		if len(node.Spec.Taints) == 0 {
+			break
+		}
+		node.Spec.Taints = nil
+		err := a.Client.Update(ctx, node)
+		if err == nil {
+			break
+		}
+		if !apierrors.IsConflict(err) || attempt == 10 {
+			return fmt.Errorf("removing the node's taints: %w", err)
 		}
 	}
 	return nil
@@ -190,6 +200,9 @@ func (a *NodeAgent) start(ctx context.Context, pod *corev1.Pod) {
 		code := int32(0)
 		if ee, ok := err.(*exec.ExitError); ok {
 			code = int32(ee.ExitCode()) //nolint:gosec // exit codes fit
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				code = 128 + int32(ws.Signal()) // as container runtimes report a signal
+			}
 		} else if err != nil {
 			code = 128
 		}
@@ -214,10 +227,16 @@ func (a *NodeAgent) finish(ctx context.Context, pod *corev1.Pod, code int32, rea
 	if a.gone.Load() {
 		return
 	}
-	for range 20 {
+	// Like the kubelet, keep trying while the API server is away (for up to
+	// two minutes: it restarts in the fault-injection suite).
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); {
 		var cur corev1.Pod
 		if err := a.Client.Get(ctx, client.ObjectKeyFromObject(pod), &cur); err != nil {
-			return
+			if apierrors.IsNotFound(err) || ctx.Err() != nil {
+				return
+			}
+			time.Sleep(250 * time.Millisecond)
+			continue
 		}
 		phase := corev1.PodSucceeded
 		if code != 0 {
@@ -339,6 +358,17 @@ func (a *NodeAgent) heartbeat(ctx context.Context) {
 func (a *NodeAgent) Vanish() {
 	a.gone.Store(true)
 	a.KillAll()
+}
+
+// Signal sends sig to the container process of a pod (a crash from outside).
+func (a *NodeAgent) Signal(uid types.UID, sig syscall.Signal) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	cmd, ok := a.running[uid]
+	if !ok || cmd.Process == nil {
+		return fmt.Errorf("no container process for pod %s", uid)
+	}
+	return cmd.Process.Signal(sig)
 }
 
 // KillAll stops every running container process.

@@ -1,0 +1,203 @@
+package faults
+
+import (
+	"context"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+)
+
+// failingEvaluation gives up after one pod and opens the monitoring-blind
+// incident after two failed runs in a row.
+func failingEvaluation(ns string) *fairnessv1alpha1.FairnessEvaluation {
+	e := biasedEvaluation(ns)
+	e.Spec.BackoffLimit = new(int32(0))
+	e.Spec.IncidentPolicy.FailedRunsThreshold = 2
+	return e
+}
+
+// runOnce waits for the evaluation's current run to end, Failed with the
+// given reason; the message must contain inMsg.
+func runOnce(t *testing.T, eval *fairnessv1alpha1.FairnessEvaluation, reason, inMsg string, timeout time.Duration) {
+	t.Helper()
+	waitSettled(t, eval, fairnessv1alpha1.RunFailed, timeout)
+	lr := eval.Status.LastRun
+	if lr.Reason != reason || !strings.Contains(lr.Message, inMsg) {
+		t.Fatalf("run %s failed %s: %q; want %s containing %q", lr.ID, lr.Reason, lr.Message, reason, inMsg)
+	}
+	ready := findCondition(eval.Status.Conditions, fairnessv1alpha1.ConditionReady)
+	if ready == nil || ready.Reason != reason {
+		t.Fatalf("Ready condition %+v, want reason %s", ready, reason)
+	}
+}
+
+func findCondition(conds []metav1.Condition, typ string) *metav1.Condition {
+	for i := range conds {
+		if conds[i].Type == typ {
+			return &conds[i]
+		}
+	}
+	return nil
+}
+
+// rerun asks for an on-demand run and waits for it to start.
+func rerun(t *testing.T, eval *fairnessv1alpha1.FairnessEvaluation) {
+	t.Helper()
+	last := eval.Status.LastRun.ID
+	before := eval.DeepCopy()
+	eval.Annotations = map[string]string{fairnessv1alpha1.RequestedAtAnnotation: time.Now().Format(time.RFC3339Nano)}
+	if err := k8s().Patch(context.Background(), eval, client.MergeFrom(before)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for eval.Status.ActiveRun == nil && (eval.Status.LastRun == nil || eval.Status.LastRun.ID == last) {
+		if time.Now().After(deadline) {
+			t.Fatal("the requested run did not start")
+		}
+		time.Sleep(100 * time.Millisecond)
+		if err := k8s().Get(context.Background(), client.ObjectKeyFromObject(eval), eval); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func blindIncidents(t *testing.T, ns string) []fairnessv1alpha1.BiasIncident {
+	t.Helper()
+	var list fairnessv1alpha1.BiasIncidentList
+	if err := k8s().List(context.Background(), &list, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	var blind []fairnessv1alpha1.BiasIncident
+	for _, in := range list.Items {
+		if in.Spec.Category == fairnessv1alpha1.CategoryEvaluationFailing && in.Status.OpenedAt != nil {
+			blind = append(blind, in)
+		}
+	}
+	return blind
+}
+
+// A pod OOM-killed twice: each run ends OOMKilled and the second opens the
+// monitoring-blind incident at Sev2.
+func TestOOMKilledRunsOpenTheBlindIncident(t *testing.T) {
+	ns := newNamespace(t, "pod-oom")
+	release := data.hold(ns) // the pod stays up, its runtime grows past 4Mi, and the limit kills it
+	defer release()
+	mgr := startManager(t, ns, "")
+	defer mgr.stop()
+	eval := failingEvaluation(ns)
+	eval.Spec.Resources = &corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("4Mi")}}
+	if err := k8s().Create(context.Background(), eval); err != nil {
+		t.Fatal(err)
+	}
+	runOnce(t, eval, fairnessv1alpha1.ReasonOOMKilled, "memory limit (4Mi)", time.Minute)
+	if n := len(blindIncidents(t, ns)); n != 0 {
+		t.Fatalf("%d blind incidents after one failed run, want 0", n)
+	}
+	rerun(t, eval)
+	runOnce(t, eval, fairnessv1alpha1.ReasonOOMKilled, "memory limit", time.Minute)
+	blind := eventuallyBlind(t, ns)
+	if blind.Status.Severity != fairnessv1alpha1.Severity2 || eval.Status.ConsecutiveFailedRuns != 2 {
+		t.Fatalf("blind incident at %s after %d failed runs", blind.Status.Severity, eval.Status.ConsecutiveFailedRuns)
+	}
+	record("pod OOM-killed (limit 4Mi) x2: reason OOMKilled each run; monitoring-blind incident %s opened at Sev2", blind.Name)
+}
+
+func eventuallyBlind(t *testing.T, ns string) fairnessv1alpha1.BiasIncident {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if blind := blindIncidents(t, ns); len(blind) == 1 {
+			return blind[0]
+		} else if len(blind) > 1 || time.Now().After(deadline) {
+			t.Fatalf("%d monitoring-blind incidents, want exactly 1", len(blind))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// A container that dies of a signal, leaving no message: ContainerCrashed.
+func TestCrashedPod(t *testing.T) {
+	ns := newNamespace(t, "pod-crash")
+	release := data.hold(ns)
+	defer release()
+	mgr := startManager(t, ns, "")
+	defer mgr.stop()
+	eval := failingEvaluation(ns)
+	if err := k8s().Create(context.Background(), eval); err != nil {
+		t.Fatal(err)
+	}
+	pod := runningPod(t, ns)
+	if err := cluster.SignalPod(pod.UID, syscall.SIGABRT); err != nil {
+		t.Fatal(err)
+	}
+	runOnce(t, eval, fairnessv1alpha1.ReasonContainerCrashed, "exited with code 2", time.Minute)
+	record("pod crashed (SIGABRT, Go runtime exits 2 after a stack dump): reason ContainerCrashed, %q", eval.Status.LastRun.Message)
+}
+
+// A run that outlives spec.activeDeadlineSeconds: DeadlineExceeded.
+func TestDeadlineExceeded(t *testing.T) {
+	ns := newNamespace(t, "pod-deadline")
+	release := data.hold(ns)
+	defer release()
+	mgr := startManager(t, ns, "")
+	defer mgr.stop()
+	eval := failingEvaluation(ns)
+	eval.Spec.ActiveDeadlineSeconds = 3
+	if err := k8s().Create(context.Background(), eval); err != nil {
+		t.Fatal(err)
+	}
+	runOnce(t, eval, fairnessv1alpha1.ReasonDeadlineExceeded, "activeDeadlineSeconds", time.Minute)
+	record("run past activeDeadlineSeconds=3: reason DeadlineExceeded, %q", eval.Status.LastRun.Message)
+}
+
+// The node agent dies with the pod on it: the node lifecycle controller
+// marks the node and its pods not ready, the deadline passes: NodeLost.
+func TestNodeLost(t *testing.T) {
+	ns := newNamespace(t, "pod-nodelost")
+	release := data.hold(ns)
+	defer release()
+	mgr := startManager(t, ns, "")
+	defer mgr.stop()
+	eval := failingEvaluation(ns)
+	eval.Spec.ActiveDeadlineSeconds = 30
+	if err := k8s().Create(context.Background(), eval); err != nil {
+		t.Fatal(err)
+	}
+	runningPod(t, ns)
+	cluster.VanishNode()
+	defer func() {
+		if err := cluster.ReviveNode(rootCtx); err != nil {
+			t.Error(err)
+		}
+	}()
+	runOnce(t, eval, fairnessv1alpha1.ReasonNodeLost, "stopped reporting", 2*time.Minute)
+	record("node agent gone mid-run (deadline 30s): reason NodeLost, %q", eval.Status.LastRun.Message)
+}
+
+func runningPod(t *testing.T, ns string) corev1.Pod {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		var pods corev1.PodList
+		if err := k8s().List(context.Background(), &pods, client.InNamespace(ns)); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pods.Items {
+			if p.Status.Phase == corev1.PodRunning {
+				time.Sleep(300 * time.Millisecond) // the agent records the process right after the status
+				return p
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("no evaluation pod running after 90s")
+	return corev1.Pod{}
+}

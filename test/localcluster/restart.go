@@ -1,0 +1,100 @@
+package localcluster
+
+import (
+	"bytes"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// RestartAPIServer kills kube-apiserver (SIGKILL: its graceful shutdown
+// drains watches for longer than a test wants) and starts it again with the same command line, certificates and
+// etcd, so clients reconnect to the same address with the same credentials.
+func (c *Cluster) RestartAPIServer(down time.Duration) error {
+	u, err := url.Parse(c.Config.Host)
+	if err != nil {
+		return err
+	}
+	return c.restart("kube-apiserver", "--secure-port="+u.Port(), syscall.SIGKILL, down)
+}
+
+// RestartEtcd kills etcd (SIGKILL: it is simply gone), waits, and starts it
+// again on the same data directory.
+func (c *Cluster) RestartEtcd(down time.Duration) error {
+	return c.restart("etcd", "--listen-client-urls="+c.Env.ControlPlane.Etcd.URL.String(), syscall.SIGKILL, down)
+}
+
+// restart finds the process of bin whose command line has arg, stops it
+// with sig, waits down, and runs the same command line again.
+func (c *Cluster) restart(bin, arg string, sig syscall.Signal, down time.Duration) error {
+	pid, argv, err := findProcess(bin, arg)
+	if err != nil {
+		return err
+	}
+	if err := syscall.Kill(pid, sig); err != nil {
+		return err
+	}
+	for start := time.Now(); processAlive(pid); {
+		if time.Since(start) > 30*time.Second {
+			return fmt.Errorf("%s (pid %d) did not stop", bin, pid)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(down)
+	logName := fmt.Sprintf("%s-restarted-%d.log", bin, time.Now().UnixNano())
+	logFile, err := os.Create(filepath.Join(c.opts.Dir, logName))
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(argv[0], argv[1:]...) //nolint:gosec // the same command line that was running
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("restarting %s: %w", bin, err)
+	}
+	c.procs = append(c.procs, cmd)
+	return nil
+}
+
+// findProcess scans /proc for bin with arg on its command line.
+func findProcess(bin, arg string) (int, []string, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, nil, err
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		raw, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil || len(raw) == 0 {
+			continue
+		}
+		argv := strings.Split(string(bytes.TrimRight(raw, "\x00")), "\x00")
+		if filepath.Base(argv[0]) != bin {
+			continue
+		}
+		if slices.Contains(argv[1:], arg) {
+			return pid, argv, nil
+		}
+	}
+	return 0, nil, fmt.Errorf("no %s process with %s", bin, arg)
+}
+
+// processAlive: the process exists and is not a zombie.
+func processAlive(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// The state follows the parenthesised command name.
+	i := bytes.LastIndexByte(stat, ')')
+	return i < 0 || i+2 >= len(stat) || stat[i+2] != 'Z'
+}
