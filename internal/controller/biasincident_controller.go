@@ -37,10 +37,13 @@ const maxDeliveries = 32
 // state changes, deadlines and escalation, notifications, auto-resolution.
 type BiasIncidentReconciler struct {
 	client.Client
-	Recorder events.EventRecorder
-	HTTP     *http.Client
-	Now      func() time.Time
-	Metrics  *Metrics
+	// APIReader reads the incident uncached before a notification is sent:
+	// a cache that lags behind our own last write would send it again.
+	APIReader client.Reader
+	Recorder  events.EventRecorder
+	HTTP      *http.Client
+	Now       func() time.Time
+	Metrics   *Metrics
 	// RetryBase and RetryCap shape the exponential backoff of deliveries;
 	// MaxAttempts gives up (Failed) after that many.
 	RetryBase, RetryCap time.Duration
@@ -92,6 +95,11 @@ func (r *BiasIncidentReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	r.escalate(&in, policy, now)
 	persistFirst := hasUnpersisted(before, &in)
 	var wake time.Time
+	if !persistFirst && dueDeliveries(&in, now) {
+		if stale, err := r.stale(ctx, &in); err != nil || stale {
+			return ctrl.Result{RequeueAfter: 50 * time.Millisecond}, err
+		}
+	}
 	if !persistFirst {
 		// Pending deliveries are written to status before any attempt, so a
 		// restart never loses one; Delivered is written right after.
@@ -99,8 +107,7 @@ func (r *BiasIncidentReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	}
 	in.Status.ObservedGeneration = in.Generation
 	if !equality.Semantic.DeepEqual(before.Status, in.Status) {
-		patch := client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})
-		if err := r.Status().Patch(ctx, &in, patch); err != nil {
+		if err := r.patchStatus(ctx, before, &in); err != nil {
 			if apierrors.IsConflict(err) {
 				return ctrl.Result{RequeueAfter: 100 * time.Millisecond}, nil
 			}
@@ -121,6 +128,57 @@ func (r *BiasIncidentReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{RequeueAfter: max(wake.Sub(now), 10*time.Millisecond)}, nil
 	}
 	return ctrl.Result{}, nil
+}
+
+// patchStatus writes the incident's status with optimistic locking. A
+// conflict is usually a person editing the spec (acknowledging, adding a
+// note) while deliveries were attempted: then the status is rebased onto
+// the fresh object and written again, because dropping it would forget a
+// notification that was already sent. When the status itself changed (the
+// evaluation controller recorded a run), only the delivery outcomes are
+// carried over and the conflict is returned, so the rest is recomputed.
+func (r *BiasIncidentReconciler) patchStatus(ctx context.Context, before, in *fairnessv1alpha1.BiasIncident) error {
+	err := r.Status().Patch(ctx, in, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+	// Back off between rebases: a person's script may be writing in a loop.
+	delay := 10 * time.Millisecond
+	for attempt := 0; apierrors.IsConflict(err) && attempt < 10; attempt++ {
+		time.Sleep(delay)
+		delay *= 2
+		var fresh fairnessv1alpha1.BiasIncident
+		if gerr := r.Get(ctx, client.ObjectKeyFromObject(in), &fresh); gerr != nil {
+			return gerr
+		}
+		base := fresh.DeepCopy()
+		statusChanged := !equality.Semantic.DeepEqual(fresh.Status, before.Status)
+		if statusChanged {
+			if !carryDeliveries(&fresh.Status, in.Status.Notifications) {
+				return err
+			}
+		} else {
+			fresh.Status = in.Status
+		}
+		err = r.Status().Patch(ctx, &fresh, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}))
+		if err == nil && statusChanged {
+			return apierrors.NewConflict(fairnessv1alpha1.GroupVersion.WithResource("biasincidents").GroupResource(),
+				in.Name, fmt.Errorf("status changed meanwhile; delivery outcomes kept"))
+		}
+		*in, before = fresh, base
+	}
+	return err
+}
+
+// carryDeliveries copies attempted deliveries into st by idempotency key;
+// it reports whether anything changed.
+func carryDeliveries(st *fairnessv1alpha1.BiasIncidentStatus, mine []fairnessv1alpha1.NotificationDelivery) bool {
+	changed := false
+	for _, d := range mine {
+		for i := range st.Notifications {
+			if st.Notifications[i].IdempotencyKey == d.IdempotencyKey && st.Notifications[i].Attempts < d.Attempts {
+				st.Notifications[i], changed = d, true
+			}
+		}
+	}
+	return changed
 }
 
 // ttlWait is how long until a resolved incident expires (0: never, or not resolved).
@@ -298,6 +356,28 @@ func hasUnpersisted(before, after *fairnessv1alpha1.BiasIncident) bool {
 		}
 	}
 	return false
+}
+
+// dueDeliveries: a pending delivery is due now.
+func dueDeliveries(in *fairnessv1alpha1.BiasIncident, now time.Time) bool {
+	for _, d := range in.Status.Notifications {
+		if d.Result == DeliveryPending && (d.NextAttemptTime == nil || !now.Before(d.NextAttemptTime.Time)) {
+			return true
+		}
+	}
+	return false
+}
+
+// stale reports whether the cached incident lags behind the API server.
+func (r *BiasIncidentReconciler) stale(ctx context.Context, in *fairnessv1alpha1.BiasIncident) (bool, error) {
+	if r.APIReader == nil {
+		return false, nil
+	}
+	var live fairnessv1alpha1.BiasIncident
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(in), &live); err != nil {
+		return false, client.IgnoreNotFound(err)
+	}
+	return live.ResourceVersion != in.ResourceVersion, nil
 }
 
 // deliver attempts the pending deliveries that are due and returns when the

@@ -34,6 +34,8 @@ type Config struct {
 	// (default escalation steps and notification targets; their Secrets must
 	// exist in each evaluation's namespace).
 	DefaultIncidentPolicy *fairnessv1alpha1.IncidentPolicy
+	// Now is the clock of both controllers (nil: the wall clock; tests replace it).
+	Now func() time.Time
 }
 
 // CacheOptions scope the manager's cache to what the operator owns: Jobs
@@ -62,6 +64,7 @@ func Setup(mgr ctrl.Manager, cfg Config) error {
 		APIReader:        mgr.GetAPIReader(),
 		Recorder:         recorder,
 		Image:            cfg.EvaluationImage,
+		Now:              cfg.Now,
 		Metrics:          metrics,
 		Deadlines:        cfg.Deadlines,
 		DefaultResources: cfg.EvaluationResources,
@@ -69,7 +72,7 @@ func Setup(mgr ctrl.Manager, cfg Config) error {
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}
-	return (&BiasIncidentReconciler{Client: mgr.GetClient(), Recorder: recorder, Metrics: metrics,
+	return (&BiasIncidentReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: recorder, Metrics: metrics, Now: cfg.Now,
 		RetryBase: cfg.RetryBase, RetryCap: cfg.RetryCap, Deadlines: cfg.Deadlines,
 		ResolvedTTL: cfg.ResolvedIncidentTTL, DefaultPolicy: cfg.DefaultIncidentPolicy}).SetupWithManager(mgr)
 }

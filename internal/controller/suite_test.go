@@ -81,7 +81,9 @@ func startManagerWith(t *testing.T, c Config) (stop func()) {
 		t.Fatal(err)
 	}
 	c.EvaluationImage, c.Registerer = "fairness-operator:test", prometheus.NewRegistry()
-	c.RetryBase, c.RetryCap = 50*time.Millisecond, time.Second
+	if c.RetryBase == 0 {
+		c.RetryBase, c.RetryCap = 50*time.Millisecond, time.Second
+	}
 	if err := Setup(mgr, c); err != nil {
 		t.Fatal(err)
 	}
