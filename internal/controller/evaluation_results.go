@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+	"github.com/fairness-operator/fairness-operator/internal/display"
 	"github.com/fairness-operator/fairness-operator/internal/evaluate"
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
 	"github.com/fairness-operator/fairness-operator/internal/faultpoint"
@@ -132,6 +133,7 @@ var errHandOff = errors.New("handing the run over to its incident")
 // events and metrics.
 func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation, out runOutcome) error {
 	st := &eval.Status
+	out.msg = display.Message(out.msg) // pods' messages quote data
 	run := st.ActiveRun.DeepCopy()
 	run.CompletionTime = &metav1.Time{Time: r.now()}
 	gen := eval.Generation

@@ -4,11 +4,13 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+	"github.com/fairness-operator/fairness-operator/internal/display"
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
 )
 
@@ -92,7 +94,7 @@ func StatusFromReport(r *fairness.Report, thresholds []fairness.Threshold) Grade
 			break
 		}
 		out.Groups = append(out.Groups, fairnessv1alpha1.GroupStatus{
-			Attribute: g.Attribute, Group: truncate(groupValue(g), 1024), Count: g.Count,
+			Attribute: g.Attribute, Group: truncate(display.Value(groupValue(g)), 1024), Count: g.Count,
 			SelectionRate: g.SelectionRate.Ptr(), TruePositiveRate: g.TruePositiveRate.Ptr(),
 			FalsePositiveRate: g.FalsePositiveRate.Ptr(), Accuracy: g.Accuracy.Ptr(),
 			BelowMinGroupSize: g.BelowMinGroupSize})
@@ -102,7 +104,7 @@ func StatusFromReport(r *fairness.Report, thresholds []fairness.Threshold) Grade
 			break
 		}
 		out.Breaches = append(out.Breaches, fairnessv1alpha1.Breach{Metric: fairnessv1alpha1.MetricName(b.Metric),
-			Method: fairnessv1alpha1.MetricMethod(b.Method), Attribute: b.Attribute, Group: truncate(b.Group, 1024),
+			Method: fairnessv1alpha1.MetricMethod(b.Method), Attribute: b.Attribute, Group: truncate(display.Value(b.Group), 1024),
 			Value: b.Value, Threshold: b.Threshold, Severity: fairnessv1alpha1.Severity(b.Severity)})
 	}
 	return out
@@ -117,9 +119,13 @@ func groupValue(g fairness.GroupReport) string {
 	return strings.Join(vals, fairness.IntersectionSeparator)
 }
 
+// truncate cuts s to at most n bytes, at a rune boundary.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }

@@ -37,6 +37,10 @@ type Metrics struct {
 
 // NewMetrics creates the metrics and registers them with reg (nil: the
 // controller-runtime registry served on the manager's metrics endpoint).
+// maxGroupLabel bounds a group label value; with at most maxStatusGroups
+// groups and four rates, fairness_group_rate has at most 256 series per evaluation.
+const maxGroupLabel = 128
+
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		metricValue: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "fairness_metric_value",
@@ -116,7 +120,7 @@ func (m *Metrics) Observe(eval *fairnessv1alpha1.FairnessEvaluation) {
 		for rate, v := range map[string]*float64{"selection": g.SelectionRate, "truePositive": g.TruePositiveRate,
 			"falsePositive": g.FalsePositiveRate, "accuracy": g.Accuracy} {
 			if v != nil {
-				m.groupRate.WithLabelValues(ns, name, g.Attribute, g.Group, rate).Set(*v)
+				m.groupRate.WithLabelValues(ns, name, g.Attribute, truncate(g.Group, maxGroupLabel), rate).Set(*v)
 			}
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/fairness-operator/fairness-operator/internal/display"
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
 )
 
@@ -144,7 +145,7 @@ func locate(header [][]byte, o ScanOptions) (columns, error) {
 		if i, ok := idx[name]; ok {
 			return i, nil
 		}
-		return 0, fmt.Errorf("%s column %q not found in header (columns: %s)", role, name, strings.Join(names, ", "))
+		return 0, fmt.Errorf("%s column %q not found in header (columns: %s)", role, name, display.Value(strings.Join(names, ", ")))
 	}
 	c := columns{width: len(header)}
 	var err error
@@ -267,14 +268,19 @@ func (s *scanner) row(f [][]byte) (string, error) {
 		g = t.Groups[string(s.key)]
 	}
 	if g == nil {
-		if len(t.Groups) >= s.o.MaxGroups {
-			return "", tooManyGroupsError{s.o.MaxGroups}
-		}
 		key := string(f[c.protected[0]])
 		if len(c.protected) > 1 {
 			key = string(s.key)
 		}
-		g = t.GroupFor(key)
+		// A value that is not printable (invalid UTF-8, control characters)
+		// is kept under its escaped form, the name shown everywhere.
+		key = escapeKey(key)
+		if g = t.Groups[key]; g == nil {
+			if len(t.Groups) >= s.o.MaxGroups {
+				return "", tooManyGroupsError{s.o.MaxGroups}
+			}
+			g = t.GroupFor(key)
+		}
 	}
 	g.Counts.Observe(label, pred)
 	if g.Scores != nil {
@@ -345,4 +351,16 @@ func parseFloat(b []byte) (float64, error) {
 		return strconv.ParseFloat(unsafe.String(&b[0], len(b)), 64)
 	}
 	return float64(mant) / pow10[frac], nil
+}
+
+// escapeKey applies display.Value to each part of a group key.
+func escapeKey(key string) string {
+	if display.Value(key) == key {
+		return key
+	}
+	parts := strings.Split(key, "\x1f")
+	for i, p := range parts {
+		parts[i] = display.Value(p)
+	}
+	return strings.Join(parts, "\x1f")
 }

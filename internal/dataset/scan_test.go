@@ -42,7 +42,7 @@ func TestScanParsesCSVDialects(t *testing.T) {
 			map[string]fairness.Counts{"a": {TP: 1, TN: 1}}},
 		"no final newline": {"y,p,g\n1,1,a", predCols, map[string]fairness.Counts{"a": {TP: 1}}},
 		"quoted fields with commas, quotes and newlines": {"y,p,g\n1,1,\"x, \"\"y\"\"\"\n0,0,\"multi\nline\"\n", predCols,
-			map[string]fairness.Counts{`x, "y"`: {TP: 1}, "multi\nline": {TN: 1}}},
+			map[string]fairness.Counts{`x, "y"`: {TP: 1}, `multi\nline`: {TN: 1}}}, // a newline in a group name is shown escaped
 		"true/false": {"y,p,g\ntrue,false,a\nFALSE,TRUE,a\n", predCols, map[string]fairness.Counts{"a": {FN: 1, FP: 1}}},
 		"custom favourable value": {"y,p,g\ngood,good,a\nbad,good,a\n",
 			ScanOptions{Label: "y", Prediction: "p", Protected: []string{"g"}, Favorable: "good"},

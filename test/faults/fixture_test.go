@@ -161,3 +161,7 @@ func printReport(w interface{ Write([]byte) (int, error) }) {
 }
 
 func clientKey(obj client.Object) client.ObjectKey { return client.ObjectKeyFromObject(obj) }
+
+func slackSecret(ns, url string) *corev1.Secret {
+	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "slack"}, StringData: map[string]string{"url": url}}
+}

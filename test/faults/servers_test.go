@@ -14,13 +14,14 @@ import (
 // gate holds requests until it opens, so a test can keep pods running.
 type dataServer struct {
 	*httptest.Server
-	mu    sync.Mutex
-	gates map[string]chan struct{}
+	mu     sync.Mutex
+	gates  map[string]chan struct{}
+	bodies map[string][]byte // name -> body, instead of the biased log
 }
 
 func newDataServer() *dataServer {
-	d := &dataServer{gates: map[string]chan struct{}{}}
-	d.Server = httptest.NewServer(http.HandlerFunc(d.serve))
+	d := &dataServer{gates: map[string]chan struct{}{}, bodies: map[string][]byte{}}
+	d.Server = httptest.NewServer(http.HandlerFunc(d.handle))
 	return d
 }
 
@@ -43,10 +44,10 @@ func boolInt(v bool) int {
 	return 0
 }
 
-func (d *dataServer) serve(w http.ResponseWriter, r *http.Request) {
+func (d *dataServer) handle(w http.ResponseWriter, r *http.Request) {
 	ns := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/"), ".csv")
 	d.mu.Lock()
-	gate := d.gates[ns]
+	gate, body, custom := d.gates[ns], d.bodies[ns], d.bodies[ns] != nil
 	d.mu.Unlock()
 	if gate != nil {
 		select {
@@ -55,7 +56,19 @@ func (d *dataServer) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if custom {
+		_, _ = w.Write(body)
+		return
+	}
 	_, _ = io.WriteString(w, biasedLog)
+}
+
+// serve makes /<name>.csv answer body.
+func (d *dataServer) serve(name string, body []byte) string {
+	d.mu.Lock()
+	d.bodies[name] = body
+	d.mu.Unlock()
+	return d.URL + "/" + name + ".csv"
 }
 
 // hold closes the gate of a namespace; the returned function opens it.
@@ -72,8 +85,9 @@ func (d *dataServer) hold(ns string) (release func()) {
 // idempotency key.
 type hookReceiver struct {
 	*httptest.Server
-	mu  sync.Mutex
-	got map[string]map[string]int // namespace -> idempotency key -> POSTs accepted
+	mu    sync.Mutex
+	slack []string                  // bodies POSTed to /slack
+	got   map[string]map[string]int // namespace -> idempotency key -> POSTs accepted
 }
 
 func newHookReceiver() *hookReceiver {
@@ -90,6 +104,10 @@ func (h *hookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.Unmarshal(body, &msg)
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if r.URL.Path == "/slack" {
+		h.slack = append(h.slack, string(body))
+		return
+	}
 	if h.got[msg.Namespace] == nil {
 		h.got[msg.Namespace] = map[string]int{}
 	}
@@ -106,4 +124,10 @@ func (h *hookReceiver) deliveries(ns string) (keys, posts int) {
 		posts += n
 	}
 	return keys, posts
+}
+
+func (h *hookReceiver) slackBodies() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.slack...)
 }
