@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"regexp"
 	"strconv"
@@ -77,7 +78,7 @@ func checkThreshold(t fairness.Threshold) error {
 	}
 	entropy := strings.Contains(t.Metric, "Entropy") || t.Metric == "theilIndex"
 	for _, l := range t.Levels {
-		if l.Value < 0 || (!entropy && l.Value > 1) {
+		if math.IsNaN(l.Value) || l.Value < 0 || math.IsInf(l.Value, 1) || (!entropy && l.Value > 1) {
 			return fmt.Errorf("threshold %v for %s is outside [0, 1]", l.Value, t.Metric)
 		}
 		if l.Severity.Rank() > 4 {
@@ -111,19 +112,29 @@ func readThresholdsFile(path string) ([]fairness.Threshold, error) {
 	if err != nil {
 		return nil, err
 	}
+	ts, err := parseThresholdsDoc(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return ts, nil
+}
+
+// parseThresholdsDoc parses {thresholds: [...]} or a bare list, and checks
+// each threshold as the CRD schema would.
+func parseThresholdsDoc(data []byte) ([]fairness.Threshold, error) {
 	var doc struct {
 		Thresholds []fairness.Threshold `json:"thresholds"`
 	}
 	if err := yaml.UnmarshalStrict(data, &doc); err != nil {
 		var list []fairness.Threshold
 		if err2 := yaml.UnmarshalStrict(data, &list); err2 != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return nil, err
 		}
 		doc.Thresholds = list
 	}
 	for _, t := range doc.Thresholds {
 		if err := checkThreshold(t); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return nil, err
 		}
 	}
 	return doc.Thresholds, nil
