@@ -51,6 +51,10 @@ type options struct {
 	deadlines             [4]time.Duration
 	resolvedTTL           time.Duration
 	leaseDuration         time.Duration
+	kubeAPIQPS            float64
+	kubeAPIBurst          int
+	notificationRate      float64
+	notificationBurst     int
 	renewDeadline         time.Duration
 	retryPeriod           time.Duration
 	evaluationImage       string
@@ -94,6 +98,12 @@ func main() {
 		"How long the leader keeps trying to renew before it gives up leadership (and exits).")
 	flag.DurationVar(&o.retryPeriod, "leader-election-retry-period", 2*time.Second,
 		"How often replicas try to acquire or renew leadership.")
+	flag.Float64Var(&o.kubeAPIQPS, "kube-api-qps", 50,
+		"Requests per second the manager may send to the API server (client-go's token bucket).")
+	flag.IntVar(&o.kubeAPIBurst, "kube-api-burst", 100, "Burst of requests above --kube-api-qps.")
+	flag.Float64Var(&o.notificationRate, "notification-rate", 1,
+		"Notifications per second sent to any one target (URL); the rest wait their turn, none is dropped.")
+	flag.IntVar(&o.notificationBurst, "notification-burst", 10, "Notifications a target may receive at once.")
 	flag.BoolVar(&o.enableLeaderElection, "leader-elect", false,
 		"Elect a leader so that only one of several manager replicas reconciles at a time.")
 	flag.BoolVar(&o.enableHTTP2, "enable-http2", false,
@@ -124,7 +134,9 @@ func run(o options) error {
 		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
 	}
 
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+	restConfig := ctrl.GetConfigOrDie()
+	restConfig.QPS, restConfig.Burst = float32(o.kubeAPIQPS), o.kubeAPIBurst
+	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
 		Scheme:                  scheme,
 		Cache:                   controller.CacheOptions(splitList(o.watchNamespaces)...),
 		Metrics:                 metricsOpts,
@@ -162,7 +174,8 @@ func run(o options) error {
 		}
 	}
 	if err := controller.Setup(mgr, controller.Config{EvaluationImage: o.evaluationImage, Deadlines: deadlines,
-		ResolvedIncidentTTL: o.resolvedTTL, EvaluationResources: resources, DefaultIncidentPolicy: policy}); err != nil {
+		ResolvedIncidentTTL: o.resolvedTTL, EvaluationResources: resources, DefaultIncidentPolicy: policy,
+		NotificationRate: o.notificationRate, NotificationBurst: o.notificationBurst}); err != nil {
 		return err
 	}
 	// +kubebuilder:scaffold:builder

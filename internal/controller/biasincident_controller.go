@@ -40,6 +40,8 @@ type BiasIncidentReconciler struct {
 	// APIReader reads the incident uncached before a notification is sent:
 	// a cache that lags behind our own last write would send it again.
 	APIReader client.Reader
+	// Pacer limits notifications per target (nil: unlimited).
+	Pacer *targetPacer
 	Recorder  events.EventRecorder
 	HTTP      *http.Client
 	Now       func() time.Time
@@ -398,6 +400,13 @@ func (r *BiasIncidentReconciler) deliver(ctx context.Context, in *fairnessv1alph
 		}
 		target, err := r.resolveTarget(ctx, in, targets, d.Target)
 		if err == nil {
+			if wait := r.Pacer.wait(target.URL, d.IdempotencyKey, now); wait > 0 {
+				// The target's turn comes later; waiting is not an attempt.
+				if at := now.Add(wait); next.IsZero() || at.Before(next) {
+					next = at
+				}
+				continue
+			}
 			faultpoint.Hit(faultpoint.BeforeNotification)
 			err = notify.Send(ctx, r.httpClient(), target, messageFor(in, d))
 			if err == nil {

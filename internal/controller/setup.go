@@ -34,6 +34,10 @@ type Config struct {
 	// (default escalation steps and notification targets; their Secrets must
 	// exist in each evaluation's namespace).
 	DefaultIncidentPolicy *fairnessv1alpha1.IncidentPolicy
+	// NotificationRate and NotificationBurst limit the notifications sent to
+	// any one target (per second, and at once); 0 means unlimited.
+	NotificationRate  float64
+	NotificationBurst int
 	// Now is the clock of both controllers (nil: the wall clock; tests replace it).
 	Now func() time.Time
 }
@@ -74,5 +78,6 @@ func Setup(mgr ctrl.Manager, cfg Config) error {
 	}
 	return (&BiasIncidentReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: recorder, Metrics: metrics, Now: cfg.Now,
 		RetryBase: cfg.RetryBase, RetryCap: cfg.RetryCap, Deadlines: cfg.Deadlines,
-		ResolvedTTL: cfg.ResolvedIncidentTTL, DefaultPolicy: cfg.DefaultIncidentPolicy}).SetupWithManager(mgr)
+		ResolvedTTL: cfg.ResolvedIncidentTTL, DefaultPolicy: cfg.DefaultIncidentPolicy,
+		Pacer: newTargetPacer(cfg.NotificationRate, cfg.NotificationBurst)}).SetupWithManager(mgr)
 }

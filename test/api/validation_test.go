@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 const validEvaluation = `
@@ -127,6 +128,19 @@ func TestInvalidManifestsAreRefused(t *testing.T) {
 			`spec.state: Unsupported value: "Ignored"`},
 		"incident without evaluation": {validIncident, []mutation{del(spec("evaluationRef")...)}, nil,
 			"spec.evaluationRef: Required value"},
+		// kubectl validates strictly by default, so a field the API does not
+		// have is refused: references cannot leave the evaluation's namespace.
+		"ConfigMap in another namespace": {validEvaluation, []mutation{del(spec("source", "builtin")...),
+			set(map[string]any{"name": "preds", "key": "preds.csv", "namespace": "other"}, spec("source", "configMap")...)}, nil,
+			`unknown field "spec.source.configMap.namespace"`},
+		"header Secret in another namespace": {validEvaluation, []mutation{del(spec("source", "builtin")...),
+			set(map[string]any{"url": "https://example.com/p.csv", "headersSecretRef": map[string]any{"name": "h", "namespace": "other"}},
+				spec("source", "url")...)}, nil,
+			`unknown field "spec.source.url.headersSecretRef.namespace"`},
+		"notification Secret in another namespace": {validEvaluation, []mutation{set(map[string]any{"notifications": []any{
+			map[string]any{"name": "oncall", "kind": "webhook", "urlSecretRef": map[string]any{"name": "s", "key": "url", "namespace": "other"}}}},
+			spec("incidentPolicy")...)}, nil,
+			`unknown field "spec.incidentPolicy.notifications[0].urlSecretRef.namespace"`},
 		"incident moved to another evaluation": {validIncident, nil, []mutation{set("other", spec("evaluationRef", "name")...)},
 			"evaluationRef is immutable"},
 		"incident reopened without reason": {validIncident,
@@ -143,7 +157,7 @@ func TestInvalidManifestsAreRefused(t *testing.T) {
 			for _, m := range c.create {
 				m(obj.Object)
 			}
-			err := k8s.Create(ctx, obj)
+			err := k8s.Create(ctx, obj, client.FieldValidation("Strict"))
 			if c.update != nil {
 				if err != nil {
 					t.Fatalf("create before the update was refused: %v", err)
@@ -151,7 +165,7 @@ func TestInvalidManifestsAreRefused(t *testing.T) {
 				for _, m := range c.update {
 					m(obj.Object)
 				}
-				err = k8s.Update(ctx, obj)
+				err = k8s.Update(ctx, obj, client.FieldValidation("Strict"))
 			}
 			if err == nil {
 				t.Fatalf("manifest accepted; want refusal with %q", c.wantErr)

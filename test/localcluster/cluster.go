@@ -24,6 +24,7 @@ import (
 	"syscall"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -47,6 +48,8 @@ type Options struct {
 	Manager string
 	// Log receives progress lines (nil: discarded).
 	Log io.Writer
+	// FastRunner replaces running containers (see NodeAgent.FastRunner).
+	FastRunner func(pod *corev1.Pod) (code int32, message string)
 }
 
 // Cluster is a running local control plane with one node.
@@ -110,17 +113,19 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		"--controllers=job-controller,garbage-collector-controller,ttl-after-finished-controller,"+
 			"pod-garbage-collector-controller,serviceaccount-controller,"+
 			"deployment-controller,replicaset-controller,node-lifecycle-controller",
-		"--node-monitor-period=2s", "--node-monitor-grace-period=10s"); err != nil {
+		"--node-monitor-period=2s", "--node-monitor-grace-period=10s",
+		"--kube-api-qps=200", "--kube-api-burst=400", "--concurrent-job-syncs=10"); err != nil {
 		return nil, err
 	}
 	if err := c.startProcess(filepath.Join(assets, "kube-scheduler"), "kube-scheduler.log",
-		"--kubeconfig="+c.Kubeconfig, "--leader-elect=false", "--secure-port=0"); err != nil {
+		"--kubeconfig="+c.Kubeconfig, "--leader-elect=false", "--secure-port=0",
+		"--kube-api-qps=200", "--kube-api-burst=400"); err != nil {
 		return nil, err
 	}
 	agentCtx, cancel := context.WithCancel(ctx)
 	c.cancel = cancel
 	c.agent = &NodeAgent{Client: c.Client, NodeName: "local-node", Fairctl: opts.Fairctl, Manager: opts.Manager,
-		Kubeconfig: c.Kubeconfig, Dir: filepath.Join(opts.Dir, "pods"), Log: opts.Log}
+		Kubeconfig: c.Kubeconfig, Dir: filepath.Join(opts.Dir, "pods"), Log: opts.Log, FastRunner: opts.FastRunner}
 	fmt.Fprintln(opts.Log, "registering node local-node")
 	if err := c.agent.Register(agentCtx); err != nil {
 		return nil, err
@@ -146,6 +151,9 @@ func (c *Cluster) startProcess(bin, logName string, args ...string) error {
 
 // SignalPod sends sig to a running pod's container process.
 func (c *Cluster) SignalPod(uid types.UID, sig syscall.Signal) error { return c.agent.Signal(uid, sig) }
+
+// PeakRSS is the peak resident memory of a finished pod's container (bytes).
+func (c *Cluster) PeakRSS(pod string) int64 { return c.agent.PeakRSS(pod) }
 
 // VanishNode plays the node dying: the agent stops, its container processes
 // die, and nothing reports their pods' status or the node's heartbeat.
