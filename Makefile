@@ -101,6 +101,22 @@ faults-long: controlplane ## Kill the manager FAULT_REPEAT times at each step of
 	FAULT_REPEAT=$(FAULT_REPEAT) KUBEBUILDER_ASSETS="$(CONTROLPLANE_DIR)" go test -count=1 -timeout 60m -v ./test/faults/ \
 		> $(FAULTS_LOG) 2>&1; rc=$$?; grep -v '^node agent:' $(FAULTS_LOG); exit $$rc
 
+SCALE_BENCH = KUBEBUILDER_ASSETS="$(CONTROLPLANE_DIR)" go test ./test/scale/ -run '^$$' -benchtime 1x -count $(BENCH_COUNT) -timeout 4h
+BENCH_COUNT ?= 1
+BENCH_OUT ?= /dev/null
+
+.PHONY: bench-controller
+bench-controller: controlplane ## 1,000 and 5,000 evaluations at once, fake fast runner (EVALUATIONS=1000,5000; BENCH_OUT=file).
+	FAIRNESS_SCALE_EVALUATIONS=$(or $(EVALUATIONS),1000,5000) $(SCALE_BENCH) -bench ControllerScale | grep -v '^node agent' | tee $(BENCH_OUT)
+
+.PHONY: bench-storm
+bench-storm: controlplane ## 1,000 evaluations breaching at once, notifications paced per target (BENCH_OUT=file).
+	FAIRNESS_STORM_EVALUATIONS=$(or $(EVALUATIONS),1000) $(SCALE_BENCH) -bench IncidentStorm | grep -v '^node agent' | tee $(BENCH_OUT)
+
+.PHONY: bench-shards
+bench-shards: controlplane ## A generated log (ROWS=10000000,100000000) plain and gzip, shards 1,2,4,8, over HTTP ranges (BENCH_OUT=file).
+	FAIRNESS_SHARD_ROWS=$(or $(ROWS),10000000,100000000) $(SCALE_BENCH) -bench ShardedEvaluation | grep -v '^node agent' | tee $(BENCH_OUT)
+
 .PHONY: bench
 bench: ## Run the benchmarks recorded in docs/benchmarks.md (for benchstat).
 	go test -run '^$$' -bench ScanPredictions -benchtime 5x -count 6 ./internal/dataset/
