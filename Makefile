@@ -104,18 +104,21 @@ faults-long: controlplane ## Kill the manager FAULT_REPEAT times at each step of
 SCALE_BENCH = KUBEBUILDER_ASSETS="$(CONTROLPLANE_DIR)" go test ./test/scale/ -run '^$$' -benchtime 1x -count $(BENCH_COUNT) -timeout 4h
 BENCH_COUNT ?= 1
 BENCH_OUT ?= /dev/null
+EVALUATIONS ?= 1000,5000
+STORM_EVALUATIONS ?= 1000
+ROWS ?= 10000000,100000000
 
 .PHONY: bench-controller
-bench-controller: controlplane ## 1,000 and 5,000 evaluations at once, fake fast runner (EVALUATIONS=1000,5000; BENCH_OUT=file).
-	FAIRNESS_SCALE_EVALUATIONS=$(or $(EVALUATIONS),1000,5000) $(SCALE_BENCH) -bench ControllerScale | grep -v '^node agent' | tee $(BENCH_OUT)
+bench-controller: controlplane ## 1,000 and 5,000 evaluations at once, fake fast runner (EVALUATIONS, MANAGER_ARGS, BENCH_OUT).
+	FAIRNESS_SCALE_MANAGER_ARGS="$(MANAGER_ARGS)" FAIRNESS_SCALE_EVALUATIONS=$(EVALUATIONS) $(SCALE_BENCH) -bench ControllerScale | grep --line-buffered -v '^node agent' | tee $(BENCH_OUT)
 
 .PHONY: bench-storm
-bench-storm: controlplane ## 1,000 evaluations breaching at once, notifications paced per target (BENCH_OUT=file).
-	FAIRNESS_STORM_EVALUATIONS=$(or $(EVALUATIONS),1000) $(SCALE_BENCH) -bench IncidentStorm | grep -v '^node agent' | tee $(BENCH_OUT)
+bench-storm: controlplane ## 1,000 evaluations breaching at once, notifications paced per target (STORM_EVALUATIONS, BENCH_OUT).
+	FAIRNESS_STORM_EVALUATIONS=$(STORM_EVALUATIONS) $(SCALE_BENCH) -bench IncidentStorm | grep --line-buffered -v '^node agent' | tee $(BENCH_OUT)
 
 .PHONY: bench-shards
-bench-shards: controlplane ## A generated log (ROWS=10000000,100000000) plain and gzip, shards 1,2,4,8, over HTTP ranges (BENCH_OUT=file).
-	FAIRNESS_SHARD_ROWS=$(or $(ROWS),10000000,100000000) $(SCALE_BENCH) -bench ShardedEvaluation | grep -v '^node agent' | tee $(BENCH_OUT)
+bench-shards: controlplane ## A generated log of ROWS rows, plain and gzip, shards 1,2,4,8, over HTTP ranges (BENCH_OUT=file).
+	FAIRNESS_SHARD_ROWS=$(ROWS) $(SCALE_BENCH) -bench ShardedEvaluation | grep --line-buffered -v '^node agent' | tee $(BENCH_OUT)
 
 .PHONY: bench
 bench: ## Run the benchmarks recorded in docs/benchmarks.md (for benchstat).

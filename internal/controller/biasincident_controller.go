@@ -41,11 +41,11 @@ type BiasIncidentReconciler struct {
 	// a cache that lags behind our own last write would send it again.
 	APIReader client.Reader
 	// Pacer limits notifications per target (nil: unlimited).
-	Pacer *targetPacer
-	Recorder  events.EventRecorder
-	HTTP      *http.Client
-	Now       func() time.Time
-	Metrics   *Metrics
+	Pacer    *targetPacer
+	Recorder events.EventRecorder
+	HTTP     *http.Client
+	Now      func() time.Time
+	Metrics  *Metrics
 	// RetryBase and RetryCap shape the exponential backoff of deliveries;
 	// MaxAttempts gives up (Failed) after that many.
 	RetryBase, RetryCap time.Duration

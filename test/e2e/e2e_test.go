@@ -6,7 +6,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -29,8 +28,6 @@ import (
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
 	"github.com/fairness-operator/fairness-operator/internal/controller"
-	"github.com/fairness-operator/fairness-operator/internal/evaluate"
-	"github.com/fairness-operator/fairness-operator/internal/fairness"
 	"github.com/fairness-operator/fairness-operator/test/envtestutil"
 	"github.com/fairness-operator/fairness-operator/test/localcluster"
 )
@@ -128,19 +125,11 @@ func waitForResult(t *testing.T, eval *fairnessv1alpha1.FairnessEvaluation, want
 
 func statistics(t *testing.T, eval *fairnessv1alpha1.FairnessEvaluation) string {
 	t.Helper()
-	res, err := evaluate.DecodeResult(eval.Status.LastRun.Statistics)
+	stats, err := envtestutil.GradedStatistics(eval.Status.LastRun.Statistics)
 	if err != nil {
 		t.Fatal(err)
 	}
-	table, err := res.Table()
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := json.Marshal(fairness.Evaluate(table, fairness.Options{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(data)
+	return stats
 }
 
 func TestShardedRunEqualsUnshardedRun(t *testing.T) {

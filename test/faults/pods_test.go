@@ -125,16 +125,9 @@ func eventuallyBlind(t *testing.T, ns string) fairnessv1alpha1.BiasIncident {
 
 // A container that dies of a signal, leaving no message: ContainerCrashed.
 func TestCrashedPod(t *testing.T) {
-	ns := newNamespace(t, "pod-crash")
-	release := data.hold(ns)
+	eval, release := heldRun(t, "pod-crash", func(*fairnessv1alpha1.FairnessEvaluation) {})
 	defer release()
-	mgr := startManager(t, ns, "")
-	defer mgr.stop()
-	eval := failingEvaluation(ns)
-	if err := k8s().Create(context.Background(), eval); err != nil {
-		t.Fatal(err)
-	}
-	pod := runningPod(t, ns)
+	pod := runningPod(t, eval.Namespace)
 	if err := cluster.SignalPod(pod.UID, syscall.SIGABRT); err != nil {
 		t.Fatal(err)
 	}
@@ -144,16 +137,8 @@ func TestCrashedPod(t *testing.T) {
 
 // A run that outlives spec.activeDeadlineSeconds: DeadlineExceeded.
 func TestDeadlineExceeded(t *testing.T) {
-	ns := newNamespace(t, "pod-deadline")
-	release := data.hold(ns)
+	eval, release := heldRun(t, "pod-deadline", func(e *fairnessv1alpha1.FairnessEvaluation) { e.Spec.ActiveDeadlineSeconds = 3 })
 	defer release()
-	mgr := startManager(t, ns, "")
-	defer mgr.stop()
-	eval := failingEvaluation(ns)
-	eval.Spec.ActiveDeadlineSeconds = 3
-	if err := k8s().Create(context.Background(), eval); err != nil {
-		t.Fatal(err)
-	}
 	runOnce(t, eval, fairnessv1alpha1.ReasonDeadlineExceeded, "activeDeadlineSeconds", time.Minute)
 	record("run past activeDeadlineSeconds=3: reason DeadlineExceeded, %q", eval.Status.LastRun.Message)
 }
@@ -161,17 +146,9 @@ func TestDeadlineExceeded(t *testing.T) {
 // The node agent dies with the pod on it: the node lifecycle controller
 // marks the node and its pods not ready, the deadline passes: NodeLost.
 func TestNodeLost(t *testing.T) {
-	ns := newNamespace(t, "pod-nodelost")
-	release := data.hold(ns)
+	eval, release := heldRun(t, "pod-nodelost", func(e *fairnessv1alpha1.FairnessEvaluation) { e.Spec.ActiveDeadlineSeconds = 30 })
 	defer release()
-	mgr := startManager(t, ns, "")
-	defer mgr.stop()
-	eval := failingEvaluation(ns)
-	eval.Spec.ActiveDeadlineSeconds = 30
-	if err := k8s().Create(context.Background(), eval); err != nil {
-		t.Fatal(err)
-	}
-	runningPod(t, ns)
+	runningPod(t, eval.Namespace)
 	cluster.VanishNode()
 	defer func() {
 		if err := cluster.ReviveNode(rootCtx); err != nil {
@@ -180,6 +157,23 @@ func TestNodeLost(t *testing.T) {
 	}()
 	runOnce(t, eval, fairnessv1alpha1.ReasonNodeLost, "stopped reporting", 2*time.Minute)
 	record("node agent gone mid-run (deadline 30s): reason NodeLost, %q", eval.Status.LastRun.Message)
+}
+
+// heldRun creates a namespace, its manager, and a failing evaluation whose
+// data request is held open until release is called.
+func heldRun(t *testing.T, ns string, mutate func(*fairnessv1alpha1.FairnessEvaluation)) (
+	eval *fairnessv1alpha1.FairnessEvaluation, release func()) {
+	t.Helper()
+	newNamespace(t, ns)
+	release = data.hold(ns)
+	startManager(t, ns, "") // stopped by t.Cleanup
+	eval = failingEvaluation(ns)
+	mutate(eval)
+	if err := k8s().Create(context.Background(), eval); err != nil {
+		release()
+		t.Fatal(err)
+	}
+	return eval, release
 }
 
 func runningPod(t *testing.T, ns string) corev1.Pod {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"compress/gzip"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,8 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
-	"github.com/fairness-operator/fairness-operator/internal/evaluate"
-	"github.com/fairness-operator/fairness-operator/internal/fairness"
+	"github.com/fairness-operator/fairness-operator/test/envtestutil"
 	"github.com/fairness-operator/fairness-operator/test/localcluster"
 )
 
@@ -122,19 +120,11 @@ func runSharded(b *testing.B, k8s client.Client, cluster *localcluster.Cluster, 
 
 // statisticsOf is the graded report of the run's merged statistics.
 func statisticsOf(b *testing.B, e *fairnessv1alpha1.FairnessEvaluation) string {
-	res, err := evaluate.DecodeResult(e.Status.LastRun.Statistics)
+	stats, err := envtestutil.GradedStatistics(e.Status.LastRun.Statistics)
 	if err != nil {
 		b.Fatal(err)
 	}
-	table, err := res.Table()
-	if err != nil {
-		b.Fatal(err)
-	}
-	data, err := json.Marshal(fairness.Evaluate(table, fairness.Options{}))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return fmt.Sprintf("rows=%d %s", e.Status.LastRun.Rows, data)
+	return fmt.Sprintf("rows=%d %s", e.Status.LastRun.Rows, stats)
 }
 
 // rangeServer serves one file with range requests and counts the bytes sent.
