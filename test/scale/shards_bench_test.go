@@ -59,13 +59,17 @@ func BenchmarkShardedEvaluation(b *testing.B) {
 						} else if stats != baseStats {
 							b.Fatalf("%d shards gave different statistics from 1", shards)
 						}
+						ratio := float64(served.Load()) / float64(st.Size())
+						if enc == "plain" && ratio > 1.01 {
+							b.Fatalf("%d shards fetched %.3f times the file: byte ranges were not used", shards, ratio)
+						}
 						eff := base.Seconds() / (wall.Seconds() * float64(min(shards, runtime.NumCPU())))
 						b.ReportMetric(wall.Seconds(), "s/run")
 						b.ReportMetric(float64(rows)/wall.Seconds(), "rows/s")
 						b.ReportMetric(float64(rows)/float64(shards)/wall.Seconds(), "rows/s/shard")
 						b.ReportMetric(eff, "efficiency")
 						b.ReportMetric(float64(peak)/(1<<20), "MiB-peak-RSS/shard")
-						b.ReportMetric(float64(served.Load())/float64(st.Size()), "bytes-served/file-size")
+						b.ReportMetric(ratio, "bytes-served/file-size")
 						b.ReportMetric(0, "ns/op")
 					}
 				})
