@@ -50,7 +50,18 @@ func (p *targetPacer) wait(url, key string, now time.Time) time.Duration {
 	}
 	d := lim.ReserveN(now, 1).DelayFrom(now)
 	if d > 0 {
+		p.forgetAbandoned(now)
 		p.slots[key] = now.Add(d)
 	}
 	return d
+}
+
+// forgetAbandoned drops slots an hour past their time: their incident was
+// resolved or deleted while it waited (mu held).
+func (p *targetPacer) forgetAbandoned(now time.Time) {
+	for k, at := range p.slots {
+		if now.Sub(at) > time.Hour {
+			delete(p.slots, k)
+		}
+	}
 }

@@ -30,6 +30,17 @@ func TestTargetPacerSpacesDeliveriesPerTarget(t *testing.T) {
 	if d := p.wait("https://hooks/a", "k4", now.Add(time.Second)); d != 0 {
 		t.Fatalf("k4 at its slot: wait %v", d)
 	}
+	// A slot whose delivery never came back is forgotten after an hour.
+	if d := p.wait("https://hooks/a", "abandoned", now); d == 0 {
+		t.Fatal("the burst should be spent by now")
+	}
+	later := now.Add(3 * time.Hour)
+	for i := range 5 {
+		p.wait("https://hooks/a", fmt.Sprint("late", i), later)
+	}
+	if _, ok := p.slots["abandoned"]; ok {
+		t.Fatal("an abandoned slot was kept")
+	}
 	if newTargetPacer(0, 0).wait("u", "k", now) != 0 {
 		t.Fatal("a disabled pacer made a delivery wait")
 	}
