@@ -25,14 +25,10 @@ const maxTimeline = 50
 // evaluation. Each run is recorded once (status.lastRunID), even when the
 // operator restarts half-way.
 func (r *FairnessEvaluationReconciler) handOffToIncident(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation,
-	runID string, g GradedStatus) error {
+	runID string, g GradedStatus, list []fairnessv1alpha1.BiasIncident) error {
 	policy := effectivePolicy(eval, r.DefaultPolicy)
 	if policy != nil && policy.Disabled {
 		return nil
-	}
-	list, err := r.incidentsOf(ctx, eval)
-	if err != nil {
-		return err
 	}
 	open, previous := openIncident(list)
 	breached := g.Severity != fairnessv1alpha1.SeverityNone
@@ -192,14 +188,10 @@ func addTimeline(st *fairnessv1alpha1.BiasIncidentStatus, at metav1.Time, typ, m
 // handleBlindness opens a Sev2 EvaluationFailing incident when runs keep
 // failing (monitoring is blind), and resolves it when a run succeeds.
 func (r *FairnessEvaluationReconciler) handleBlindness(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation,
-	run *fairnessv1alpha1.RunStatus) error {
+	run *fairnessv1alpha1.RunStatus, list []fairnessv1alpha1.BiasIncident) error {
 	policy := effectivePolicy(eval, r.DefaultPolicy)
 	if policy != nil && policy.Disabled {
 		return nil
-	}
-	list, err := r.incidentsOf(ctx, eval)
-	if err != nil {
-		return err
 	}
 	var open *fairnessv1alpha1.BiasIncident
 	for i := range list {

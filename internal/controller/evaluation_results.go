@@ -134,6 +134,12 @@ var errHandOff = errors.New("handing the run over to its incident")
 func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation, out runOutcome) error {
 	st := &eval.Status
 	out.msg = display.Message(out.msg) // pods' messages quote data
+	// One read of the evaluation's incidents serves the bias hand-off and
+	// the monitoring-blind check.
+	incidents, err := r.incidentsOf(ctx, eval)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errHandOff, err)
+	}
 	run := st.ActiveRun.DeepCopy()
 	run.CompletionTime = &metav1.Time{Time: r.now()}
 	gen := eval.Generation
@@ -150,8 +156,7 @@ func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fair
 			run.Statistics = enc
 		}
 		st.ConsecutiveFailedRuns = 0
-		var err error
-		if sev, err = r.grade(ctx, eval, out.table, run.ID); err != nil {
+		if sev, err = r.grade(ctx, eval, out.table, run.ID, incidents); err != nil {
 			return err
 		}
 		setCondition(&st.Conditions, gen, fairnessv1alpha1.ConditionReady, metav1.ConditionTrue, fairnessv1alpha1.ReasonSucceeded,
@@ -159,7 +164,7 @@ func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fair
 		r.event(eval, corev1.EventTypeNormal, "RunSucceeded", fmt.Sprintf("run %s evaluated %d rows", run.ID, out.rows))
 		r.Metrics.RunFinished(eval, run, true)
 	}
-	if err := r.handleBlindness(ctx, eval, run); err != nil {
+	if err := r.handleBlindness(ctx, eval, run, incidents); err != nil {
 		r.event(eval, corev1.EventTypeWarning, "IncidentUpdateFailed", err.Error())
 		return fmt.Errorf("%w: %w", errHandOff, err)
 	}
@@ -176,7 +181,7 @@ func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fair
 // breaches to the incident. It returns the severity, and errHandOff when
 // the incident could not be updated.
 func (r *FairnessEvaluationReconciler) grade(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation,
-	table *fairness.Table, runID string) (fairnessv1alpha1.Severity, error) {
+	table *fairness.Table, runID string, incidents []fairnessv1alpha1.BiasIncident) (fairnessv1alpha1.Severity, error) {
 	opts := GradeOptions(eval.Spec)
 	report := fairness.Evaluate(table, opts)
 	g := StatusFromReport(report, opts.Thresholds)
@@ -193,7 +198,7 @@ func (r *FairnessEvaluationReconciler) grade(ctx context.Context, eval *fairness
 		setCondition(&st.Conditions, gen, fairnessv1alpha1.ConditionBiasDetected, metav1.ConditionFalse,
 			fairnessv1alpha1.ReasonWithinThresholds, "no threshold breached")
 	}
-	if err := r.handOffToIncident(ctx, eval, runID, g); err != nil {
+	if err := r.handOffToIncident(ctx, eval, runID, g, incidents); err != nil {
 		r.event(eval, corev1.EventTypeWarning, "IncidentUpdateFailed", err.Error())
 		return g.Severity, fmt.Errorf("%w: %w", errHandOff, err)
 	}
@@ -216,7 +221,11 @@ func (r *FairnessEvaluationReconciler) regrade(ctx context.Context, eval *fairne
 	if err != nil {
 		return nil
 	}
-	sev, err := r.grade(ctx, eval, table, last.ID+"-g"+fmt.Sprint(eval.Generation))
+	incidents, err := r.incidentsOf(ctx, eval)
+	if err != nil {
+		return err
+	}
+	sev, err := r.grade(ctx, eval, table, last.ID+"-g"+fmt.Sprint(eval.Generation), incidents)
 	if err != nil {
 		return err
 	}
