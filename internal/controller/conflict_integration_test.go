@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
+	"strings"
 	"testing"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -73,4 +75,63 @@ func TestConflictingWritersLoseNothing(t *testing.T) {
 		t.Fatalf("%d deliveries, want 1", n)
 	}
 	t.Logf("21 edits during 16 status writes: %d conflicts retried, nothing lost", conflicts.Load())
+}
+
+// patchStatus itself, without timing luck: the incident changes between
+// the operator's read and its status write, once in the spec (a person) and
+// once in the status (the evaluation controller).
+func TestPatchStatusRebasesOverConcurrentWrites(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	r := &BiasIncidentReconciler{Client: k8s}
+	for _, c := range []struct {
+		name         string
+		other        func(cur *fairnessv1alpha1.BiasIncident) error
+		wantConflict bool
+	}{
+		{"person edits the spec", func(cur *fairnessv1alpha1.BiasIncident) error {
+			cur.Annotations = map[string]string{"notes.example.com/a": "checked"}
+			cur.Spec.State, cur.Spec.AcknowledgedBy = fairnessv1alpha1.IncidentAcknowledged, "alice"
+			return k8s.Update(ctx, cur)
+		}, false},
+		{"evaluation controller records a run", func(cur *fairnessv1alpha1.BiasIncident) error {
+			cur.Status.Occurrences = 5
+			return k8s.Status().Update(ctx, cur)
+		}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := &fairnessv1alpha1.BiasIncident{
+				ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: strings.ReplaceAll(c.name, " ", "-")},
+				Spec: fairnessv1alpha1.BiasIncidentSpec{EvaluationRef: fairnessv1alpha1.LocalObjectReference{Name: "e"},
+					State: fairnessv1alpha1.IncidentOpen}}
+			if err := k8s.Create(ctx, in); err != nil {
+				t.Fatal(err)
+			}
+			in.Status.Occurrences = 1
+			in.Status.Notifications = []fairnessv1alpha1.NotificationDelivery{{Target: "oncall", IdempotencyKey: "k", Result: DeliveryPending}}
+			if err := k8s.Status().Update(ctx, in); err != nil {
+				t.Fatal(err)
+			}
+			before := in.DeepCopy()
+			in.Status.Notifications[0].Result, in.Status.Notifications[0].Attempts = DeliveryDelivered, 1
+			cur := before.DeepCopy()
+			if err := c.other(cur); err != nil {
+				t.Fatal(err)
+			}
+			err := r.patchStatus(ctx, before, in)
+			if got := apierrors.IsConflict(err); got != c.wantConflict || (err != nil && !got) {
+				t.Fatalf("patchStatus: %v (conflict %v, want %v)", err, got, c.wantConflict)
+			}
+			get(t, cur)
+			if d := cur.Status.Notifications[0]; d.Result != DeliveryDelivered || d.Attempts != 1 {
+				t.Fatalf("the delivery was forgotten: %+v", d)
+			}
+			if c.wantConflict && cur.Status.Occurrences != 5 {
+				t.Fatalf("the other status write was lost: occurrences %d", cur.Status.Occurrences)
+			}
+			if !c.wantConflict && (cur.Spec.AcknowledgedBy != "alice" || cur.Annotations["notes.example.com/a"] != "checked") {
+				t.Fatalf("the person's edit was lost: %+v %v", cur.Spec, cur.Annotations)
+			}
+		})
+	}
 }
