@@ -3,8 +3,8 @@ package controller
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
