@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -74,8 +75,9 @@ func manyGroups() []byte {
 
 // hostileGroups are group names that try to break what shows them:
 // spreadsheet formulas, terminal escapes, invalid UTF-8, Slack mentions,
-// and an attempt to forge a Prometheus sample.
-var hostileGroups = []string{"=HYPERLINK(\"http://evil\")", "\x1b[31mred\x1b[0m", "\xff\xfe", "<!channel>",
+// and an attempt to forge a Prometheus sample. The first has the lowest
+// approval rate, so it is the group the breach (and its Slack message) names.
+var hostileGroups = []string{"<!channel>", "=HYPERLINK(\"http://evil\")", "\x1b[31mred\x1b[0m", "\xff\xfe",
 	"a\"} 1\nfake_metric{x=\"1"}
 
 func hostileLog() []byte {
@@ -174,9 +176,21 @@ func checkHostileShown(t *testing.T, hostile *fairnessv1alpha1.FairnessEvaluatio
 	for len(receiver.slackBodies()) == 0 && time.Now().Before(deadline) {
 		time.Sleep(100 * time.Millisecond)
 	}
+	if len(receiver.slackBodies()) == 0 {
+		t.Fatal("no Slack message arrived")
+	}
 	for _, body := range receiver.slackBodies() {
-		if strings.Contains(body, "<!channel>") || strings.Contains(body, `\u001b`) {
-			t.Errorf("Slack message carries a raw mention or escape: %s", body)
+		var msg struct {
+			Text string `json:"text"`
+		}
+		if err := json.Unmarshal([]byte(body), &msg); err != nil {
+			t.Fatalf("Slack body is not JSON: %v: %s", err, body)
+		}
+		if strings.Contains(msg.Text, "<!channel>") || strings.ContainsRune(msg.Text, 0x1b) {
+			t.Errorf("Slack message carries a raw mention or escape: %q", msg.Text)
+		}
+		if !strings.Contains(msg.Text, "worst-off group &lt;!channel&gt;") {
+			t.Errorf("Slack message does not name the breaching group, escaped: %q", msg.Text)
 		}
 	}
 	series := scrapeGroupSeries(t, metricsAddr, hostile)

@@ -160,8 +160,6 @@ func printReport(w interface{ Write([]byte) (int, error) }) {
 	fmt.Fprintln(w, "fault-injection summary:\n  "+strings.Join(report.lines, "\n  "))
 }
 
-func clientKey(obj client.Object) client.ObjectKey { return client.ObjectKeyFromObject(obj) }
-
 func slackSecret(ns, url string) *corev1.Secret {
 	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "slack"}, StringData: map[string]string{"url": url}}
 }

@@ -2,7 +2,6 @@ package faults
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -92,5 +91,3 @@ func (p *managerProc) stop() {
 		p.kill()
 	}
 }
-
-func (p *managerProc) String() string { return fmt.Sprintf("manager pid %d", p.cmd.Process.Pid) }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
 )
 
@@ -64,7 +66,7 @@ func waitSettledAfterOutage(t *testing.T, ns string) settled {
 	eval := biasedEvaluation(ns)
 	deadline := time.Now().Add(time.Minute)
 	for {
-		if err := k8s().Get(context.Background(), clientKey(eval), eval); err == nil {
+		if err := k8s().Get(context.Background(), client.ObjectKeyFromObject(eval), eval); err == nil {
 			break
 		}
 		if time.Now().After(deadline) {
