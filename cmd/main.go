@@ -134,11 +134,12 @@ func run(o options) error {
 		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
 	}
 
+	cacheHealth := &controller.CacheHealth{}
 	restConfig := ctrl.GetConfigOrDie()
 	restConfig.QPS, restConfig.Burst = float32(o.kubeAPIQPS), o.kubeAPIBurst
 	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
 		Scheme:                  scheme,
-		Cache:                   controller.CacheOptions(splitList(o.watchNamespaces)...),
+		Cache:                   controller.CacheOptions(cacheHealth, splitList(o.watchNamespaces)...),
 		Metrics:                 metricsOpts,
 		HealthProbeBindAddress:  o.probeAddr,
 		LeaderElection:          o.enableLeaderElection,
@@ -183,7 +184,9 @@ func run(o options) error {
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
 	}
-	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+	// Ready only while the caches list and watch: an informer that cannot
+	// (say, an object it cannot decode) leaves every reconciler blind.
+	if err := mgr.AddReadyzCheck("caches", controller.ReadyzCheck(mgr.GetCache(), cacheHealth)); err != nil {
 		return err
 	}
 	setupLog.Info("starting manager")

@@ -97,15 +97,27 @@ type BiasIncidentStatus struct {
 	Breaches []Breach `json:"breaches,omitempty"`
 	// openedAt is when the incident opened.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Format=date-time
+	// +kubebuilder:validation:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$`
 	OpenedAt *metav1.Time `json:"openedAt,omitempty"`
 	// lastSeenAt is when a run last breached.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Format=date-time
+	// +kubebuilder:validation:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$`
 	LastSeenAt *metav1.Time `json:"lastSeenAt,omitempty"`
 	// acknowledgedAt is when people acknowledged the incident.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Format=date-time
+	// +kubebuilder:validation:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$`
 	AcknowledgedAt *metav1.Time `json:"acknowledgedAt,omitempty"`
 	// resolvedAt is when the incident was resolved.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Format=date-time
+	// +kubebuilder:validation:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$`
 	ResolvedAt *metav1.Time `json:"resolvedAt,omitempty"`
 	// occurrences counts breaching runs during the incident.
 	// +optional
@@ -115,6 +127,9 @@ type BiasIncidentStatus struct {
 	ConsecutiveCleanRuns int32 `json:"consecutiveCleanRuns,omitempty"`
 	// acknowledgeBy is the acknowledgement deadline from the severity scale.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Format=date-time
+	// +kubebuilder:validation:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$`
 	AcknowledgeBy *metav1.Time `json:"acknowledgeBy,omitempty"`
 	// escalated is true once an escalation step has fired.
 	// +optional
@@ -181,6 +196,9 @@ type Breach struct {
 type TimelineEntry struct {
 	// time of the transition.
 	// +required
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Format=date-time
+	// +kubebuilder:validation:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$`
 	Time metav1.Time `json:"time"`
 	// type of the transition, for example Opened, SeverityRaised, Acknowledged, Escalated, Resolved.
 	// +required
@@ -219,9 +237,15 @@ type NotificationDelivery struct {
 	Attempts int32 `json:"attempts,omitempty"`
 	// lastAttemptTime is when the last attempt was made.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Format=date-time
+	// +kubebuilder:validation:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$`
 	LastAttemptTime *metav1.Time `json:"lastAttemptTime,omitempty"`
 	// nextAttemptTime is when a pending delivery is retried.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Format=date-time
+	// +kubebuilder:validation:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$`
 	NextAttemptTime *metav1.Time `json:"nextAttemptTime,omitempty"`
 	// message is the outcome of the last attempt (never a secret value).
 	// +optional

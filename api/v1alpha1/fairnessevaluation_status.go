@@ -63,6 +63,9 @@ type FairnessEvaluationStatus struct {
 
 	// nextScheduledRun is when the cron schedule fires next.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Format=date-time
+	// +kubebuilder:validation:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$`
 	NextScheduledRun *metav1.Time `json:"nextScheduledRun,omitempty"`
 
 	// incidentRef names the open BiasIncident of this evaluation, if any.
@@ -105,9 +108,15 @@ type RunStatus struct {
 	SpecHash string `json:"specHash,omitempty"`
 	// startTime is when the Job was created.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Format=date-time
+	// +kubebuilder:validation:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$`
 	StartTime *metav1.Time `json:"startTime,omitempty"`
 	// completionTime is when the run finished.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Format=date-time
+	// +kubebuilder:validation:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$`
 	CompletionTime *metav1.Time `json:"completionTime,omitempty"`
 	// result is Running, Succeeded or Failed.
 	// +optional
@@ -138,9 +147,15 @@ type RunRecord struct {
 	ID string `json:"id"`
 	// startTime of the run.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Format=date-time
+	// +kubebuilder:validation:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$`
 	StartTime *metav1.Time `json:"startTime,omitempty"`
 	// completionTime of the run.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Format=date-time
+	// +kubebuilder:validation:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$`
 	CompletionTime *metav1.Time `json:"completionTime,omitempty"`
 	// result of the run.
 	// +optional

@@ -42,24 +42,45 @@ type IncidentPolicy struct {
 
 // ResponseDeadlines sets the acknowledgement deadline for each severity.
 type ResponseDeadlines struct {
-	// sev1 deadline; default 15m.
+	// sev1 deadline, a Go duration such as 30m, from 1s to 168h; default 15m.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1s') && duration(self) <= duration('168h')",message="must be a duration from 1s to 168h"
 	Sev1 *metav1.Duration `json:"sev1,omitempty"`
-	// sev2 deadline; default 1h.
+	// sev2 deadline, a Go duration such as 30m, from 1s to 168h; default 1h.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1s') && duration(self) <= duration('168h')",message="must be a duration from 1s to 168h"
 	Sev2 *metav1.Duration `json:"sev2,omitempty"`
-	// sev3 deadline; default 4h.
+	// sev3 deadline, a Go duration such as 30m, from 1s to 168h; default 4h.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1s') && duration(self) <= duration('168h')",message="must be a duration from 1s to 168h"
 	Sev3 *metav1.Duration `json:"sev3,omitempty"`
-	// sev4 deadline; default 24h.
+	// sev4 deadline, a Go duration such as 30m, from 1s to 168h; default 24h.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1s') && duration(self) <= duration('168h')",message="must be a duration from 1s to 168h"
 	Sev4 *metav1.Duration `json:"sev4,omitempty"`
 }
 
 // EscalationStep notifies a target some time after the acknowledgement deadline.
 type EscalationStep struct {
-	// after is how long after the acknowledgement deadline the step fires.
+	// after is how long after the acknowledgement deadline the step fires, a
+	// Go duration such as 30m, from 0s (at the deadline) to 168h.
 	// +required
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) <= duration('168h')",message="must be a duration from 0s to 168h"
 	After metav1.Duration `json:"after"`
 	// target is the name of a notification target in notifications.
 	// +required

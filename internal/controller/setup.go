@@ -44,12 +44,16 @@ type Config struct {
 
 // CacheOptions scope the manager's cache to what the operator owns: Jobs
 // are cached only when they carry the evaluation label, and with namespaces
-// given, only those namespaces are watched (namespaced mode).
-func CacheOptions(namespaces ...string) cache.Options {
+// given, only those namespaces are watched (namespaced mode). Informer
+// failures are reported to health (nil: logged only), which readiness reads.
+func CacheOptions(health *CacheHealth, namespaces ...string) cache.Options {
 	req, _ := labels.NewRequirement(fairnessv1alpha1.EvaluationLabel, selection.Exists, nil)
 	o := cache.Options{ByObject: map[client.Object]cache.ByObject{
 		&batchv1.Job{}: {Label: labels.NewSelector().Add(*req)},
 	}}
+	if health != nil {
+		o.DefaultWatchErrorHandler = health.WatchErrorHandler
+	}
 	if len(namespaces) > 0 {
 		o.DefaultNamespaces = map[string]cache.Config{}
 		for _, ns := range namespaces {

@@ -67,7 +67,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer cluster.Stop()
-	mgr, err := ctrl.NewManager(cluster.Config, ctrl.Options{Scheme: cluster.Scheme, Cache: controller.CacheOptions(),
+	mgr, err := ctrl.NewManager(cluster.Config, ctrl.Options{Scheme: cluster.Scheme, Cache: controller.CacheOptions(nil),
 		Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0"})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
