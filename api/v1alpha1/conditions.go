@@ -18,6 +18,17 @@ const (
 	// threshold and False when it did not. It is separate from Ready so a
 	// finding does not make the object unhealthy to GitOps tools.
 	ConditionBiasDetected = "BiasDetected"
+	// ConditionThresholdsEvaluated (positive polarity, present after a graded
+	// run) is True when every threshold could be graded, and False when some
+	// could not (an undefined metric, a missing privileged group): those are
+	// neither breaches nor passes, and the message lists them.
+	ConditionThresholdsEvaluated = "ThresholdsEvaluated"
+	// ConditionCredentialsInURL (abnormal-true, present only while True)
+	// warns that spec.source.url carries user info or a query parameter that
+	// looks like a secret. The operator redacts it from status, Events and
+	// logs, but anyone who can read the evaluation sees the spec: move the
+	// secret to the headers Secret (spec.source.url.headersSecretRef).
+	ConditionCredentialsInURL = "CredentialsInURL"
 	// ConditionEscalated (incidents) is True once an escalation step fired.
 	ConditionEscalated = "Escalated"
 )
@@ -54,6 +65,14 @@ const (
 	ReasonThresholdBreached = "ThresholdBreached"
 	// ReasonWithinThresholds: BiasDetected is False.
 	ReasonWithinThresholds = "WithinThresholds"
+	// ReasonAllEvaluated: ThresholdsEvaluated is True.
+	ReasonAllEvaluated = "AllEvaluated"
+	// ReasonNotEvaluated: ThresholdsEvaluated is False for thresholds of more
+	// than one kind of reason; otherwise the reason is that kind: UnknownAttribute,
+	// NoPrivilegedGroup, MethodNotApplicable or MetricUndefined.
+	ReasonNotEvaluated = "NotEvaluated"
+	// ReasonURLCarriesCredentials: CredentialsInURL is True.
+	ReasonURLCarriesCredentials = "URLCarriesCredentials"
 	// ReasonAcknowledgementLate: Escalated is True because the deadline passed unacknowledged.
 	ReasonAcknowledgementLate = "AcknowledgementLate"
 )

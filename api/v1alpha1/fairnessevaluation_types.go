@@ -24,6 +24,8 @@ const (
 // +kubebuilder:validation:XValidation:rule="self.mode != 'predictions' || has(self.columns.prediction)",message="predictions mode needs columns.prediction"
 // +kubebuilder:validation:XValidation:rule="self.mode == 'train' || !has(self.train)",message="train settings are only allowed in train mode"
 // +kubebuilder:validation:XValidation:rule="self.mode != 'train' || self.shards == 1",message="train mode cannot be sharded: shards must be 1"
+// +kubebuilder:validation:XValidation:rule="!has(self.thresholds) || self.thresholds.all(t, !has(t.attribute) || t.attribute in self.columns.protected || t.attribute == self.columns.protected.join('&'))",message="a threshold's attribute must be one of columns.protected, or all of them joined by '&' in their order (the intersection)"
+// +kubebuilder:validation:XValidation:rule="!has(self.thresholds) || self.thresholds.all(t, !(has(t.method) ? t.method == 'privileged' : t.metric in ['statisticalParityDifference', 'disparateImpact', 'averageOddsDifference', 'averageAbsoluteOddsDifference']) || (has(self.columns.privileged) && (has(t.attribute) ? t.attribute.split('&').all(a, self.columns.privileged.exists(p, p.attribute == a)) : size(self.columns.privileged) > 0)))",message="a threshold that compares with a privileged group (method privileged; statisticalParityDifference, disparateImpact, averageOddsDifference and averageAbsoluteOddsDifference by default) needs columns.privileged for its attribute"
 type FairnessEvaluationSpec struct {
 	// source says where the data is.
 	// +required

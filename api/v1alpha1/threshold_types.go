@@ -25,6 +25,10 @@ const (
 // MetricThreshold grades one metric: the most severe level the metric
 // crosses becomes the evaluation's severity for that metric.
 // +kubebuilder:validation:XValidation:rule="self.metric in ['generalizedEntropyIndex', 'theilIndex', 'betweenGroupGeneralizedEntropy'] || self.levels.all(l, l.value <= 1.0)",message="thresholds of rate-based metrics must be within [0, 1]"
+// +kubebuilder:validation:XValidation:rule="!has(self.method) || (self.method == 'population') == (self.metric in ['generalizedEntropyIndex', 'theilIndex'])",message="method population is for generalizedEntropyIndex and theilIndex only, and those have no other method"
+// +kubebuilder:validation:XValidation:rule="!has(self.method) || self.method != 'privileged' || self.metric in ['statisticalParityDifference', 'disparateImpact', 'equalOpportunityDifference', 'averageOddsDifference', 'averageAbsoluteOddsDifference', 'errorRateDifference', 'errorRateRatio']",message="method privileged is computed for statisticalParityDifference, disparateImpact, equalOpportunityDifference, averageOddsDifference, averageAbsoluteOddsDifference, errorRateDifference and errorRateRatio"
+// +kubebuilder:validation:XValidation:rule="!has(self.method) || self.method == 'privileged' || !(self.metric in ['statisticalParityDifference', 'disparateImpact', 'averageOddsDifference', 'averageAbsoluteOddsDifference'])",message="statisticalParityDifference, disparateImpact, averageOddsDifference and averageAbsoluteOddsDifference are computed only against the privileged group (method privileged)"
+// +kubebuilder:validation:XValidation:rule="!has(self.method) || self.metric != 'betweenGroupGeneralizedEntropy' || self.method == 'betweenGroups'",message="betweenGroupGeneralizedEntropy is computed only with method betweenGroups"
 type MetricThreshold struct {
 	// metric is the name of the metric to grade.
 	// +required

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fairness-operator/fairness-operator/internal/dataset"
+	"github.com/fairness-operator/fairness-operator/internal/display"
 	"github.com/fairness-operator/fairness-operator/internal/evaluate"
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
 )
@@ -115,13 +116,29 @@ func runEvaluate(ctx context.Context, s Streams, f *evaluateFlags) error {
 	if res.BadRows > 0 {
 		fmt.Fprintf(s.Err, "fairctl: skipped %d bad rows; first: %s\n", res.BadRows, res.FirstBadRow)
 	}
-	if err := render(s.Out, format, &Output{Report: report, Data: src.Data, Thresholds: opts.Thresholds}); err != nil {
+	if err := render(s.Out, format, &Output{Report: report, Data: display.RedactURL(src.Data), Thresholds: opts.Thresholds}); err != nil {
+		return err
+	}
+	if err := notEvaluatedError(report.NotEvaluated); err != nil {
 		return err
 	}
 	if report.Severity != fairness.SeverityNone && report.Severity.AtLeast(failOn) {
 		return errBreached
 	}
 	return nil
+}
+
+// notEvaluatedError makes thresholds that could not be graded a usage error
+// (exit code 2): a check that did not run must never read as a pass.
+func notEvaluatedError(ne []fairness.NotEvaluated) error {
+	if len(ne) == 0 {
+		return nil
+	}
+	msgs := make([]string, len(ne))
+	for i, n := range ne {
+		msgs[i] = display.Value(n.Message)
+	}
+	return usageError("%d threshold(s) not evaluated: %s", len(ne), strings.Join(msgs, "; "))
 }
 
 // config turns flags into the evaluation's settings. Train mode needs no
@@ -186,7 +203,12 @@ func (f *evaluateFlags) config() (evaluate.Source, dataset.ScanOptions, fairness
 		ts = append(ts, fromFile...)
 	}
 	if len(ts) == 0 {
-		ts = defaultThresholds()
+		ts = defaultThresholds(len(opts.Privileged) > 0)
+	}
+	for _, t := range ts {
+		if err := checkApplicable(t, scan.Protected, opts.Privileged); err != nil {
+			return src, scan, opts, usageError("%v", err)
+		}
 	}
 	opts.Thresholds = mergeThresholds(ts)
 	return src, scan, opts, nil

@@ -10,6 +10,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/fairness-operator/fairness-operator/internal/display"
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
 )
 
@@ -166,7 +167,7 @@ func renderText(w io.Writer, o *Output, markdown bool) error {
 		grade := ""
 		if b, ok := breachOf[m.Name+"/"+m.Method+"@"+m.Attribute]; ok && m.Agg != fairness.AggMean {
 			grade = fmt.Sprintf("%s (threshold %g)", b.Severity, b.Threshold)
-		} else if graded[m.Name] && m.Value.OK() {
+		} else if m.Value.OK() && gradedBy(o.Thresholds, m) {
 			grade = "ok"
 		}
 		value := num(m.Value)
@@ -189,5 +190,26 @@ func renderText(w io.Writer, o *Output, markdown bool) error {
 			worst.Attribute, worst.Value, worst.Threshold)
 	}
 	fmt.Fprintln(w)
+	if len(r.NotEvaluated) > 0 {
+		heading("Not evaluated")
+		for _, ne := range r.NotEvaluated {
+			fmt.Fprintf(w, "%s: %s\n", ne.Reason, display.Value(ne.Message))
+		}
+	}
 	return nil
+}
+
+// gradedBy tells whether some threshold grades metric m (same metric,
+// method and attribute), so that "ok" is shown only where a check ran.
+func gradedBy(ts []fairness.Threshold, m fairness.Metric) bool {
+	for _, t := range ts {
+		method := t.Method
+		if method == "" {
+			method = fairness.DefaultMethod(t.Metric)
+		}
+		if t.Metric == m.Name && method == m.Method && (t.Attribute == "" || t.Attribute == m.Attribute) {
+			return true
+		}
+	}
+	return false
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/fairness-operator/fairness-operator/internal/display"
 )
 
 // Exit codes. Pipelines gate a model release on them.
@@ -73,12 +75,12 @@ func Execute(args []string, in io.Reader, out, errOut io.Writer) int {
 	}
 	if ee, ok := errors.AsType[*exitError](err); ok {
 		if msg := ee.Error(); msg != "" {
-			fmt.Fprintln(errOut, "fairctl: "+msg)
+			fmt.Fprintln(errOut, "fairctl: "+display.RedactURLs(msg))
 		}
 		return ee.code
 	}
 	// Cobra's own errors (unknown command, bad arguments) are usage errors.
-	fmt.Fprintln(errOut, "fairctl: "+err.Error())
+	fmt.Fprintln(errOut, "fairctl: "+display.RedactURLs(err.Error()))
 	return ExitUsage
 }
 

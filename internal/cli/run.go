@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fairness-operator/fairness-operator/internal/display"
 	"github.com/fairness-operator/fairness-operator/internal/evaluate"
 )
 
@@ -31,10 +32,7 @@ func newRunCommand(s Streams) *cobra.Command {
 			}
 			out, runErr := runShard(cmd, config, index)
 			if runErr != nil {
-				out = runErr.Error()
-				if len(out) > maxErrorMessage {
-					out = out[:maxErrorMessage]
-				}
+				out = display.Bounded(display.RedactURLs(runErr.Error()), maxErrorMessage)
 			}
 			if terminationLog != "" {
 				if err := os.WriteFile(terminationLog, []byte(out), 0o644); err != nil { //nolint:gosec // read by the kubelet

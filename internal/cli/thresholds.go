@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -73,6 +74,10 @@ func checkThreshold(t fairness.Threshold) error {
 	default:
 		return fmt.Errorf("unknown method %q (want betweenGroups, toOverall or privileged)", t.Method)
 	}
+	if t.Method != "" && !slices.Contains(fairness.MethodsOf(t.Metric), t.Method) {
+		return fmt.Errorf("%s is not computed with method %s (it is with: %s)", t.Metric, t.Method,
+			strings.Join(fairness.MethodsOf(t.Metric), ", "))
+	}
 	if len(t.Levels) == 0 {
 		return fmt.Errorf("threshold on %s has no levels", t.Metric)
 	}
@@ -84,6 +89,44 @@ func checkThreshold(t fairness.Threshold) error {
 		if l.Severity.Rank() > 4 {
 			return fmt.Errorf("severity %q is not one of Sev1, Sev2, Sev3, Sev4", l.Severity)
 		}
+	}
+	return nil
+}
+
+// checkApplicable refuses a threshold that cannot be graded on these
+// columns, as the CRD's CEL rules do: an attribute that is neither a
+// protected attribute nor their intersection, or a comparison with a
+// privileged group that is not declared.
+func checkApplicable(t fairness.Threshold, protected []string, privileged map[string][]string) error {
+	intersection := strings.Join(protected, fairness.IntersectionSeparator)
+	if t.Attribute != "" && !slices.Contains(protected, t.Attribute) && t.Attribute != intersection {
+		return fmt.Errorf("threshold on %s names attribute %q, which is not a --protected attribute or their intersection %q",
+			t.Metric, t.Attribute, intersection)
+	}
+	method := t.Method
+	if method == "" {
+		method = fairness.DefaultMethod(t.Metric)
+	}
+	if method != fairness.MethodPrivileged {
+		return nil
+	}
+	need := protected
+	if t.Attribute != "" {
+		need = strings.Split(t.Attribute, fairness.IntersectionSeparator)
+	}
+	for _, a := range need {
+		if len(privileged[a]) > 0 {
+			if t.Attribute == "" {
+				return nil // graded for the attributes that have privileged values
+			}
+			continue
+		}
+		if t.Attribute != "" {
+			return fmt.Errorf("%s compares with a privileged group: give --privileged %s=VALUE", t.Metric, a)
+		}
+	}
+	if t.Attribute == "" {
+		return fmt.Errorf("%s compares with a privileged group: give --privileged ATTR=VALUE for a --protected attribute", t.Metric)
 	}
 	return nil
 }
@@ -140,14 +183,18 @@ func parseThresholdsDoc(data []byte) ([]fairness.Threshold, error) {
 	return doc.Thresholds, nil
 }
 
-// defaultThresholds apply when none are given: the four-fifths rule and
-// common demographic-parity and equalized-odds limits.
-func defaultThresholds() []fairness.Threshold {
-	return []fairness.Threshold{
+// defaultThresholds apply when none are given: common demographic-parity
+// and equalized-odds limits, and the four-fifths rule when a privileged
+// group is declared (it compares with one).
+func defaultThresholds(havePrivileged bool) []fairness.Threshold {
+	ts := []fairness.Threshold{
 		{Metric: "demographicParityDifference", Levels: []fairness.Level{{Value: 0.2, Severity: fairness.Sev1},
 			{Value: 0.1, Severity: fairness.Sev2}, {Value: 0.05, Severity: fairness.Sev3}}},
 		{Metric: "equalizedOddsDifference", Levels: []fairness.Level{{Value: 0.2, Severity: fairness.Sev2},
 			{Value: 0.1, Severity: fairness.Sev3}}},
-		{Metric: "disparateImpact", Levels: []fairness.Level{{Value: 0.8, Severity: fairness.Sev2}}},
 	}
+	if havePrivileged {
+		ts = append(ts, fairness.Threshold{Metric: "disparateImpact", Levels: []fairness.Level{{Value: 0.8, Severity: fairness.Sev2}}})
+	}
+	return ts
 }

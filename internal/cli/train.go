@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/fairness-operator/fairness-operator/internal/dataset"
+	"github.com/fairness-operator/fairness-operator/internal/display"
 	"github.com/fairness-operator/fairness-operator/internal/evaluate"
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
 	"github.com/fairness-operator/fairness-operator/internal/learn"
@@ -99,7 +100,7 @@ func runTrain(ctx context.Context, s Streams, f *evaluateFlags, format format, f
 	}
 	outs := make([]TrainOutput, len(reports))
 	for i := range reports {
-		outs[i] = TrainOutput{TrainedReport: &reports[i], Data: src.Data, Thresholds: opts.Thresholds}
+		outs[i] = TrainOutput{TrainedReport: &reports[i], Data: display.RedactURL(src.Data), Thresholds: opts.Thresholds}
 	}
 	if len(outs) == 1 {
 		if err := renderTrain(s.Out, format, outs[0]); err != nil {

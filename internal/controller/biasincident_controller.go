@@ -321,7 +321,7 @@ func (r *BiasIncidentReconciler) autoResolve(ctx context.Context, in *fairnessv1
 
 func (r *BiasIncidentReconciler) event(obj client.Object, typ, reason, msg string) {
 	if r.Recorder != nil {
-		r.Recorder.Eventf(obj, nil, typ, reason, "Respond", "%s", msg)
+		r.Recorder.Eventf(obj, nil, typ, reason, "Respond", "%s", EventNote(msg))
 	}
 }
 

@@ -145,7 +145,7 @@ func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fair
 	gen := eval.Generation
 	sev := fairnessv1alpha1.SeverityNone
 	if out.reason != "" {
-		run.Result, run.Reason, run.Message = fairnessv1alpha1.RunFailed, out.reason, truncate(out.msg, 4096)
+		run.Result, run.Reason, run.Message = fairnessv1alpha1.RunFailed, out.reason, display.Bounded(SafeMessage(out.msg), 4096)
 		st.ConsecutiveFailedRuns++
 		setCondition(&st.Conditions, gen, fairnessv1alpha1.ConditionReady, metav1.ConditionFalse, out.reason, out.msg)
 		r.event(eval, corev1.EventTypeWarning, "RunFailed", fmt.Sprintf("run %s failed: %s: %s", run.ID, out.reason, out.msg))
@@ -195,8 +195,17 @@ func (r *FairnessEvaluationReconciler) grade(ctx context.Context, eval *fairness
 			fairnessv1alpha1.ReasonThresholdBreached, msg)
 		r.event(eval, corev1.EventTypeWarning, "BiasDetected", msg)
 	} else {
+		msg := "no threshold breached"
+		if n := len(g.NotEvaluated); n > 0 {
+			msg = fmt.Sprintf("no threshold breached; %d not evaluated (see ThresholdsEvaluated)", n)
+		}
 		setCondition(&st.Conditions, gen, fairnessv1alpha1.ConditionBiasDetected, metav1.ConditionFalse,
-			fairnessv1alpha1.ReasonWithinThresholds, "no threshold breached")
+			fairnessv1alpha1.ReasonWithinThresholds, msg)
+	}
+	status, reason, msg := ThresholdsCondition(g.NotEvaluated)
+	setCondition(&st.Conditions, gen, fairnessv1alpha1.ConditionThresholdsEvaluated, status, reason, msg)
+	if status == metav1.ConditionFalse {
+		r.event(eval, corev1.EventTypeWarning, "ThresholdsNotEvaluated", msg)
 	}
 	if err := r.handOffToIncident(ctx, eval, runID, g, incidents); err != nil {
 		r.event(eval, corev1.EventTypeWarning, "IncidentUpdateFailed", err.Error())

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -49,6 +50,26 @@ type GradedStatus struct {
 	Groups        []fairnessv1alpha1.GroupStatus
 	GroupsOmitted int32
 	Breaches      []fairnessv1alpha1.Breach
+	// NotEvaluated are the thresholds that could not be graded.
+	NotEvaluated []fairness.NotEvaluated
+}
+
+// ThresholdsCondition is the ThresholdsEvaluated condition for a graded run:
+// its status, reason and message.
+func ThresholdsCondition(ne []fairness.NotEvaluated) (metav1.ConditionStatus, string, string) {
+	if len(ne) == 0 {
+		return metav1.ConditionTrue, fairnessv1alpha1.ReasonAllEvaluated, "every threshold was graded"
+	}
+	reason := ne[0].Reason
+	msgs := make([]string, len(ne))
+	for i, n := range ne {
+		if n.Reason != reason {
+			reason = fairnessv1alpha1.ReasonNotEvaluated
+		}
+		msgs[i] = n.Reason + ": " + display.Value(n.Message)
+	}
+	return metav1.ConditionFalse, reason, fmt.Sprintf("%d threshold(s) not evaluated (neither breached nor passed): %s",
+		len(ne), strings.Join(msgs, "; "))
 }
 
 // StatusFromReport keeps the bounded, useful part of a report for status:
@@ -66,7 +87,7 @@ func StatusFromReport(r *fairness.Report, thresholds []fairness.Threshold) Grade
 			severityOf[k] = b
 		}
 	}
-	out := GradedStatus{Severity: fairnessv1alpha1.Severity(r.Severity)}
+	out := GradedStatus{Severity: fairnessv1alpha1.Severity(r.Severity), NotEvaluated: r.NotEvaluated}
 	for _, m := range r.Metrics {
 		if len(out.Metrics) == maxStatusMetrics {
 			break
@@ -130,16 +151,47 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// setCondition sets a condition; Reconciling and Stalled are removed when
-// not True (they are present only while true).
+// presentOnlyWhileTrue are the abnormal-true conditions, removed when not True.
+var presentOnlyWhileTrue = map[string]bool{fairnessv1alpha1.ConditionReconciling: true,
+	fairnessv1alpha1.ConditionStalled: true, fairnessv1alpha1.ConditionCredentialsInURL: true}
+
+// setCondition sets a condition; the abnormal-true ones are removed when
+// not True. Messages are made safe to show (URLs redacted, control
+// characters escaped) and bounded.
 func setCondition(conds *[]metav1.Condition, gen int64, typ string, status metav1.ConditionStatus, reason, msg string) {
-	if (typ == fairnessv1alpha1.ConditionReconciling || typ == fairnessv1alpha1.ConditionStalled) &&
-		status != metav1.ConditionTrue {
+	if presentOnlyWhileTrue[typ] && status != metav1.ConditionTrue {
 		meta.RemoveStatusCondition(conds, typ)
 		return
 	}
 	meta.SetStatusCondition(conds, metav1.Condition{Type: typ, Status: status, Reason: reason,
-		Message: truncate(msg, 32768), ObservedGeneration: gen})
+		Message: display.Bounded(SafeMessage(msg), 32768), ObservedGeneration: gen})
+}
+
+// SafeMessage is how any text that may come from users, data or pods is
+// shown in status and Events: URLs redacted, control characters escaped.
+func SafeMessage(msg string) string { return display.Message(display.RedactURLs(msg)) }
+
+// maxEventNote is the API server's limit on an Event's note (events.k8s.io/v1):
+// a longer one is refused and the Event lost.
+const maxEventNote = 1024
+
+// EventNote is how a message becomes an Event's note: one line (newlines
+// and control characters escaped, so a person's note cannot fake a line),
+// URLs redacted, within the API server's limit.
+func EventNote(msg string) string {
+	return display.Bounded(display.Value(display.RedactURLs(msg)), maxEventNote)
+}
+
+// credentialsInURL is the CredentialsInURL condition of a spec: whether it
+// applies, and its message.
+func credentialsInURL(spec fairnessv1alpha1.FairnessEvaluationSpec) (bool, string) {
+	if spec.Source.URL == nil || !display.URLCarriesCredentials(spec.Source.URL.URL) {
+		return false, ""
+	}
+	return true, fmt.Sprintf("spec.source.url.url (%s) carries user info or a query parameter that looks like a secret; "+
+		"it is redacted from status and Events, but anyone who can read this evaluation sees it: "+
+		"put it in a Secret named by spec.source.url.headersSecretRef (for example an Authorization header)",
+		display.RedactURL(spec.Source.URL.URL))
 }
 
 // pushHistory records a finished run, newest first, bounded by limit.

@@ -112,6 +112,12 @@ func (r *FairnessEvaluationReconciler) reconcile(ctx context.Context, eval *fair
 		st.NextScheduledRun = nil
 	}
 	setCondition(&st.Conditions, eval.Generation, fairnessv1alpha1.ConditionStalled, metav1.ConditionFalse, "", "")
+	if warn, msg := credentialsInURL(eval.Spec); warn {
+		setCondition(&st.Conditions, eval.Generation, fairnessv1alpha1.ConditionCredentialsInURL, metav1.ConditionTrue,
+			fairnessv1alpha1.ReasonURLCarriesCredentials, msg)
+	} else {
+		setCondition(&st.Conditions, eval.Generation, fairnessv1alpha1.ConditionCredentialsInURL, metav1.ConditionFalse, "", "")
+	}
 
 	if st.ActiveRun != nil {
 		done, err := r.checkActiveRun(ctx, eval)
@@ -203,7 +209,7 @@ func (r *FairnessEvaluationReconciler) startRun(ctx context.Context, eval *fairn
 
 func (r *FairnessEvaluationReconciler) event(obj client.Object, typ, reason, msg string) {
 	if r.Recorder != nil {
-		r.Recorder.Eventf(obj, nil, typ, reason, "Evaluate", "%s", msg)
+		r.Recorder.Eventf(obj, nil, typ, reason, "Evaluate", "%s", EventNote(msg))
 	}
 }
 

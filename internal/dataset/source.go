@@ -9,9 +9,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/fairness-operator/fairness-operator/internal/display"
 )
 
 // BuiltinPrefix marks a built-in dataset in a data argument, as in builtin:synthetic-credit.
@@ -108,7 +111,7 @@ func fetch(ctx context.Context, url string, fo FetchOptions, start, end int64) (
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		cancel()
-		return nil, fmt.Errorf("bad URL: %w", err)
+		return nil, fmt.Errorf("bad URL %s: it does not parse as a URL", redactURL(url))
 	}
 	for k, vs := range fo.Header {
 		for _, v := range vs {
@@ -125,7 +128,7 @@ func fetch(ctx context.Context, url string, fo FetchOptions, start, end int64) (
 	resp, err := client.Do(req)
 	if err != nil {
 		cancel()
-		return nil, fmt.Errorf("fetching %s: %w", redactURL(url), err)
+		return nil, fmt.Errorf("fetching %s: %w", redactURL(url), withoutURL(err))
 	}
 	wantStatus := http.StatusOK
 	if start >= 0 {
@@ -163,16 +166,16 @@ func (c *cappedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// redactURL drops credentials and the query (which may hold tokens) from a
-// URL before it is shown in an error.
-func redactURL(u string) string {
-	if i := strings.IndexAny(u, "?#"); i >= 0 {
-		u = u[:i] + "?…"
+// redactURL shows a data URL in an error without its user info, query
+// values or fragment, which may hold secrets.
+func redactURL(u string) string { return display.RedactURL(u) }
+
+// withoutURL drops the URL that net/http repeats in its errors (with the
+// query and user name intact) and keeps only the cause.
+func withoutURL(err error) error {
+	var ue *neturl.Error
+	if errors.As(err, &ue) {
+		return ue.Err
 	}
-	if i := strings.Index(u, "://"); i >= 0 {
-		if j := strings.Index(u[i+3:], "@"); j >= 0 && !strings.Contains(u[i+3:i+3+j], "/") {
-			u = u[:i+3] + "…@" + u[i+3+j+1:]
-		}
-	}
-	return u
+	return err
 }

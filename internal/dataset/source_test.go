@@ -3,6 +3,7 @@ package dataset
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -47,14 +48,23 @@ func TestOpenURL(t *testing.T) {
 		wantErr string
 	}{
 		"404 with the token in the query is redacted": {srv.URL + "/missing.csv?token=secret", FetchOptions{},
-			"fetching " + srv.URL + "/missing.csv?…: HTTP 404 Not Found"},
+			"fetching " + srv.URL + "/missing.csv?token=REDACTED: HTTP 404 Not Found"},
 		"401":     {srv.URL + "/ok.csv", FetchOptions{}, "fetching " + srv.URL + "/ok.csv: HTTP 401 Unauthorized"},
 		"timeout": {srv.URL + "/slow.csv", FetchOptions{Timeout: 50 * time.Millisecond}, "context deadline exceeded"},
+		// net/http repeats the URL in its errors with the user name and the
+		// query intact: only the cause is kept.
+		"unreachable, with credentials": {strings.Replace(closedURL(t), "http://", "http://admin:secret@", 1) + "/x.csv?token=secret",
+			FetchOptions{}, "@127.0.0.1:"},
+		"bad escape in the password": {"http://admin:%zzsecret@host/x.csv", FetchOptions{},
+			"bad URL http://REDACTED@host/x.csv: it does not parse as a URL"},
+		"second @ in the password": {strings.Replace(closedURL(t), "http://", "http://admin:p@secret@", 1) + "/x.csv",
+			FetchOptions{}, "http://REDACTED@127.0.0.1:"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			_, err := Open(ctx, c.url, nil, c.fo)
-			if err == nil || !strings.Contains(err.Error(), c.wantErr) || strings.Contains(err.Error(), "secret") {
+			if err == nil || !strings.Contains(err.Error(), c.wantErr) || strings.Contains(err.Error(), "secret") ||
+				strings.Contains(err.Error(), "admin") {
 				t.Fatalf("error %v, want it to contain %q and no secret", err, c.wantErr)
 			}
 		})
@@ -100,4 +110,16 @@ func FuzzScanPredictions(f *testing.F) {
 			t.Fatalf("rows %d but table counts %d", res.Rows, res.Table.Rows())
 		}
 	})
+}
+
+// closedURL is the address of a port that nothing listens on (loopback).
+func closedURL(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	return "http://" + addr
 }

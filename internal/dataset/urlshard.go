@@ -85,7 +85,7 @@ func OpenURLShard(ctx context.Context, url string, fo FetchOptions, index, count
 func rangeSize(ctx context.Context, url string, fo FetchOptions) (int64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodHead, url, nil)
 	if err != nil {
-		return 0, fmt.Errorf("bad URL: %w", err)
+		return 0, fmt.Errorf("bad URL %s: it does not parse as a URL", redactURL(url))
 	}
 	for k, vs := range fo.Header {
 		for _, v := range vs {
@@ -98,7 +98,7 @@ func rangeSize(ctx context.Context, url string, fo FetchOptions) (int64, error) 
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("fetching %s: %w", redactURL(url), err)
+		return 0, fmt.Errorf("fetching %s: %w", redactURL(url), withoutURL(err))
 	}
 	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

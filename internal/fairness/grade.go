@@ -1,6 +1,7 @@
 package fairness
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -69,6 +70,26 @@ var privilegedOnly = map[string]bool{"statisticalParityDifference": true, "dispa
 // populationOnly lists metrics over all rows, not per attribute.
 var populationOnly = map[string]bool{"generalizedEntropyIndex": true, "theilIndex": true}
 
+// alsoPrivileged lists fairlearn-style metrics that are also computed
+// against a privileged group.
+var alsoPrivileged = map[string]bool{"equalOpportunityDifference": true, "errorRateDifference": true, "errorRateRatio": true}
+
+// MethodsOf lists the methods a metric is computed with; a threshold with
+// any other method cannot be graded. The CRD's CEL rules encode the same table.
+func MethodsOf(metric string) []string {
+	switch {
+	case populationOnly[metric]:
+		return []string{MethodPopulation}
+	case privilegedOnly[metric]:
+		return []string{MethodPrivileged}
+	case metric == "betweenGroupGeneralizedEntropy":
+		return []string{MethodBetweenGroups}
+	case alsoPrivileged[metric]:
+		return []string{MethodBetweenGroups, MethodToOverall, MethodPrivileged}
+	}
+	return []string{MethodBetweenGroups, MethodToOverall}
+}
+
 // DefaultMethod is the method a threshold on metric grades when it names none.
 func DefaultMethod(metric string) string {
 	switch {
@@ -111,23 +132,64 @@ type Breach struct {
 	Severity  Severity `json:"severity"`
 }
 
+// Why a threshold could not be graded (NotEvaluated.Reason).
+const (
+	// NotEvaluatedUnknownAttribute: the threshold names an attribute that is
+	// neither a protected attribute nor their intersection.
+	NotEvaluatedUnknownAttribute = "UnknownAttribute"
+	// NotEvaluatedNoPrivilegedGroup: a privileged-method threshold on an
+	// attribute with no privileged values declared.
+	NotEvaluatedNoPrivilegedGroup = "NoPrivilegedGroup"
+	// NotEvaluatedMethodNotApplicable: the metric is not computed with that method.
+	NotEvaluatedMethodNotApplicable = "MethodNotApplicable"
+	// NotEvaluatedMetricUndefined: the metric is undefined on this data
+	// (for example a group with no positives).
+	NotEvaluatedMetricUndefined = "MetricUndefined"
+)
+
+// NotEvaluated is a threshold, or one attribute of it, that could not be
+// graded: it is neither a breach nor a pass.
+type NotEvaluated struct {
+	Metric    string `json:"metric"`
+	Method    string `json:"method"`
+	Attribute string `json:"attribute,omitempty"`
+	Reason    string `json:"reason"`
+	Message   string `json:"message"`
+}
+
 // Grade compares metrics with thresholds: the result is the most severe
-// level crossed and every breach, most severe first. Undefined metrics never
-// breach (they are reported as undefined instead).
-func Grade(metrics []Metric, thresholds []Threshold) (Severity, []Breach) {
+// level crossed, every breach (most severe first), and every threshold that
+// could not be graded. Undefined metrics never breach; a threshold whose
+// metrics are all undefined, or that matches no metric at all, is reported
+// as not evaluated rather than passed.
+func Grade(metrics []Metric, thresholds []Threshold) (Severity, []Breach, []NotEvaluated) {
 	worst := SeverityNone
 	var out []Breach
+	var skipped []NotEvaluated
 	for _, t := range thresholds {
 		method := t.Method
 		if method == "" {
 			method = DefaultMethod(t.Metric)
 		}
+		defined := map[string]bool{}     // attribute -> some matching metric is defined
+		undefined := map[string]string{} // attribute -> first undefined reason
+		var attrs []string
 		for _, m := range metrics {
-			if m.Name != t.Metric || m.Method != method || !m.Value.OK() ||
-				(m.Agg != "" && m.Agg != AggWorstCase) ||
+			if m.Name != t.Metric || m.Method != method || (m.Agg != "" && m.Agg != AggWorstCase) ||
 				(t.Attribute != "" && m.Attribute != t.Attribute) {
 				continue
 			}
+			if _, seen := defined[m.Attribute]; !seen {
+				attrs = append(attrs, m.Attribute)
+				defined[m.Attribute] = false
+			}
+			if !m.Value.OK() {
+				if _, ok := undefined[m.Attribute]; !ok {
+					undefined[m.Attribute] = m.UndefinedReason
+				}
+				continue
+			}
+			defined[m.Attribute] = true
 			hit, found := Level{}, false
 			for _, l := range t.Levels {
 				if breaches(m, l.Value) && (!found || l.Severity.Rank() < hit.Severity.Rank()) {
@@ -143,7 +205,51 @@ func Grade(metrics []Metric, thresholds []Threshold) (Severity, []Breach) {
 				worst = hit.Severity
 			}
 		}
+		if len(attrs) == 0 {
+			skipped = append(skipped, unmatched(t, method, metrics))
+		}
+		for _, a := range attrs {
+			if !defined[a] {
+				skipped = append(skipped, NotEvaluated{Metric: t.Metric, Method: method, Attribute: a,
+					Reason: NotEvaluatedMetricUndefined, Message: fmt.Sprintf("%s (%s) on %s is undefined: %s", t.Metric, method, a, undefined[a])})
+			}
+		}
 	}
 	slices.SortStableFunc(out, func(a, b Breach) int { return a.Severity.Rank() - b.Severity.Rank() })
-	return worst, out
+	return worst, out, skipped
+}
+
+// unmatched says why a threshold matched no metric at all.
+func unmatched(t Threshold, method string, metrics []Metric) NotEvaluated {
+	ne := NotEvaluated{Metric: t.Metric, Method: method, Attribute: t.Attribute}
+	var attributes, methods []string
+	for _, m := range metrics {
+		if m.Method != MethodPopulation && !slices.Contains(attributes, m.Attribute) {
+			attributes = append(attributes, m.Attribute)
+		}
+		if m.Name == t.Metric && !slices.Contains(methods, m.Method) {
+			methods = append(methods, m.Method)
+		}
+	}
+	switch {
+	case t.Attribute != "" && !slices.Contains(attributes, t.Attribute):
+		ne.Reason = NotEvaluatedUnknownAttribute
+		ne.Message = fmt.Sprintf("threshold on %s names attribute %q, which is not a protected attribute or their intersection (%s)",
+			t.Metric, t.Attribute, strings.Join(attributes, ", "))
+	case method == MethodPrivileged:
+		ne.Reason = NotEvaluatedNoPrivilegedGroup
+		ne.Message = fmt.Sprintf("%s compares with a privileged group, and no privileged values are declared for %s",
+			t.Metric, orAll(t.Attribute))
+	default:
+		ne.Reason = NotEvaluatedMethodNotApplicable
+		ne.Message = fmt.Sprintf("%s is not computed with method %s (it is with: %s)", t.Metric, method, strings.Join(methods, ", "))
+	}
+	return ne
+}
+
+func orAll(attribute string) string {
+	if attribute == "" {
+		return "any protected attribute"
+	}
+	return attribute
 }

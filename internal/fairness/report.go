@@ -60,6 +60,8 @@ type Report struct {
 	Metrics    []Metric      `json:"metrics"`
 	Severity   Severity      `json:"severity"`
 	Breaches   []Breach      `json:"breaches"`
+	// NotEvaluated lists the thresholds that could not be graded, with why.
+	NotEvaluated []NotEvaluated `json:"notEvaluated,omitempty"`
 }
 
 // attributeView is the groups of one attribute or of the intersection.
@@ -126,7 +128,7 @@ func Evaluate(t *Table, opts Options) *Report {
 	pop := populationMetrics(overall.Counts)
 	r.Metrics = append(r.Metrics, pop...)
 	graded = append(graded, pop...)
-	r.Severity, r.Breaches = Grade(graded, opts.Thresholds)
+	r.Severity, r.Breaches, r.NotEvaluated = Grade(graded, opts.Thresholds)
 	if r.Breaches == nil {
 		r.Breaches = []Breach{}
 	}

@@ -1,0 +1,60 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestHostileFlagsExitTwo covers the issue #19 inputs that used to pass,
+// panic or exhaust memory: each now exits 2 with one line naming the flag
+// or threshold, and prints no report.
+func TestHostileFlagsExitTwo(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "d.csv")
+	if err := os.WriteFile(data, []byte("y,p,g\n1,1,a\n0,1,a\n1,0,b\n0,0,b\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	csv := []string{"--data", data, "--label", "y", "--prediction", "p", "--protected", "g", "--min-group-size", "0"}
+	cases := map[string]struct {
+		args    []string
+		wantErr string
+	}{
+		"threshold on an attribute that is not protected": {append(csv, "--threshold", "demographicParityDifference@nosuch<=0.001:Sev1"),
+			`threshold on demographicParityDifference names attribute "nosuch", which is not a --protected attribute or their intersection "g"`},
+		"threshold attribute with spaces": {append(csv, "--threshold", "demographicParityDifference@ g <=0.001:Sev1"),
+			`names attribute " g "`},
+		"population method on a group metric": {append(csv, "--threshold", "demographicParityDifference/population<=0.001:Sev1"),
+			"demographicParityDifference is not computed with method population (it is with: betweenGroups, toOverall)"},
+		"disparate impact without a privileged group": {append(csv, "--threshold", "disparateImpact>=0.8:Sev1"),
+			"disparateImpact compares with a privileged group: give --privileged ATTR=VALUE for a --protected attribute"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			code, out, errOut := execute(append([]string{"evaluate"}, c.args...)...)
+			if code != ExitUsage || out != "" || !strings.Contains(errOut, c.wantErr) || strings.Count(errOut, "\n") != 1 {
+				t.Fatalf("exit %d stdout %q stderr %q; want exit 2, no report and one line containing %q", code, out, errOut, c.wantErr)
+			}
+		})
+	}
+}
+
+// TestUndefinedThresholdExitsTwo: a threshold whose metric is undefined on
+// the data is reported (the report is printed) and exits 2, never 0.
+func TestUndefinedThresholdExitsTwo(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "d.csv")
+	// Group b has no positive labels: its true positive rate is undefined.
+	if err := os.WriteFile(data, []byte("y,p,g\n1,1,a\n0,1,a\n0,1,b\n0,0,b\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := execute("evaluate", "--data", data, "--label", "y", "--prediction", "p", "--protected", "g",
+		"--min-group-size", "0", "--threshold", "equalOpportunityDifference<=0.5:Sev1")
+	if code != ExitUsage || !strings.Contains(out, "Not evaluated\nMetricUndefined: equalOpportunityDifference (betweenGroups) on g is undefined") ||
+		!strings.HasPrefix(errOut, "fairctl: 1 threshold(s) not evaluated: equalOpportunityDifference") {
+		t.Fatalf("exit %d\nstdout %s\nstderr %q", code, out, errOut)
+	}
+	if strings.Contains(out, " ok\n") {
+		t.Fatalf("an undefined metric is graded ok:\n%s", out)
+	}
+}
