@@ -73,6 +73,10 @@ const (
 	ReasonNotEvaluated = "NotEvaluated"
 	// ReasonURLCarriesCredentials: CredentialsInURL is True.
 	ReasonURLCarriesCredentials = "URLCarriesCredentials"
+	// ReasonNotManaged (incidents, Ready=False): the BiasIncident was not
+	// opened by the operator (made by hand); it is kept as a record, but no
+	// evaluation adopts it and no deadline, escalation or notification applies.
+	ReasonNotManaged = "NotManaged"
 	// ReasonAcknowledgementLate: Escalated is True because the deadline passed unacknowledged.
 	ReasonAcknowledgementLate = "AcknowledgementLate"
 )

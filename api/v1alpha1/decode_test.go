@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -98,7 +98,7 @@ func leavesOf(s *structuralschema.Structural, prefix leafPath) []leafPath {
 		for k := range s.Properties {
 			keys = append(keys, k)
 		}
-		sort.Strings(keys)
+		slices.Sort(keys)
 		for _, k := range keys {
 			if len(prefix) == 0 && (k == "metadata" || k == "apiVersion" || k == "kind") {
 				continue

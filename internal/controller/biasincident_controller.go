@@ -76,8 +76,11 @@ func (r *BiasIncidentReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if in.Status.OpenedAt == nil {
-		// Not opened yet: the evaluation controller writes the first breach.
-		return ctrl.Result{}, nil
+		if openedByOperator(&in) {
+			// Not opened yet: the evaluation controller writes the first breach.
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, r.markNotManaged(ctx, &in)
 	}
 	policy, targets := r.policyOf(ctx, &in)
 	before := in.DeepCopy()
@@ -127,6 +130,21 @@ func (r *BiasIncidentReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{RequeueAfter: max(wake.Sub(now), 10*time.Millisecond)}, nil
 	}
 	return ctrl.Result{}, nil
+}
+
+// markNotManaged says, in its status, that a hand-made incident is not the
+// operator's: no deadline, escalation or notification applies, and no
+// evaluation adopts it.
+func (r *BiasIncidentReconciler) markNotManaged(ctx context.Context, in *fairnessv1alpha1.BiasIncident) error {
+	before := in.DeepCopy()
+	setCondition(&in.Status.Conditions, in.Generation, fairnessv1alpha1.ConditionReady, metav1.ConditionFalse, fairnessv1alpha1.ReasonNotManaged,
+		fmt.Sprintf("not opened by the operator: evaluation %q never takes it as its incident, and no deadline, "+
+			"escalation or notification applies; incidents are opened by FairnessEvaluations", in.Spec.EvaluationRef.Name))
+	in.Status.ObservedGeneration = in.Generation
+	if equality.Semantic.DeepEqual(before.Status, in.Status) {
+		return nil
+	}
+	return client.IgnoreNotFound(r.Status().Patch(ctx, in, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})))
 }
 
 // ttlWait is how long until a resolved incident expires (0: never, or not resolved).

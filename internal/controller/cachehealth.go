@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -77,7 +77,7 @@ func (h *CacheHealth) Failing() []string {
 		}
 		out = append(out, fmt.Sprintf("cache of %s cannot list or watch: %s", r.TypeDescription(), f.err))
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }
 

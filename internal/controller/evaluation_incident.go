@@ -64,13 +64,55 @@ func effectivePolicy(eval *fairnessv1alpha1.FairnessEvaluation, def *fairnessv1a
 	return def
 }
 
-// incidentsOf lists the incidents of an evaluation, found by label.
+// incidentsOf lists the incidents of an evaluation, found by label, that it
+// may take as its own (adoptable): a hand-made BiasIncident with the same
+// label is never one of them.
 func (r *FairnessEvaluationReconciler) incidentsOf(ctx context.Context,
 	eval *fairnessv1alpha1.FairnessEvaluation) ([]fairnessv1alpha1.BiasIncident, error) {
 	var list fairnessv1alpha1.BiasIncidentList
-	err := r.List(ctx, &list, client.InNamespace(eval.Namespace),
-		client.MatchingLabels{fairnessv1alpha1.EvaluationLabel: eval.Name})
-	return list.Items, err
+	if err := r.List(ctx, &list, client.InNamespace(eval.Namespace),
+		client.MatchingLabels{fairnessv1alpha1.EvaluationLabel: EvaluationLabelValue(eval.Name)}); err != nil {
+		return nil, err
+	}
+	out := list.Items[:0]
+	for _, in := range list.Items {
+		if ok, _ := adoptable(&in, eval); ok {
+			out = append(out, in)
+		}
+	}
+	return out, nil
+}
+
+// createIncident creates an incident named JobName(base, seed), or adopts
+// the one an earlier attempt of the same run created. When that name is
+// taken by an incident the evaluation may not adopt (made by hand), it
+// creates one under a name that also carries the evaluation's UID.
+func (r *FairnessEvaluationReconciler) createIncident(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation,
+	in *fairnessv1alpha1.BiasIncident, base, seed string) error {
+	for attempt := range 2 {
+		if attempt == 1 {
+			seed += "-" + string(eval.UID)[:min(8, len(eval.UID))]
+		}
+		in.Name, in.Annotations = JobName(base, seed), incidentMarks(eval, seed)
+		err := r.Create(ctx, in)
+		if err == nil {
+			return nil
+		}
+		if !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("opening BiasIncident %s: %w", in.Name, err)
+		}
+		var existing fairnessv1alpha1.BiasIncident
+		if err := r.Get(ctx, client.ObjectKeyFromObject(in), &existing); err != nil {
+			return err
+		}
+		ok, why := adoptable(&existing, eval)
+		if ok {
+			*in = existing // created by an earlier attempt of the same run
+			return nil
+		}
+		r.event(eval, "Warning", "IncidentNotAdopted", fmt.Sprintf("BiasIncident %s is not taken as this evaluation's: %s", existing.Name, why))
+	}
+	return fmt.Errorf("opening a BiasIncident for run %s: the names it may take are used by incidents it may not adopt", seed)
 }
 
 // openIncident returns the open Bias incident, and the newest resolved one.
@@ -95,24 +137,16 @@ func openIncident(items []fairnessv1alpha1.BiasIncident) (open *fairnessv1alpha1
 func (r *FairnessEvaluationReconciler) openIncident(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation,
 	runID string) (*fairnessv1alpha1.BiasIncident, error) {
 	in := &fairnessv1alpha1.BiasIncident{
-		ObjectMeta: metav1.ObjectMeta{Name: JobName(eval.Name, runID), Namespace: eval.Namespace,
-			Labels: map[string]string{fairnessv1alpha1.EvaluationLabel: eval.Name, ManagedByLabel: managedByValue}},
+		ObjectMeta: metav1.ObjectMeta{Namespace: eval.Namespace,
+			Labels: map[string]string{fairnessv1alpha1.EvaluationLabel: EvaluationLabelValue(eval.Name), ManagedByLabel: managedByValue}},
 		Spec: fairnessv1alpha1.BiasIncidentSpec{EvaluationRef: fairnessv1alpha1.LocalObjectReference{Name: eval.Name},
 			Category: fairnessv1alpha1.CategoryBias, State: fairnessv1alpha1.IncidentOpen},
 	}
 	faultpoint.Hit(faultpoint.BeforeIncident)
-	err := r.Create(ctx, in)
-	if err == nil {
-		faultpoint.Hit(faultpoint.AfterIncident)
+	if err := r.createIncident(ctx, eval, in, eval.Name, runID); err != nil {
+		return nil, err
 	}
-	if apierrors.IsAlreadyExists(err) {
-		// Created by an earlier attempt of the same run.
-		err = r.Get(ctx, client.ObjectKeyFromObject(in), in)
-		return in, err
-	}
-	if err != nil {
-		return nil, fmt.Errorf("opening BiasIncident %s: %w", in.Name, err)
-	}
+	faultpoint.Hit(faultpoint.AfterIncident)
 	r.event(eval, "Warning", "IncidentOpened", fmt.Sprintf("BiasIncident %s opened", in.Name))
 	return in, nil
 }
@@ -217,18 +251,13 @@ func (r *FairnessEvaluationReconciler) handleBlindness(ctx context.Context, eval
 		return nil
 	}
 	in := &fairnessv1alpha1.BiasIncident{
-		ObjectMeta: metav1.ObjectMeta{Name: JobName(eval.Name+"-blind", run.ID), Namespace: eval.Namespace,
-			Labels: map[string]string{fairnessv1alpha1.EvaluationLabel: eval.Name, ManagedByLabel: managedByValue}},
+		ObjectMeta: metav1.ObjectMeta{Namespace: eval.Namespace,
+			Labels: map[string]string{fairnessv1alpha1.EvaluationLabel: EvaluationLabelValue(eval.Name), ManagedByLabel: managedByValue}},
 		Spec: fairnessv1alpha1.BiasIncidentSpec{EvaluationRef: fairnessv1alpha1.LocalObjectReference{Name: eval.Name},
 			Category: fairnessv1alpha1.CategoryEvaluationFailing, State: fairnessv1alpha1.IncidentOpen},
 	}
-	if err := r.Create(ctx, in); err != nil {
-		if !apierrors.IsAlreadyExists(err) {
-			return err
-		}
-		if err := r.Get(ctx, client.ObjectKeyFromObject(in), in); err != nil {
-			return err
-		}
+	if err := r.createIncident(ctx, eval, in, eval.Name+"-blind", run.ID); err != nil {
+		return err
 	}
 	if in.Status.OpenedAt != nil {
 		return nil

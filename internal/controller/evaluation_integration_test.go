@@ -56,7 +56,7 @@ func jobsOf(t *testing.T, ns, eval string) []batchv1.Job {
 	t.Helper()
 	var jobs batchv1.JobList
 	if err := k8s.List(context.Background(), &jobs, client.InNamespace(ns),
-		client.MatchingLabels{fairnessv1alpha1.EvaluationLabel: eval}); err != nil {
+		client.MatchingLabels{fairnessv1alpha1.EvaluationLabel: EvaluationLabelValue(eval)}); err != nil {
 		t.Fatal(err)
 	}
 	return jobs.Items
@@ -66,7 +66,7 @@ func incidentsOf(t *testing.T, ns, eval string) []fairnessv1alpha1.BiasIncident 
 	t.Helper()
 	var list fairnessv1alpha1.BiasIncidentList
 	if err := k8s.List(context.Background(), &list, client.InNamespace(ns),
-		client.MatchingLabels{fairnessv1alpha1.EvaluationLabel: eval}); err != nil {
+		client.MatchingLabels{fairnessv1alpha1.EvaluationLabel: EvaluationLabelValue(eval)}); err != nil {
 		t.Fatal(err)
 	}
 	return list.Items

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"path"
+	"strings"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -28,16 +29,41 @@ const (
 	nonRootUID = 65532
 )
 
-// JobName is the name of a run's Job: the evaluation's name and the run id,
-// shortened with a hash when too long for a label value.
+// maxJobName keeps a Job's name a DNS label with room for the "-<index>"
+// an Indexed Job appends for its pods' hostnames (shards are at most 1000).
+const maxJobName = 63 - len("-999")
+
+// JobName is the name of a run's Job (and of the incident a run opens): the
+// evaluation's name and the run id. A name too long for maxJobName, or one
+// with dots (not allowed in a hostname), is shortened and made unique with
+// a hash of the full name.
 func JobName(evaluation, runID string) string {
 	name := evaluation + "-" + runID
-	if len(name) <= 63 {
+	if len(name) <= maxJobName && !strings.Contains(evaluation, ".") {
 		return name
 	}
 	sum := sha256.Sum256([]byte(name))
-	keep := 63 - len(runID) - 1 - 9
-	return evaluation[:keep] + "-" + hex.EncodeToString(sum[:])[:8] + "-" + runID
+	prefix := strings.ReplaceAll(evaluation, ".", "-")
+	if keep := maxJobName - len(runID) - len("-12345678-"); len(prefix) > keep {
+		prefix = prefix[:max(keep, 0)]
+	}
+	prefix = strings.TrimRight(prefix, "-")
+	if prefix == "" {
+		return "r" + hex.EncodeToString(sum[:])[:8] + "-" + runID
+	}
+	return prefix + "-" + hex.EncodeToString(sum[:])[:8] + "-" + runID
+}
+
+// EvaluationLabelValue is the value of the fairness.dev/evaluation label for
+// an evaluation: its name, or for names over a label value's 63 characters,
+// a prefix and a hash of the name. Lists by this label compare the
+// evaluation reference too, since prefixes may collide only by hash.
+func EvaluationLabelValue(evaluation string) string {
+	if len(evaluation) <= 63 {
+		return evaluation
+	}
+	sum := sha256.Sum256([]byte(evaluation))
+	return strings.TrimRight(evaluation[:54], "-.") + "-" + hex.EncodeToString(sum[:])[:8]
 }
 
 // runConfig is what the evaluation pods of a run are told to do.
@@ -97,7 +123,8 @@ func BuildJob(eval *fairnessv1alpha1.FairnessEvaluation, runID, image string, de
 	if err != nil {
 		return nil, err
 	}
-	labels := map[string]string{fairnessv1alpha1.EvaluationLabel: eval.Name, RunLabel: runID, ManagedByLabel: managedByValue}
+	labels := map[string]string{fairnessv1alpha1.EvaluationLabel: EvaluationLabelValue(eval.Name), RunLabel: runID,
+		ManagedByLabel: managedByValue}
 	shards := max(eval.Spec.Shards, 1)
 	container := corev1.Container{
 		Name:    containerName,

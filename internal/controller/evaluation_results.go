@@ -49,7 +49,7 @@ func (r *FairnessEvaluationReconciler) checkActiveRun(ctx context.Context, eval 
 	}
 	var pods corev1.PodList
 	if err := r.APIReader.List(ctx, &pods, client.InNamespace(eval.Namespace),
-		client.MatchingLabels{fairnessv1alpha1.EvaluationLabel: eval.Name, RunLabel: run.ID}); err != nil {
+		client.MatchingLabels{fairnessv1alpha1.EvaluationLabel: EvaluationLabelValue(eval.Name), RunLabel: run.ID}); err != nil {
 		return false, err
 	}
 	faultpoint.Hit(faultpoint.RunFinished)
@@ -252,7 +252,7 @@ func (r *FairnessEvaluationReconciler) regrade(ctx context.Context, eval *fairne
 func (r *FairnessEvaluationReconciler) pruneJobs(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation) error {
 	var jobs batchv1.JobList
 	if err := r.List(ctx, &jobs, client.InNamespace(eval.Namespace),
-		client.MatchingLabels{fairnessv1alpha1.EvaluationLabel: eval.Name}); err != nil {
+		client.MatchingLabels{fairnessv1alpha1.EvaluationLabel: EvaluationLabelValue(eval.Name)}); err != nil {
 		return err
 	}
 	keep := map[string]bool{}

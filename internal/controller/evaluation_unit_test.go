@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
 	"github.com/fairness-operator/fairness-operator/internal/evaluate"
@@ -126,6 +127,23 @@ func TestJobNameFitsALabel(t *testing.T) {
 	}
 	if JobName("credit", "g3") != "credit-g3" {
 		t.Fatal("short names are kept as they are")
+	}
+	// Every evaluation name the API allows gives a Job whose pods' hostnames
+	// (name-index, up to 1000 shards) are DNS labels, and a valid label value.
+	for _, eval := range []string{strings.Repeat("a", 59), strings.Repeat("a", 60), strings.Repeat("b", 63),
+		strings.Repeat("c", 252) + "d", "a.b", "a-b", strings.Repeat("x-", 30) + "." + strings.Repeat("y", 200)} {
+		for _, run := range []string{"g1", "s-62135596800", "r0123456789abcdef"} {
+			n := JobName(eval, run)
+			if errs := validation.IsDNS1123Label(n + "-999"); len(errs) > 0 {
+				t.Errorf("JobName(%d chars, %s) = %q: %v", len(eval), run, n, errs)
+			}
+		}
+		if errs := validation.IsValidLabelValue(EvaluationLabelValue(eval)); len(errs) > 0 {
+			t.Errorf("EvaluationLabelValue(%d chars) = %q: %v", len(eval), EvaluationLabelValue(eval), errs)
+		}
+	}
+	if JobName("a.b", "g1") == JobName("a-b", "g1") {
+		t.Error("a.b and a-b share a Job name")
 	}
 }
 

@@ -126,3 +126,81 @@ func TestThresholdNotEvaluatedIsNotAPass(t *testing.T) {
 		t.Fatal("no ThresholdsNotEvaluated Warning event")
 	}
 }
+
+// TestPlantedIncidentIsNotAdopted: BiasIncidents made by hand with the
+// evaluation's label, one already acknowledged by mallory and one under the
+// very name the operator would choose, are not taken as the evaluation's
+// incident (before, the breach arrived acknowledged by mallory). Each gets
+// a status saying it is not managed.
+func TestPlantedIncidentIsNotAdopted(t *testing.T) {
+	stop := startManager(t)
+	defer stop()
+	ctx := context.Background()
+	ns := newNamespace(t)
+	var planted []*fairnessv1alpha1.BiasIncident
+	for _, name := range []string{"planted", JobName("plant", "g1")} {
+		in := &fairnessv1alpha1.BiasIncident{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name,
+				Labels: map[string]string{fairnessv1alpha1.EvaluationLabel: "plant"}},
+			Spec: fairnessv1alpha1.BiasIncidentSpec{EvaluationRef: fairnessv1alpha1.LocalObjectReference{Name: "plant"},
+				State: fairnessv1alpha1.IncidentAcknowledged, AcknowledgedBy: "mallory"},
+		}
+		if err := k8s.Create(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		planted = append(planted, in)
+	}
+	eval := biasedEvaluation(ns, "plant")
+	if err := k8s.Create(ctx, eval); err != nil {
+		t.Fatal(err)
+	}
+	job := waitForJobs(t, ns, "plant", 1)[0]
+	finishJob(t, &job, podOutcome{})
+	waitForRun(t, eval, fairnessv1alpha1.RunSucceeded, "g1")
+	if eval.Status.IncidentRef == nil {
+		t.Fatal("the breach opened no incident")
+	}
+	var own fairnessv1alpha1.BiasIncident
+	if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: eval.Status.IncidentRef.Name}, &own); err != nil {
+		t.Fatal(err)
+	}
+	if own.Name == planted[0].Name || own.Name == planted[1].Name || own.Spec.State != fairnessv1alpha1.IncidentOpen ||
+		own.Spec.AcknowledgedBy != "" || own.Annotations[EvaluationUIDAnnotation] != string(eval.UID) {
+		t.Fatalf("the evaluation took %s (state %s, acknowledged by %q) as its incident", own.Name, own.Spec.State, own.Spec.AcknowledgedBy)
+	}
+	for _, p := range planted {
+		eventually(t, waitFor, p.Name+" marked not managed", func() (bool, error) {
+			get(t, p)
+			c := meta.FindStatusCondition(p.Status.Conditions, fairnessv1alpha1.ConditionReady)
+			return c != nil && c.Reason == fairnessv1alpha1.ReasonNotManaged && p.Status.OpenedAt == nil &&
+				len(p.Status.Notifications) == 0, nil
+		})
+	}
+}
+
+// TestLongNamesRun: evaluation names at the 63-character label limit and
+// at the 253-character name limit, sharded, get Jobs whose names and labels
+// the API server accepts and whose pods' hostnames fit (before, names of 64
+// or more characters never got a Job).
+func TestLongNamesRun(t *testing.T) {
+	stop := startManager(t)
+	defer stop()
+	ns := newNamespace(t)
+	for _, n := range []int{63, 64, 253} {
+		name := strings.Repeat("a", n-2) + ".b"
+		eval := biasedEvaluation(ns, name)
+		eval.Spec.Shards = 3
+		if err := k8s.Create(context.Background(), eval); err != nil {
+			t.Fatal(err)
+		}
+		job := waitForJobs(t, ns, name, 1)[0]
+		if len(job.Name)+len("-999") > 63 || strings.Contains(job.Name, ".") {
+			t.Fatalf("Job name %q (%d characters) cannot give its pods hostnames", job.Name, len(job.Name))
+		}
+		finishJob(t, &job, podOutcome{})
+		waitForRun(t, eval, fairnessv1alpha1.RunSucceeded, "g1")
+		if eval.Status.IncidentRef == nil || len(incidentsOf(t, ns, name)) != 1 {
+			t.Fatalf("%d-character name: incident %v", n, eval.Status.IncidentRef)
+		}
+	}
+}

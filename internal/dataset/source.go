@@ -173,8 +173,7 @@ func redactURL(u string) string { return display.RedactURL(u) }
 // withoutURL drops the URL that net/http repeats in its errors (with the
 // query and user name intact) and keeps only the cause.
 func withoutURL(err error) error {
-	var ue *neturl.Error
-	if errors.As(err, &ue) {
+	if ue, ok := errors.AsType[*neturl.Error](err); ok {
 		return ue.Err
 	}
 	return err

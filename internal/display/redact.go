@@ -76,11 +76,10 @@ var credentialParam = regexp.MustCompile(`(?i)(token|key|secret|passw|pwd|sig|au
 // URLCarriesCredentials tells whether a URL holds user info or a query
 // parameter whose name suggests a secret (token, key, signature, ...).
 func URLCarriesCredentials(s string) bool {
-	i := strings.Index(s, "://")
-	if i < 0 {
+	_, rest, ok := strings.Cut(s, "://")
+	if !ok {
 		return false
 	}
-	rest := s[i+3:]
 	beforeQuery := rest
 	if j := strings.IndexAny(rest, "?#"); j >= 0 {
 		beforeQuery = rest[:j]
@@ -88,11 +87,11 @@ func URLCarriesCredentials(s string) bool {
 	if strings.Contains(beforeQuery, "@") { // user info (or a path with '@': a false alarm at worst)
 		return true
 	}
-	q := strings.IndexByte(rest, '?')
-	if q < 0 {
+	_, afterQ, ok := strings.Cut(rest, "?")
+	if !ok {
 		return false
 	}
-	query, _, _ := strings.Cut(rest[q+1:], "#")
+	query, _, _ := strings.Cut(afterQ, "#")
 	for _, part := range strings.FieldsFunc(query, func(r rune) bool { return r == '&' || r == ';' }) {
 		name, _, _ := strings.Cut(part, "=")
 		if credentialParam.MatchString(name) {
@@ -109,10 +108,7 @@ func Bounded(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	cut := n - len(marker)
-	if cut < 0 {
-		cut = 0
-	}
+	cut := max(n-len(marker), 0)
 	for cut > 0 && cut < len(s) && s[cut]&0xC0 == 0x80 {
 		cut--
 	}

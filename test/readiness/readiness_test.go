@@ -177,7 +177,7 @@ func TestReadinessFollowsTheCaches(t *testing.T) {
 			mctx, cancel := context.WithCancel(ctx)
 			done := make(chan error, 1)
 			go func() { done <- mgr.Start(mctx) }()
-			defer func() { cancel(); <-done }()
+			defer func() { cancel(); _ = <-done }()
 
 			if phase == "created after sync" {
 				waitFor(t, "ready before the bad object", time.Minute, func() (bool, string) {
