@@ -87,7 +87,7 @@ func ScanPredictions(r io.Reader, o ScanOptions) (*ScanResult, error) {
 			bins = DefaultScoreBins
 		}
 	}
-	s := &scanner{o: o, cols: cols, res: &ScanResult{Table: fairness.NewTable(o.Protected, bins)}}
+	s := &scanner{o: o, cols: cols, res: &ScanResult{Table: fairness.NewTable(o.Protected, bins)}, plain: map[string]*fairness.Group{}}
 	s.fav, s.unfav = outcomeValues(o.Favorable)
 	var index int64 = -1
 	for {
@@ -193,6 +193,10 @@ type scanner struct {
 	res        *ScanResult
 	fav, unfav [][]byte
 	key        []byte
+	// plain holds the groups whose values are all plain (display.Key leaves
+	// them as they are), by their raw bytes: the fast path of a row. Other
+	// rows escape each value and look the group up in the table.
+	plain map[string]*fairness.Group
 }
 
 func (s *scanner) outcome(b []byte) (bool, bool) {
@@ -253,10 +257,9 @@ func (s *scanner) row(f [][]byte) (string, error) {
 			return fmt.Sprintf("score %s is not a number in [0, 1]", quoteField(b)), nil
 		}
 	}
-	t := s.res.Table
 	var g *fairness.Group
 	if len(c.protected) == 1 {
-		g = t.Groups[string(f[c.protected[0]])]
+		g = s.plain[string(f[c.protected[0]])]
 	} else {
 		s.key = s.key[:0]
 		for i, p := range c.protected {
@@ -265,21 +268,12 @@ func (s *scanner) row(f [][]byte) (string, error) {
 			}
 			s.key = append(s.key, f[p]...)
 		}
-		g = t.Groups[string(s.key)]
+		g = s.plain[string(s.key)]
 	}
 	if g == nil {
-		key := string(f[c.protected[0]])
-		if len(c.protected) > 1 {
-			key = string(s.key)
-		}
-		// A value that is not printable (invalid UTF-8, control characters)
-		// is kept under its escaped form, the name shown everywhere.
-		key = escapeKey(key)
-		if g = t.Groups[key]; g == nil {
-			if len(t.Groups) >= s.o.MaxGroups {
-				return "", tooManyGroupsError{s.o.MaxGroups}
-			}
-			g = t.GroupFor(key)
+		var err error
+		if g, err = s.group(f); err != nil {
+			return "", err
 		}
 	}
 	g.Counts.Observe(label, pred)
@@ -353,14 +347,27 @@ func parseFloat(b []byte) (float64, error) {
 	return float64(mant) / pow10[frac], nil
 }
 
-// escapeKey applies display.Value to each part of a group key.
-func escapeKey(key string) string {
-	if display.Value(key) == key {
-		return key
+// group finds or creates the group of a row the fast path missed. Each
+// value is escaped on its own (display.Key), so that a value holding the
+// separator byte, or a backslash, cannot merge with another group.
+func (s *scanner) group(f [][]byte) (*fairness.Group, error) {
+	vals := make([]string, len(s.cols.protected))
+	plain := true
+	for i, p := range s.cols.protected {
+		vals[i] = display.Key(string(f[p]))
+		plain = plain && vals[i] == string(f[p])
 	}
-	parts := strings.Split(key, "\x1f")
-	for i, p := range parts {
-		parts[i] = display.Value(p)
+	key := fairness.JoinKey(vals)
+	t := s.res.Table
+	g := t.Groups[key]
+	if g == nil {
+		if len(t.Groups) >= s.o.MaxGroups {
+			return nil, tooManyGroupsError{s.o.MaxGroups}
+		}
+		g = t.GroupFor(key)
 	}
-	return strings.Join(parts, "\x1f")
+	if plain {
+		s.plain[key] = g
+	}
+	return g, nil
 }

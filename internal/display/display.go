@@ -23,6 +23,21 @@ func Value(s string) string {
 	return q[1 : len(q)-1]
 }
 
+// Key is the form a value from data takes in a group key: unchanged when it
+// is valid UTF-8 of graphic characters without a backslash, otherwise
+// escaped as a Go string literal (without the quotes), so that the escaped
+// form always holds a backslash and never a control character. Distinct
+// byte strings thus always give distinct keys: a literal `\x00` becomes
+// `\\x00`, a NUL byte `\x00`, and the unit separator that joins the
+// values of an intersection cannot occur inside one.
+func Key(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r == '\\' || !unicode.IsGraphic(r) }) {
+		return s
+	}
+	q := strconv.QuoteToGraphic(s)
+	return q[1 : len(q)-1]
+}
+
 // Message is Value for multi-line text: newlines and tabs are kept.
 func Message(s string) string {
 	unsafe := func(r rune) bool { return r == utf8.RuneError || unicode.IsControl(r) && r != '\n' && r != '\t' }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/fairness-operator/fairness-operator/internal/dataset"
+	"github.com/fairness-operator/fairness-operator/internal/display"
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
 	"github.com/fairness-operator/fairness-operator/internal/learn"
 )
@@ -148,7 +149,7 @@ func testTable(f *dataset.Frame, rows []int, protected []string, y, pred []float
 	vals := make([]string, len(protected))
 	for k, i := range rows {
 		for j, c := range cols {
-			vals[j] = f.Rows[i][c]
+			vals[j] = display.Key(f.Rows[i][c]) // as the scanner keys groups
 		}
 		t.GroupFor(fairness.JoinKey(vals)).Counts.Observe(y[k] == 1, pred[k] == 1)
 	}

@@ -62,6 +62,9 @@ var higherIsWorse = map[Rate]bool{FalsePositiveRate: true, FalseNegativeRate: tr
 type NamedCounts struct {
 	Name   string
 	Counts Counts
+	// Key is the group's attribute values (Name joins them with '&', which a
+	// value may itself contain, so tests of membership read Key).
+	Key []string
 }
 
 // rateAggregate is one rate aggregated over groups by one method.

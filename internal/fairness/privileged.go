@@ -8,11 +8,11 @@ import (
 
 // privilegedMetrics computes AIF360's directional metrics of the
 // unprivileged groups (pooled) against the privileged ones (pooled).
-func privilegedMetrics(attribute string, groups []NamedCounts, privileged func(string) bool, zeroDiv bool) []Metric {
+func privilegedMetrics(attribute string, groups []NamedCounts, privileged func([]string) bool, zeroDiv bool) []Metric {
 	var priv, unpriv Counts
 	var privNames []string
 	for _, g := range groups {
-		if privileged(g.Name) {
+		if privileged(g.Key) {
 			priv.Add(g.Counts)
 			privNames = append(privNames, g.Name)
 		} else {

@@ -3,6 +3,8 @@ package fairness
 import (
 	"slices"
 	"strings"
+
+	"github.com/fairness-operator/fairness-operator/internal/display"
 )
 
 // IntersectionSeparator joins attribute names (and values) of intersectional groups.
@@ -111,7 +113,7 @@ func Evaluate(t *Table, opts Options) *Report {
 		for _, g := range v.groups {
 			gr := groupReport(v.name, v.attrs, g, opts)
 			r.Groups = append(r.Groups, gr)
-			nc := NamedCounts{Name: groupName(g), Counts: g.Counts}
+			nc := NamedCounts{Name: groupName(g), Counts: g.Counts, Key: g.Key}
 			all = append(all, nc)
 			if !gr.BelowMinGroupSize {
 				eligible = append(eligible, nc)
@@ -144,22 +146,25 @@ func attributeMetrics(v attributeView, groups []NamedCounts, overall Counts, opt
 	return ms
 }
 
-// privilegedTest tells whether a group name (values joined by '&') is
+// privilegedTest tells whether a group (its attribute values) is
 // privileged: every attribute's value must be privileged. Nil when some
 // attribute of the view has no privileged values declared.
-func privilegedTest(attrs []string, privileged map[string][]string) func(string) bool {
+func privilegedTest(attrs []string, privileged map[string][]string) func([]string) bool {
 	for _, a := range attrs {
 		if len(privileged[a]) == 0 {
 			return nil
 		}
 	}
-	return func(name string) bool {
-		vals := strings.Split(name, IntersectionSeparator)
-		if len(attrs) == 1 {
-			vals = []string{name}
+	// Group keys hold values as display.Key writes them; so must the test.
+	keyed := make([][]string, len(attrs))
+	for i, a := range attrs {
+		for _, v := range privileged[a] {
+			keyed[i] = append(keyed[i], display.Key(v))
 		}
-		for i, a := range attrs {
-			if i >= len(vals) || !slices.Contains(privileged[a], vals[i]) {
+	}
+	return func(key []string) bool {
+		for i := range attrs {
+			if i >= len(key) || !slices.Contains(keyed[i], key[i]) {
 				return false
 			}
 		}
