@@ -50,6 +50,7 @@ type options struct {
 	watchNamespaces       string
 	deadlines             [4]time.Duration
 	resolvedTTL           time.Duration
+	minScheduleInterval   time.Duration
 	leaseDuration         time.Duration
 	kubeAPIQPS            float64
 	kubeAPIBurst          int
@@ -83,6 +84,8 @@ func main() {
 	}
 	flag.DurationVar(&o.resolvedTTL, "resolved-incident-ttl", 0,
 		"Delete BiasIncidents this long after they are resolved; 0 keeps them (they are audit records).")
+	flag.DurationVar(&o.minScheduleInterval, "min-schedule-interval", time.Minute,
+		"Refuse schedules that fire more often than this (each run is a Job); such evaluations stall with InvalidSpec.")
 	flag.StringVar(&o.metricsAddr, "metrics-bind-address", "0",
 		"Address of the metrics endpoint: :8443 for HTTPS, :8080 for HTTP, 0 to disable it.")
 	flag.BoolVar(&o.secureMetrics, "metrics-secure", true,
@@ -176,7 +179,8 @@ func run(o options) error {
 	}
 	if err := controller.Setup(mgr, controller.Config{EvaluationImage: o.evaluationImage, Deadlines: deadlines,
 		ResolvedIncidentTTL: o.resolvedTTL, EvaluationResources: resources, DefaultIncidentPolicy: policy,
-		NotificationRate: o.notificationRate, NotificationBurst: o.notificationBurst}); err != nil {
+		NotificationRate: o.notificationRate, NotificationBurst: o.notificationBurst,
+		MinScheduleInterval: o.minScheduleInterval}); err != nil {
 		return err
 	}
 	// +kubebuilder:scaffold:builder

@@ -29,9 +29,9 @@ const (
 const EvaluationLabel = "fairness.dev/evaluation"
 
 // BiasIncidentSpec is what people set while responding.
-// +kubebuilder:validation:XValidation:rule="self.state != 'Resolved' || (has(self.resolutionNote) && size(self.resolutionNote) > 0)",message="a Resolved incident needs a resolutionNote"
-// +kubebuilder:validation:XValidation:rule="!(self.state in ['Acknowledged', 'Mitigating']) || (has(self.acknowledgedBy) && size(self.acknowledgedBy) > 0)",message="an Acknowledged or Mitigating incident needs acknowledgedBy"
-// +kubebuilder:validation:XValidation:rule="oldSelf.state != 'Resolved' || self.state == 'Resolved' || (has(self.reopenReason) && size(self.reopenReason) > 0)",message="reopening a Resolved incident needs a reopenReason"
+// +kubebuilder:validation:XValidation:rule="self.state != 'Resolved' || (has(self.resolutionNote) && size(self.resolutionNote.trim()) > 0)",message="a Resolved incident needs a resolutionNote that is not blank"
+// +kubebuilder:validation:XValidation:rule="!(self.state in ['Acknowledged', 'Mitigating']) || (has(self.acknowledgedBy) && size(self.acknowledgedBy.trim()) > 0)",message="an Acknowledged or Mitigating incident needs an acknowledgedBy that is not blank"
+// +kubebuilder:validation:XValidation:rule="oldSelf.state != 'Resolved' || self.state == 'Resolved' || (has(self.reopenReason) && size(self.reopenReason.trim()) > 0)",message="reopening a Resolved incident needs a reopenReason that is not blank"
 type BiasIncidentSpec struct {
 	// evaluationRef names the FairnessEvaluation, in the same namespace, that
 	// opened the incident. It cannot change.

@@ -177,6 +177,14 @@ func (f *evaluateFlags) config() (evaluate.Source, dataset.ScanOptions, fairness
 	case len(scan.Protected) == 0:
 		return src, scan, opts, usageError("--protected is required for %s", f.data)
 	}
+	for i, p := range scan.Protected {
+		if strings.TrimSpace(p) == "" {
+			return src, scan, opts, usageError("--protected %q: want a column name", p)
+		}
+		if slices.Contains(scan.Protected[:i], p) {
+			return src, scan, opts, usageError("--protected %q is given twice", p)
+		}
+	}
 	for _, p := range f.privileged {
 		attr, val, ok := strings.Cut(p, "=")
 		if !ok || attr == "" || val == "" {

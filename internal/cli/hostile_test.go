@@ -58,3 +58,14 @@ func TestUndefinedThresholdExitsTwo(t *testing.T) {
 		t.Fatalf("an undefined metric is graded ok:\n%s", out)
 	}
 }
+
+// TestBlankPeopleFieldsExitTwo: an acknowledgement by "   " or a blank note
+// is refused before the cluster is contacted (the schema refuses them too).
+func TestBlankPeopleFieldsExitTwo(t *testing.T) {
+	for _, args := range [][]string{{"ack", "x", "--by", "   "}, {"resolve", "x", "--note", " \t "}, {"mitigate", "x", "--by", ""}} {
+		code, out, errOut := execute(append([]string{"incident"}, args...)...)
+		if code != ExitUsage || out != "" || !strings.Contains(errOut, "needs --") {
+			t.Errorf("%v: exit %d stdout %q stderr %q", args, code, out, errOut)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+	"github.com/fairness-operator/fairness-operator/internal/display"
 )
 
 // incidentFlags select the cluster and namespace, as kubectl's do.
@@ -181,7 +182,7 @@ func newIncidentShow(s Streams, f *incidentFlags) *cobra.Command {
 				fmt.Fprintf(w, "Ack by:      %s (%s)\n", st.AcknowledgeBy.UTC().Format(time.RFC3339), relative(st.AcknowledgeBy.Time, time.Now()))
 			}
 			if in.Spec.AcknowledgedBy != "" {
-				fmt.Fprintf(w, "Owner:       %s\n", in.Spec.AcknowledgedBy)
+				fmt.Fprintf(w, "Owner:       %s\n", display.Value(in.Spec.AcknowledgedBy))
 			}
 			fmt.Fprintf(w, "Channel:     %s\nOccurrences: %d (clean runs since: %d)\nEscalated:   %v\n", st.Channel, st.Occurrences,
 				st.ConsecutiveCleanRuns, st.Escalated)
@@ -190,7 +191,7 @@ func newIncidentShow(s Streams, f *incidentFlags) *cobra.Command {
 				tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 				fmt.Fprintln(tw, "  SEVERITY\tMETRIC\tATTRIBUTE\tGROUP\tVALUE\tTHRESHOLD")
 				for _, b := range st.Breaches {
-					fmt.Fprintf(tw, "  %s\t%s\t%s\t%q\t%.4f\t%g\n", b.Severity, b.Metric, b.Attribute, b.Group, b.Value, b.Threshold)
+					fmt.Fprintf(tw, "  %s\t%s\t%s\t%q\t%.4f\t%g\n", b.Severity, b.Metric, display.Value(b.Attribute), b.Group, b.Value, b.Threshold)
 				}
 				_ = tw.Flush()
 			}
@@ -198,14 +199,15 @@ func newIncidentShow(s Streams, f *incidentFlags) *cobra.Command {
 			for _, e := range st.Timeline {
 				actor := ""
 				if e.Actor != "" {
-					actor = " by " + e.Actor
+					actor = " by " + display.Value(e.Actor)
 				}
-				fmt.Fprintf(w, "  %s  %-15s %s%s\n", e.Time.UTC().Format(time.RFC3339), e.Type, e.Message, actor)
+				fmt.Fprintf(w, "  %s  %-15s %s%s\n", e.Time.UTC().Format(time.RFC3339), display.Value(e.Type), display.Value(e.Message), actor)
 			}
 			if len(st.Notifications) > 0 {
 				fmt.Fprintln(w, "\nNotifications:")
 				for _, d := range st.Notifications {
-					fmt.Fprintf(w, "  %-10s %-9s attempts %d  %s  %s\n", d.Target, d.Result, d.Attempts, d.IdempotencyKey, d.Message)
+					fmt.Fprintf(w, "  %-10s %-9s attempts %d  %s  %s\n", d.Target, d.Result, d.Attempts, display.Value(d.IdempotencyKey),
+						display.Value(d.Message))
 				}
 			}
 			fmt.Fprintf(w, "\nAcknowledge: kubectl fairness incident ack %s -n %s --by <you>\n", in.Name, in.Namespace)
@@ -222,11 +224,11 @@ func newIncidentAction(s Streams, f *incidentFlags, verb, short string, to fairn
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch {
-			case (to == fairnessv1alpha1.IncidentAcknowledged || to == fairnessv1alpha1.IncidentMitigating) && by == "":
+			case (to == fairnessv1alpha1.IncidentAcknowledged || to == fairnessv1alpha1.IncidentMitigating) && strings.TrimSpace(by) == "":
 				return usageError("%s needs --by (who takes the incident)", verb)
-			case to == fairnessv1alpha1.IncidentResolved && note == "":
+			case to == fairnessv1alpha1.IncidentResolved && strings.TrimSpace(note) == "":
 				return usageError("resolve needs --note (how it was resolved)")
-			case to == fairnessv1alpha1.IncidentOpen && note == "":
+			case to == fairnessv1alpha1.IncidentOpen && strings.TrimSpace(note) == "":
 				return usageError("reopen needs --reason")
 			}
 			c, in, err := f.incident(cmd, args[0])

@@ -149,7 +149,7 @@ func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fair
 		st.ConsecutiveFailedRuns++
 		setCondition(&st.Conditions, gen, fairnessv1alpha1.ConditionReady, metav1.ConditionFalse, out.reason, out.msg)
 		r.event(eval, corev1.EventTypeWarning, "RunFailed", fmt.Sprintf("run %s failed: %s: %s", run.ID, out.reason, out.msg))
-		r.Metrics.RunFinished(eval, run, false)
+		r.effects.add(eval, func() { r.Metrics.RunFinished(eval, run, false) })
 	} else {
 		run.Result, run.Rows = fairnessv1alpha1.RunSucceeded, out.rows
 		if enc, err := evaluate.NewResult(run.ID, 0, 1, out.rows, 0, out.table).Encode(); err == nil && len(enc) <= 65536 {
@@ -162,10 +162,10 @@ func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fair
 		setCondition(&st.Conditions, gen, fairnessv1alpha1.ConditionReady, metav1.ConditionTrue, fairnessv1alpha1.ReasonSucceeded,
 			fmt.Sprintf("run %s evaluated %d rows: severity %s", run.ID, out.rows, sev))
 		r.event(eval, corev1.EventTypeNormal, "RunSucceeded", fmt.Sprintf("run %s evaluated %d rows", run.ID, out.rows))
-		r.Metrics.RunFinished(eval, run, true)
+		r.effects.add(eval, func() { r.Metrics.RunFinished(eval, run, true) })
 	}
 	if err := r.handleBlindness(ctx, eval, run, incidents); err != nil {
-		r.event(eval, corev1.EventTypeWarning, "IncidentUpdateFailed", err.Error())
+		r.eventNow(eval, corev1.EventTypeWarning, "IncidentUpdateFailed", err.Error())
 		return fmt.Errorf("%w: %w", errHandOff, err)
 	}
 	st.LastRun, st.ActiveRun = run, nil
@@ -208,7 +208,7 @@ func (r *FairnessEvaluationReconciler) grade(ctx context.Context, eval *fairness
 		r.event(eval, corev1.EventTypeWarning, "ThresholdsNotEvaluated", msg)
 	}
 	if err := r.handOffToIncident(ctx, eval, runID, g, incidents); err != nil {
-		r.event(eval, corev1.EventTypeWarning, "IncidentUpdateFailed", err.Error())
+		r.eventNow(eval, corev1.EventTypeWarning, "IncidentUpdateFailed", err.Error())
 		return g.Severity, fmt.Errorf("%w: %w", errHandOff, err)
 	}
 	return g.Severity, nil

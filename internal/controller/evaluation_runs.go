@@ -48,10 +48,29 @@ type PlannedRun struct {
 }
 
 // ParseSchedule parses a cron schedule (five fields or a macro), in UTC.
-func ParseSchedule(s string) (cron.Schedule, error) {
+//
+// A schedule must fire (a date such as February 30 never does) and never
+// more often than minInterval: each run is a Job, and "@every 1s" would
+// start one a second. The gap is checked over the next firings from now.
+func ParseSchedule(s string, minInterval time.Duration, now time.Time) (cron.Schedule, error) {
 	sched, err := cron.ParseStandard(s)
 	if err != nil {
 		return nil, fmt.Errorf("schedule %q: %w", s, err)
+	}
+	at := sched.Next(now.UTC())
+	if at.IsZero() {
+		return nil, fmt.Errorf("schedule %q never fires (no such date in the next five years)", s)
+	}
+	for range 16 {
+		next := sched.Next(at)
+		if next.IsZero() {
+			break
+		}
+		if gap := next.Sub(at); gap < minInterval {
+			return nil, fmt.Errorf("schedule %q runs every %s, more often than the minimum of %s (manager flag --min-schedule-interval)",
+				s, gap, minInterval)
+		}
+		at = next
 	}
 	return sched, nil
 }

@@ -20,6 +20,10 @@ const (
 	maxStatusMetrics = 128
 	maxStatusGroups  = 64
 	maxBreaches      = 16
+	// maxAttribute is the schema's bound on attribute and group names in
+	// status and incidents: four 256-character protected columns joined by
+	// '&' are 1,027 bytes, so names are cut with a marker to fit.
+	maxAttribute = 1024
 )
 
 // GradeOptions turns an evaluation's spec into grading options.
@@ -96,7 +100,7 @@ func StatusFromReport(r *fairness.Report, thresholds []fairness.Threshold) Grade
 			continue
 		}
 		ms := fairnessv1alpha1.MetricStatus{Name: fairnessv1alpha1.MetricName(m.Name),
-			Method: fairnessv1alpha1.MetricMethod(m.Method), Agg: m.Agg, Attribute: m.Attribute,
+			Method: fairnessv1alpha1.MetricMethod(m.Method), Agg: m.Agg, Attribute: display.Bounded(m.Attribute, maxAttribute),
 			Value: m.Value.Ptr(), UndefinedReason: truncate(m.UndefinedReason, 256)}
 		if m.Interval != nil {
 			ms.Lower, ms.Upper = &m.Interval.Lower, &m.Interval.Upper
@@ -115,7 +119,8 @@ func StatusFromReport(r *fairness.Report, thresholds []fairness.Threshold) Grade
 			break
 		}
 		out.Groups = append(out.Groups, fairnessv1alpha1.GroupStatus{
-			Attribute: g.Attribute, Group: truncate(display.Value(groupValue(g)), 1024), Count: g.Count,
+			Attribute: display.Bounded(g.Attribute, maxAttribute), Group: display.Bounded(display.Value(groupValue(g)), maxAttribute),
+			Count:         g.Count,
 			SelectionRate: g.SelectionRate.Ptr(), TruePositiveRate: g.TruePositiveRate.Ptr(),
 			FalsePositiveRate: g.FalsePositiveRate.Ptr(), Accuracy: g.Accuracy.Ptr(),
 			BelowMinGroupSize: g.BelowMinGroupSize})
@@ -125,7 +130,8 @@ func StatusFromReport(r *fairness.Report, thresholds []fairness.Threshold) Grade
 			break
 		}
 		out.Breaches = append(out.Breaches, fairnessv1alpha1.Breach{Metric: fairnessv1alpha1.MetricName(b.Metric),
-			Method: fairnessv1alpha1.MetricMethod(b.Method), Attribute: b.Attribute, Group: truncate(display.Value(b.Group), 1024),
+			Method: fairnessv1alpha1.MetricMethod(b.Method), Attribute: display.Bounded(b.Attribute, maxAttribute),
+			Group: display.Bounded(display.Value(b.Group), maxAttribute),
 			Value: b.Value, Threshold: b.Threshold, Severity: fairnessv1alpha1.Severity(b.Severity)})
 	}
 	return out

@@ -149,7 +149,7 @@ func TestJobNameFitsALabel(t *testing.T) {
 
 func TestPlanRun(t *testing.T) {
 	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
-	sched, _ := ParseSchedule("0 * * * *")
+	sched, _ := ParseSchedule("0 * * * *", time.Minute, now)
 	done := func(e *fairnessv1alpha1.FairnessEvaluation) *fairnessv1alpha1.FairnessEvaluation {
 		e.Status.LastRun = &fairnessv1alpha1.RunStatus{ID: "g1", SpecHash: RunSpecHash(e.Spec)}
 		return e
@@ -214,7 +214,7 @@ func TestPlanRun(t *testing.T) {
 			}
 		})
 	}
-	if _, err := ParseSchedule("61 * * * *"); err == nil {
+	if _, err := ParseSchedule("61 * * * *", time.Minute, time.Now()); err == nil {
 		t.Fatal("minute 61 accepted")
 	}
 	if next := NextScheduled(sched, now); !next.Equal(now.Add(time.Hour)) {

@@ -41,6 +41,17 @@ type FairnessEvaluationReconciler struct {
 	DefaultResources *corev1.ResourceRequirements
 	// DefaultPolicy applies to evaluations without an incidentPolicy.
 	DefaultPolicy *fairnessv1alpha1.IncidentPolicy
+	// MinScheduleInterval refuses schedules that fire more often (0: one minute).
+	MinScheduleInterval time.Duration
+
+	effects afterWrite
+}
+
+func (r *FairnessEvaluationReconciler) minScheduleInterval() time.Duration {
+	if r.MinScheduleInterval > 0 {
+		return r.MinScheduleInterval
+	}
+	return time.Minute
 }
 
 // +kubebuilder:rbac:groups=fairness.dev,resources=fairnessevaluations,verbs=get;list;watch
@@ -66,10 +77,12 @@ func (r *FairnessEvaluationReconciler) Reconcile(ctx context.Context, req ctrl.R
 		return ctrl.Result{}, nil
 	}
 	before := eval.DeepCopy()
+	r.effects.take(req.NamespacedName) // left by an attempt that wrote nothing
 	result, err := r.reconcile(ctx, &eval)
 	if errors.Is(err, errHandOff) {
 		// Keep the run active: the next attempt reads the Job again and
 		// hands the finding over, so a breach never lacks its incident.
+		r.effects.take(req.NamespacedName)
 		return ctrl.Result{}, err
 	}
 	if !equality.Semantic.DeepEqual(before.Status, eval.Status) {
@@ -78,11 +91,15 @@ func (r *FairnessEvaluationReconciler) Reconcile(ctx context.Context, req ctrl.R
 		}
 		patch := client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})
 		if perr := r.Status().Patch(ctx, &eval, patch); perr != nil {
+			r.effects.take(req.NamespacedName)
 			if apierrors.IsConflict(perr) {
 				return ctrl.Result{Requeue: true}, nil //nolint:staticcheck // a conflict means: read again and redo
 			}
 			return ctrl.Result{}, perr
 		}
+	}
+	for _, effect := range r.effects.take(req.NamespacedName) {
+		effect()
 	}
 	r.Metrics.Observe(&eval)
 	return result, err
@@ -101,7 +118,7 @@ func (r *FairnessEvaluationReconciler) reconcile(ctx context.Context, eval *fair
 	var sched cron.Schedule
 	if eval.Spec.Schedule != "" {
 		var err error
-		if sched, err = ParseSchedule(eval.Spec.Schedule); err != nil {
+		if sched, err = ParseSchedule(eval.Spec.Schedule, r.minScheduleInterval(), now); err != nil {
 			r.stall(eval, fairnessv1alpha1.ReasonInvalidSpec, err.Error())
 			return ctrl.Result{}, nil
 		}
@@ -124,6 +141,10 @@ func (r *FairnessEvaluationReconciler) reconcile(ctx context.Context, eval *fair
 		if err != nil || !done {
 			return ctrl.Result{}, err
 		}
+	}
+	// Every pass prunes: a schedule that is always due must not pile up Jobs.
+	if err := r.pruneJobs(ctx, eval); err != nil {
+		return ctrl.Result{}, err
 	}
 	if plan, ok := PlanRun(eval, sched, now); ok {
 		missing, err := r.missingSource(ctx, eval)
@@ -150,9 +171,6 @@ func (r *FairnessEvaluationReconciler) reconcile(ctx context.Context, eval *fair
 			setCondition(&st.Conditions, eval.Generation, fairnessv1alpha1.ConditionReady, metav1.ConditionFalse,
 				fairnessv1alpha1.ReasonSuspended, "suspended before its first run")
 		}
-	}
-	if err := r.pruneJobs(ctx, eval); err != nil {
-		return ctrl.Result{}, err
 	}
 	if sched != nil && !eval.Spec.Suspend && st.NextScheduledRun != nil {
 		return ctrl.Result{RequeueAfter: max(st.NextScheduledRun.Sub(now), time.Second)}, nil
@@ -207,7 +225,14 @@ func (r *FairnessEvaluationReconciler) startRun(ctx context.Context, eval *fairn
 	return nil
 }
 
+// event records an Event about the evaluation once its status is written
+// (see afterWrite); eventNow records one at once, for failures that leave
+// the status unwritten.
 func (r *FairnessEvaluationReconciler) event(obj client.Object, typ, reason, msg string) {
+	r.effects.add(obj, func() { r.eventNow(obj, typ, reason, msg) })
+}
+
+func (r *FairnessEvaluationReconciler) eventNow(obj client.Object, typ, reason, msg string) {
 	if r.Recorder != nil {
 		r.Recorder.Eventf(obj, nil, typ, reason, "Evaluate", "%s", EventNote(msg))
 	}

@@ -204,3 +204,28 @@ func TestLongNamesRun(t *testing.T) {
 		}
 	}
 }
+
+// TestBadSchedulesStall: a schedule faster than the minimum interval, or one
+// that never fires, stalls the evaluation with InvalidSpec and starts no
+// Job (before, "@every 1s" started a Job a second and "0 0 30 2 *" ran as
+// run s-62135596800 and then stayed Running).
+func TestBadSchedulesStall(t *testing.T) {
+	stop := startManager(t)
+	defer stop()
+	ns := newNamespace(t)
+	for name, schedule := range map[string]string{"runaway": "@every 1s", "never": "0 0 30 2 *"} {
+		eval := biasedEvaluation(ns, name)
+		eval.Spec.Schedule = schedule
+		if err := k8s.Create(context.Background(), eval); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, waitFor, name+" stalled", func() (bool, error) {
+			get(t, eval)
+			c := meta.FindStatusCondition(eval.Status.Conditions, fairnessv1alpha1.ConditionStalled)
+			return c != nil && c.Reason == fairnessv1alpha1.ReasonInvalidSpec && strings.Contains(c.Message, schedule), nil
+		})
+		if jobs := jobsOf(t, ns, name); len(jobs) != 0 || eval.Status.ActiveRun != nil {
+			t.Fatalf("%s: %d Jobs, active run %v", name, len(jobs), eval.Status.ActiveRun)
+		}
+	}
+}

@@ -111,7 +111,7 @@ func (m *Metrics) Observe(eval *fairnessv1alpha1.FairnessEvaluation) {
 		m.lastSuccess.WithLabelValues(ns, name).Set(float64(lr.CompletionTime.Unix()))
 	}
 	m.interval.DeletePartialMatch(prometheus.Labels{labelNamespace: ns, labelEvaluation: name})
-	if sched, err := ParseSchedule(eval.Spec.Schedule); eval.Spec.Schedule != "" && err == nil {
+	if sched, err := ParseSchedule(eval.Spec.Schedule, 0, time.Now()); eval.Spec.Schedule != "" && err == nil {
 		next := sched.Next(time.Now())
 		m.interval.WithLabelValues(ns, name).Set(sched.Next(next).Sub(next).Seconds())
 	}

@@ -38,6 +38,8 @@ type Config struct {
 	// any one target (per second, and at once); 0 means unlimited.
 	NotificationRate  float64
 	NotificationBurst int
+	// MinScheduleInterval refuses schedules that fire more often (0: one minute).
+	MinScheduleInterval time.Duration
 	// Now is the clock of both controllers (nil: the wall clock; tests replace it).
 	Now func() time.Time
 }
@@ -77,6 +79,8 @@ func Setup(mgr ctrl.Manager, cfg Config) error {
 		Deadlines:        cfg.Deadlines,
 		DefaultResources: cfg.EvaluationResources,
 		DefaultPolicy:    cfg.DefaultIncidentPolicy,
+
+		MinScheduleInterval: cfg.MinScheduleInterval,
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}

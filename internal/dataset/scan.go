@@ -158,6 +158,11 @@ func locate(header [][]byte, o ScanOptions) (columns, error) {
 	if len(o.Protected) == 0 {
 		return c, errors.New("no protected attribute given")
 	}
+	for i, p := range o.Protected {
+		if strings.TrimSpace(p) == "" {
+			return c, fmt.Errorf("protected attribute %d of %d has an empty column name", i+1, len(o.Protected))
+		}
+	}
 	if c.label, err = find("label", o.Label); err != nil {
 		return c, err
 	}
