@@ -141,11 +141,44 @@ func notEvaluatedError(ne []fairness.NotEvaluated) error {
 	return usageError("%d threshold(s) not evaluated: %s", len(ne), strings.Join(msgs, "; "))
 }
 
+// Bounds of the flags that size memory: each is far above real use and
+// far below what would exhaust a machine (a billion score bins, a line
+// buffer of 2^63 bytes, a million groups all did).
+const (
+	maxScoreBins      = 10000
+	minLineBytes      = 64
+	maxLineBytes      = 64 << 20
+	maxGroupsLimit    = 100000
+	maxThresholdsFile = 1 << 20
+)
+
+// checkBounds refuses flag values outside their bounds, naming the flag.
+func (f *evaluateFlags) checkBounds() error {
+	switch {
+	case f.scoreBins < 1 || f.scoreBins > maxScoreBins:
+		return usageError("--score-bins %d: want 1 to %d", f.scoreBins, maxScoreBins)
+	case f.maxLineBytes < minLineBytes || f.maxLineBytes > maxLineBytes:
+		return usageError("--max-line-bytes %d: want %d to %d", f.maxLineBytes, minLineBytes, maxLineBytes)
+	case f.maxGroups < 1 || f.maxGroups > maxGroupsLimit:
+		return usageError("--max-groups %d: want 1 to %d", f.maxGroups, maxGroupsLimit)
+	case f.maxBadRows < 0:
+		return usageError("--max-bad-rows %d: want 0 or more", f.maxBadRows)
+	case f.minGroupSize < 0:
+		return usageError("--min-group-size %d: want 0 or more", f.minGroupSize)
+	case f.rows < 1 || f.rows > 1_000_000_000:
+		return usageError("--rows %d: want 1 to 1000000000", f.rows)
+	}
+	return nil
+}
+
 // config turns flags into the evaluation's settings. Train mode needs no
 // prediction column: the model makes the predictions.
 func (f *evaluateFlags) config() (evaluate.Source, dataset.ScanOptions, fairness.Options, error) {
 	train := f.mode == "train"
 	src := evaluate.Source{Data: f.data}
+	if err := f.checkBounds(); err != nil {
+		return src, dataset.ScanOptions{}, fairness.Options{}, err
+	}
 	scan := dataset.ScanOptions{Label: f.label, Prediction: f.prediction, Score: f.score, Protected: f.protected,
 		Favorable: f.favorable, MaxBadRows: f.maxBadRows, MaxGroups: f.maxGroups, MaxLineBytes: f.maxLineBytes,
 		ScoreBins: f.scoreBins}
@@ -154,9 +187,6 @@ func (f *evaluateFlags) config() (evaluate.Source, dataset.ScanOptions, fairness
 	if src.IsBuiltin() {
 		if f.disparity < 0 || f.disparity > 1 {
 			return src, scan, opts, usageError("--disparity %v: want a value within [0, 1]", f.disparity)
-		}
-		if f.rows < 1 {
-			return src, scan, opts, usageError("--rows %d: want at least 1", f.rows)
 		}
 		src.Builtin = dataset.SyntheticOptions{Rows: f.rows, Seed: uint64(f.seed), Disparity: f.disparity}
 		scan.Label = orDefault(scan.Label, "repaid")

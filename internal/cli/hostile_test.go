@@ -29,6 +29,16 @@ func TestHostileFlagsExitTwo(t *testing.T) {
 			"demographicParityDifference is not computed with method population (it is with: betweenGroups, toOverall)"},
 		"disparate impact without a privileged group": {append(csv, "--threshold", "disparateImpact>=0.8:Sev1"),
 			"disparateImpact compares with a privileged group: give --privileged ATTR=VALUE for a --protected attribute"},
+		"empty protected column name": {[]string{"--protected", ""}, `--protected "": want a column name`},
+		"protected column twice":      {[]string{"--protected", "sex", "--protected", "sex"}, `--protected "sex" is given twice`},
+		// Each of these exhausted memory or panicked.
+		"a billion score bins":      {[]string{"--score-bins", "1000000000"}, "--score-bins 1000000000: want 1 to 10000"},
+		"huge line buffer":          {[]string{"--max-line-bytes", "9223372036854775807"}, "--max-line-bytes 9223372036854775807: want 64 to 67108864"},
+		"one-byte lines":            {[]string{"--max-line-bytes", "1"}, "--max-line-bytes 1: want 64 to"},
+		"negative line bytes":       {[]string{"--max-line-bytes", "-5"}, "--max-line-bytes -5: want 64 to"},
+		"thresholds from /dev/zero": {[]string{"--thresholds-file", "/dev/zero"}, "/dev/zero: larger than 1048576 bytes"},
+		"two million groups":        {[]string{"--max-groups", "2000000"}, "--max-groups 2000000: want 1 to 100000"},
+		"negative bad rows":         {[]string{"--max-bad-rows", "-1"}, "--max-bad-rows -1: want 0 or more"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"regexp"
@@ -151,9 +152,17 @@ func mergeThresholds(ts []fairness.Threshold) []fairness.Threshold {
 // readThresholdsFile reads thresholds in the shape of a FairnessEvaluation's
 // spec.thresholds (YAML or JSON).
 func readThresholdsFile(path string) ([]fairness.Threshold, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
+	}
+	defer func() { _ = f.Close() }()
+	data, err := io.ReadAll(io.LimitReader(f, maxThresholdsFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxThresholdsFile {
+		return nil, fmt.Errorf("%s: larger than %d bytes: is it a thresholds file?", path, maxThresholdsFile)
 	}
 	ts, err := parseThresholdsDoc(data)
 	if err != nil {
