@@ -56,6 +56,7 @@ type options struct {
 	kubeAPIBurst          int
 	notificationRate      float64
 	notificationBurst     int
+	notificationTimeout   time.Duration
 	renewDeadline         time.Duration
 	retryPeriod           time.Duration
 	evaluationImage       string
@@ -107,6 +108,8 @@ func main() {
 	flag.Float64Var(&o.notificationRate, "notification-rate", 1,
 		"Notifications per second sent to any one target (URL); the rest wait their turn, none is dropped.")
 	flag.IntVar(&o.notificationBurst, "notification-burst", 10, "Notifications a target may receive at once.")
+	flag.DurationVar(&o.notificationTimeout, "notification-timeout", 10*time.Second,
+		"How long one send to a notification target may take; sends run in the background, so a slow target delays no other.")
 	flag.BoolVar(&o.enableLeaderElection, "leader-elect", false,
 		"Elect a leader so that only one of several manager replicas reconciles at a time.")
 	flag.BoolVar(&o.enableHTTP2, "enable-http2", false,
@@ -180,7 +183,7 @@ func run(o options) error {
 	if err := controller.Setup(mgr, controller.Config{EvaluationImage: o.evaluationImage, Deadlines: deadlines,
 		ResolvedIncidentTTL: o.resolvedTTL, EvaluationResources: resources, DefaultIncidentPolicy: policy,
 		NotificationRate: o.notificationRate, NotificationBurst: o.notificationBurst,
-		MinScheduleInterval: o.minScheduleInterval}); err != nil {
+		MinScheduleInterval: o.minScheduleInterval, NotificationTimeout: o.notificationTimeout}); err != nil {
 		return err
 	}
 	// +kubebuilder:scaffold:builder

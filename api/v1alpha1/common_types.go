@@ -18,19 +18,21 @@ const (
 // LocalObjectReference names an object in the same namespace as the
 // referring object. Cross-namespace references are not allowed.
 type LocalObjectReference struct {
-	// name of the referenced object, in the same namespace.
+	// name of the referenced object, in the same namespace (a DNS subdomain name).
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
 	Name string `json:"name"`
 }
 
 // SecretKeyReference selects one key of a Secret in the same namespace.
 type SecretKeyReference struct {
-	// name of the Secret, in the same namespace as the referring object.
+	// name of the Secret, in the same namespace as the referring object (a DNS subdomain name).
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
 	Name string `json:"name"`
 	// key within the Secret's data.
 	// +required

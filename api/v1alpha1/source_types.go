@@ -33,10 +33,11 @@ type DataSource struct {
 
 // ConfigMapSource selects a key of a ConfigMap.
 type ConfigMapSource struct {
-	// name of the ConfigMap, in the evaluation's namespace.
+	// name of the ConfigMap, in the evaluation's namespace (a DNS subdomain name).
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
 	Name string `json:"name"`
 	// key of the ConfigMap whose value (or binary value) is the CSV.
 	// +required
@@ -48,10 +49,12 @@ type ConfigMapSource struct {
 
 // PersistentVolumeClaimSource selects a file on a PersistentVolumeClaim.
 type PersistentVolumeClaimSource struct {
-	// claimName is the name of the PersistentVolumeClaim, in the evaluation's namespace.
+	// claimName is the name of the PersistentVolumeClaim, in the evaluation's
+	// namespace (a DNS subdomain name).
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
 	ClaimName string `json:"claimName"`
 	// path of the CSV file relative to the volume root. It may not be absolute
 	// nor contain '..'.

@@ -15,6 +15,9 @@ import (
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
@@ -38,7 +41,10 @@ type BiasIncidentReconciler struct {
 	// a cache that lags behind our own last write would send it again.
 	APIReader client.Reader
 	// Pacer limits notifications per target (nil: unlimited).
-	Pacer    *targetPacer
+	Pacer *targetPacer
+	// Sender runs sends in the background, so that a target that does not
+	// answer holds no worker (its zero value works).
+	Sender   *sender
 	Recorder events.EventRecorder
 	HTTP     *http.Client
 	Now      func() time.Time
@@ -343,10 +349,18 @@ func (r *BiasIncidentReconciler) event(obj client.Object, typ, reason, msg strin
 	}
 }
 
-// SetupWithManager registers the reconciler with the manager.
+// SetupWithManager registers the reconciler with the manager; a send that
+// finishes in the background wakes its incident.
 func (r *BiasIncidentReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Sender == nil {
+		r.Sender = &sender{}
+	}
+	if r.Sender.wake == nil {
+		r.Sender.wake = make(chan event.GenericEvent, 64)
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&fairnessv1alpha1.BiasIncident{}).
+		WatchesRawSource(source.Channel(r.Sender.wake, &handler.EnqueueRequestForObject{})).
 		Named("biasincident").
 		Complete(r)
 }

@@ -142,10 +142,6 @@ func (r *FairnessEvaluationReconciler) reconcile(ctx context.Context, eval *fair
 			return ctrl.Result{}, err
 		}
 	}
-	// Every pass prunes: a schedule that is always due must not pile up Jobs.
-	if err := r.pruneJobs(ctx, eval); err != nil {
-		return ctrl.Result{}, err
-	}
 	if plan, ok := PlanRun(eval, sched, now); ok {
 		missing, err := r.missingSource(ctx, eval)
 		if err != nil {
@@ -159,7 +155,11 @@ func (r *FairnessEvaluationReconciler) reconcile(ctx context.Context, eval *fair
 		if err := r.startRun(ctx, eval, plan, sched, now); err != nil {
 			return ctrl.Result{}, err
 		}
-		return ctrl.Result{}, nil
+		// Prune on this pass too, once the new run is active (and so kept):
+		// a schedule that is always due must not pile up Jobs. Pruning
+		// before planning could delete the finished Job of a run whose
+		// start was never recorded, which the plan is about to adopt.
+		return ctrl.Result{}, r.pruneJobs(ctx, eval)
 	}
 	if st.ActiveRun == nil {
 		if err := r.regrade(ctx, eval); err != nil {
@@ -171,6 +171,9 @@ func (r *FairnessEvaluationReconciler) reconcile(ctx context.Context, eval *fair
 			setCondition(&st.Conditions, eval.Generation, fairnessv1alpha1.ConditionReady, metav1.ConditionFalse,
 				fairnessv1alpha1.ReasonSuspended, "suspended before its first run")
 		}
+	}
+	if err := r.pruneJobs(ctx, eval); err != nil {
+		return ctrl.Result{}, err
 	}
 	if sched != nil && !eval.Spec.Suspend && st.NextScheduledRun != nil {
 		return ctrl.Result{RequeueAfter: max(st.NextScheduledRun.Sub(now), time.Second)}, nil

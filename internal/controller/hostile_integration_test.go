@@ -2,8 +2,13 @@ package controller
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
@@ -227,5 +232,42 @@ func TestBadSchedulesStall(t *testing.T) {
 		if jobs := jobsOf(t, ns, name); len(jobs) != 0 || eval.Status.ActiveRun != nil {
 			t.Fatalf("%s: %d Jobs, active run %v", name, len(jobs), eval.Status.ActiveRun)
 		}
+	}
+}
+
+// TestSlowTargetsDelayNoOtherNotification: five webhook targets that accept
+// the connection and never answer do not hold up an unrelated incident's
+// notification: it is delivered while all five sends are still waiting
+// (before, one worker waited up to 10 s on each, 60 s in all).
+func TestSlowTargetsDelayNoOtherNotification(t *testing.T) {
+	stop := startManagerWith(t, Config{NotificationTimeout: time.Minute})
+	defer stop()
+	ns := newNamespace(t)
+	release := make(chan struct{})
+	var waiting atomic.Int32
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		waiting.Add(1)
+		defer waiting.Add(-1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer hang.Close()
+	defer close(release)
+	for i := range 5 {
+		breach(t, incidentEvaluation(t, ns, fmt.Sprintf("slow%d", i), hang.URL, true, "1h"))
+	}
+	eventually(t, waitFor, "five sends waiting on the slow targets", func() (bool, error) {
+		return waiting.Load() == 5, nil
+	})
+	rcv, url := newReceiver(t, 0)
+	in := breach(t, incidentEvaluation(t, ns, "unrelated", url, true, "1h"))
+	eventually(t, waitFor, "the unrelated notification delivered", func() (bool, error) {
+		get(t, in)
+		return len(in.Status.Notifications) == 1 && in.Status.Notifications[0].Result == DeliveryDelivered, nil
+	})
+	if n, _ := rcv.deliveries(); n != 1 || waiting.Load() != 5 {
+		t.Fatalf("%d deliveries to the unrelated target, %d sends still waiting; want 1 and 5", n, waiting.Load())
 	}
 }

@@ -96,63 +96,113 @@ func (r *BiasIncidentReconciler) stale(ctx context.Context, in *fairnessv1alpha1
 }
 
 // deliver attempts the pending deliveries that are due and returns when the
-// next retry is due (zero when none is pending).
+// next retry is due (zero when none is pending). Sends run in the
+// background (see sender): those that finish within the wait budget are
+// recorded now, the others on a later reconcile.
 func (r *BiasIncidentReconciler) deliver(ctx context.Context, in *fairnessv1alpha1.BiasIncident,
 	targets []fairnessv1alpha1.NotificationTarget, now time.Time) time.Time {
 	var next time.Time
+	soonest := func(at time.Time) {
+		if next.IsZero() || at.Before(next) {
+			next = at
+		}
+	}
+	type attempt struct {
+		d    *fairnessv1alpha1.NotificationDelivery
+		kind string
+		op   *send
+		err  error // an error before any send (the target cannot be resolved)
+	}
+	var attempts []attempt
+	var ops []*send
+	snd := r.Sender
+	if snd == nil { // a reconciler built without SetupWithManager (tests)
+		snd = &sender{}
+	}
 	for i := range in.Status.Notifications {
 		d := &in.Status.Notifications[i]
 		if d.Result != DeliveryPending {
 			continue
 		}
 		if d.NextAttemptTime != nil && now.Before(d.NextAttemptTime.Time) {
-			if next.IsZero() || d.NextAttemptTime.Before(&metav1.Time{Time: next}) {
-				next = d.NextAttemptTime.Time
-			}
+			soonest(d.NextAttemptTime.Time)
+			continue
+		}
+		if op := snd.current(d); op != nil {
+			attempts, ops = append(attempts, attempt{d: d, kind: r.targetKind(targets, d.Target), op: op}), append(ops, op)
 			continue
 		}
 		target, err := r.resolveTarget(ctx, in, targets, d.Target)
-		if err == nil {
-			if wait := r.Pacer.wait(target.URL, d.IdempotencyKey, now); wait > 0 {
-				// The target's turn comes later; waiting is not an attempt.
-				if at := now.Add(wait); next.IsZero() || at.Before(next) {
-					next = at
-				}
-				continue
-			}
+		if err != nil {
+			attempts = append(attempts, attempt{d: d, kind: target.Kind, err: err})
+			continue
+		}
+		if wait := r.Pacer.wait(target.URL, d.IdempotencyKey, now); wait > 0 {
+			soonest(now.Add(wait)) // the target's turn comes later; waiting is not an attempt
+			continue
+		}
+		msg, httpClient := messageFor(in, d), r.httpClient()
+		op := snd.start(in, d, func(ctx context.Context) error {
 			faultpoint.Hit(faultpoint.BeforeNotification)
-			err = notify.Send(ctx, r.httpClient(), target, messageFor(in, d))
+			err := notify.Send(ctx, httpClient, target, msg)
 			if err == nil {
 				faultpoint.Hit(faultpoint.AfterNotification)
 			}
+			return err
+		})
+		attempts, ops = append(attempts, attempt{d: d, kind: target.Kind, op: op}), append(ops, op)
+	}
+	snd.waitFor(ops)
+	for _, a := range attempts {
+		err := a.err
+		if a.op != nil {
+			if !finished(a.op) {
+				soonest(now.Add(time.Second)) // its wake-up usually comes first
+				continue
+			}
+			err = a.op.err // kept by the sender until status records this attempt
 		}
-		d.Attempts++
-		d.LastAttemptTime = &metav1.Time{Time: now}
-		kind := target.Kind
-		if kind == "" {
-			kind = "unknown"
-		}
-		if err == nil {
-			d.Result, d.Message, d.NextAttemptTime = DeliveryDelivered, "delivered", nil
-			r.Metrics.Notified(kind, "delivered")
-			continue
-		}
-		d.Message = truncate(err.Error(), 1024)
-		if d.Attempts >= r.maxAttempts() {
-			d.Result, d.NextAttemptTime = DeliveryFailed, nil
-			r.Metrics.Notified(kind, "failed")
-			r.event(in, corev1.EventTypeWarning, "NotificationFailed", fmt.Sprintf("gave up on %s after %d attempts: %s",
-				d.Target, d.Attempts, d.Message))
-			continue
-		}
-		r.Metrics.Notified(kind, "retry")
-		at := now.Add(incident.Backoff(d.Attempts, r.retryBase(), r.retryCap()))
-		d.NextAttemptTime = &metav1.Time{Time: at}
-		if next.IsZero() || at.Before(next) {
-			next = at
+		r.recordAttempt(in, a.d, a.kind, err, now)
+		if a.d.NextAttemptTime != nil {
+			soonest(a.d.NextAttemptTime.Time)
 		}
 	}
 	return next
+}
+
+// recordAttempt writes the outcome of one attempt at a delivery.
+func (r *BiasIncidentReconciler) recordAttempt(in *fairnessv1alpha1.BiasIncident, d *fairnessv1alpha1.NotificationDelivery,
+	kind string, err error, now time.Time) {
+	d.Attempts++
+	d.LastAttemptTime = &metav1.Time{Time: now}
+	if kind == "" {
+		kind = "unknown"
+	}
+	if err == nil {
+		d.Result, d.Message, d.NextAttemptTime = DeliveryDelivered, "delivered", nil
+		r.Metrics.Notified(kind, "delivered")
+		return
+	}
+	d.Message = truncate(err.Error(), 1024)
+	if d.Attempts >= r.maxAttempts() {
+		d.Result, d.NextAttemptTime = DeliveryFailed, nil
+		r.Metrics.Notified(kind, "failed")
+		r.event(in, corev1.EventTypeWarning, "NotificationFailed", fmt.Sprintf("gave up on %s after %d attempts: %s",
+			d.Target, d.Attempts, d.Message))
+		return
+	}
+	r.Metrics.Notified(kind, "retry")
+	d.NextAttemptTime = &metav1.Time{Time: now.Add(incident.Backoff(d.Attempts, r.retryBase(), r.retryCap()))}
+}
+
+// targetKind is the kind of a named target, for metrics.
+func (r *BiasIncidentReconciler) targetKind(targets []fairnessv1alpha1.NotificationTarget, name string) string {
+	for _, t := range targets {
+		if t.Name == name {
+			return string(t.Kind)
+		}
+	}
+	return ""
 }
 
 func (r *BiasIncidentReconciler) httpClient() *http.Client {

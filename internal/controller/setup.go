@@ -38,6 +38,9 @@ type Config struct {
 	// any one target (per second, and at once); 0 means unlimited.
 	NotificationRate  float64
 	NotificationBurst int
+	// NotificationTimeout bounds one send to a target (0: 10 seconds). Sends
+	// run in the background, so a slow target delays no other notification.
+	NotificationTimeout time.Duration
 	// MinScheduleInterval refuses schedules that fire more often (0: one minute).
 	MinScheduleInterval time.Duration
 	// Now is the clock of both controllers (nil: the wall clock; tests replace it).
@@ -87,5 +90,5 @@ func Setup(mgr ctrl.Manager, cfg Config) error {
 	return (&BiasIncidentReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: recorder, Metrics: metrics, Now: cfg.Now,
 		RetryBase: cfg.RetryBase, RetryCap: cfg.RetryCap, Deadlines: cfg.Deadlines,
 		ResolvedTTL: cfg.ResolvedIncidentTTL, DefaultPolicy: cfg.DefaultIncidentPolicy,
-		Pacer: newTargetPacer(cfg.NotificationRate, cfg.NotificationBurst)}).SetupWithManager(mgr)
+		Pacer: newTargetPacer(cfg.NotificationRate, cfg.NotificationBurst), Sender: &sender{timeout: cfg.NotificationTimeout}}).SetupWithManager(mgr)
 }

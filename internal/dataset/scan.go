@@ -88,7 +88,7 @@ func ScanPredictions(r io.Reader, o ScanOptions) (*ScanResult, error) {
 		}
 	}
 	s := &scanner{o: o, cols: cols, res: &ScanResult{Table: fairness.NewTable(o.Protected, bins)}, plain: map[string]*fairness.Group{}}
-	s.fav, s.unfav = outcomeValues(o.Favorable)
+	s.fav = outcomeValues(o.Favorable)
 	var index int64 = -1
 	for {
 		fields, err := lr.next()
@@ -145,7 +145,9 @@ func locate(header [][]byte, o ScanOptions) (columns, error) {
 		if i, ok := idx[name]; ok {
 			return i, nil
 		}
-		return 0, fmt.Errorf("%s column %q not found in header (columns: %s)", role, name, display.Value(strings.Join(names, ", ")))
+		// A short excerpt: the "header" of a document that is not CSV is its first line, whatever it holds.
+		return 0, fmt.Errorf("%s column %q not found in header (columns: %s)", role, name,
+			display.Bounded(display.Value(strings.Join(names, ", ")), 200))
 	}
 	c := columns{width: len(header)}
 	var err error
@@ -183,21 +185,22 @@ func locate(header [][]byte, o ScanOptions) (columns, error) {
 }
 
 // outcomeValues lists the spellings of favourable and unfavourable outcomes.
-func outcomeValues(favorable string) (fav, unfav [][]byte) {
-	if favorable == "" || favorable == "1" || strings.EqualFold(favorable, "true") {
-		return [][]byte{[]byte("1"), []byte("true"), []byte("True"), []byte("TRUE"), []byte("1.0")},
-			[][]byte{[]byte("0"), []byte("false"), []byte("False"), []byte("FALSE"), []byte("0.0")}
+// outcomeValues is the favourable value of a custom --favorable (every
+// other non-empty value is unfavourable), or nil for the binary rule of
+// ParseBinary.
+func outcomeValues(favorable string) (fav []byte) {
+	if v, binary := ParseBinary(favorable); favorable == "" || binary && v {
+		return nil // the favourable value is 1/true: the binary rule applies
 	}
-	// With a custom favourable value, every other value is unfavourable.
-	return [][]byte{[]byte(favorable)}, nil
+	return []byte(favorable)
 }
 
 type scanner struct {
-	o          ScanOptions
-	cols       columns
-	res        *ScanResult
-	fav, unfav [][]byte
-	key        []byte
+	o    ScanOptions
+	cols columns
+	res  *ScanResult
+	fav  []byte // a custom favourable value; nil: the binary rule
+	key  []byte
 	// plain holds the groups whose values are all plain (display.Key leaves
 	// them as they are), by their raw bytes: the fast path of a row. Other
 	// rows escape each value and look the group up in the table.
@@ -205,32 +208,14 @@ type scanner struct {
 }
 
 func (s *scanner) outcome(b []byte) (bool, bool) {
-	if len(b) == 1 && s.unfav != nil { // the common 0/1 case
-		switch b[0] {
-		case '1':
-			return true, true
-		case '0':
-			return false, true
-		}
+	if s.fav == nil {
+		return parseBinaryBytes(b)
 	}
-	for _, v := range s.fav {
-		if bytes.Equal(b, v) {
-			return true, true
-		}
-	}
-	if s.unfav == nil {
-		return false, len(b) > 0
-	}
-	for _, v := range s.unfav {
-		if bytes.Equal(b, v) {
-			return false, true
-		}
-	}
-	return false, false
+	return bytes.Equal(b, s.fav), len(b) > 0
 }
 
 func (s *scanner) describeOutcome() string {
-	if s.unfav == nil {
+	if s.fav != nil {
 		return fmt.Sprintf("the favourable value %q or another non-empty value", s.o.Favorable)
 	}
 	return "0/1 or true/false"
@@ -347,9 +332,19 @@ func parseFloat(b []byte) (float64, error) {
 		}
 	}
 	if digits == 0 || digits > 15 {
-		return strconv.ParseFloat(unsafe.String(&b[0], len(b)), 64)
+		return parseDecimal(unsafe.String(&b[0], len(b)))
 	}
 	return float64(mant) / pow10[frac], nil
+}
+
+// parseDecimal is strconv.ParseFloat for decimal notation only: Go also
+// reads hexadecimal floats (0x1p-3), underscores and "Inf", which no
+// prediction log means as a score.
+func parseDecimal(s string) (float64, error) {
+	if strings.ContainsAny(s, "xXpP_") || strings.ContainsAny(s, "iInN") {
+		return 0, fmt.Errorf("%q is not a decimal number", s)
+	}
+	return strconv.ParseFloat(s, 64)
 }
 
 // group finds or creates the group of a row the fast path missed. Each

@@ -12,6 +12,7 @@ import (
 	neturl "net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/fairness-operator/fairness-operator/internal/display"
@@ -24,6 +25,10 @@ const BuiltinPrefix = "builtin:"
 type FetchOptions struct {
 	// Timeout bounds the whole request; 0 means 5 minutes.
 	Timeout time.Duration
+	// IdleTimeout bounds the wait for each next part of the body, so a
+	// server that sends its headers and then stalls fails fast; 0 means
+	// one minute.
+	IdleTimeout time.Duration
 	// MaxBytes caps the response body; 0 means 64 GiB.
 	MaxBytes int64
 	// Header is sent with the request (for example Authorization).
@@ -67,9 +72,25 @@ func Decode(rc io.ReadCloser) (io.ReadCloser, error) {
 			_ = rc.Close()
 			return nil, fmt.Errorf("reading gzip data: %w", err)
 		}
-		return stripBOM(readCloser{zr, multiCloser{zr, rc}}), nil
+		return stripBOM(readCloser{gzipErrors{zr}, multiCloser{zr, rc}}), nil
 	}
 	return stripBOM(readCloser{br, rc}), nil
+}
+
+// gzipErrors names the gzip stream in decompression errors: a truncated
+// file otherwise reads as a bare "unexpected EOF" on some line.
+type gzipErrors struct{ r io.Reader }
+
+func (g gzipErrors) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	switch {
+	case err == nil, errors.Is(err, io.EOF):
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		err = errors.New("gzip stream truncated: the compressed data ends before its last block (an incomplete upload or copy?)")
+	default:
+		err = fmt.Errorf("gzip stream is corrupt: %w", err)
+	}
+	return n, err
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
@@ -139,8 +160,39 @@ func fetch(ctx context.Context, url string, fo FetchOptions, start, end int64) (
 		cancel()
 		return nil, fmt.Errorf("fetching %s: HTTP %s", redactURL(url), resp.Status)
 	}
-	body := &cappedReader{r: resp.Body, left: maxBytes, url: redactURL(url)}
-	return readCloser{body, closerFunc(func() error { cancel(); return resp.Body.Close() })}, nil
+	idle := fo.IdleTimeout
+	if idle <= 0 {
+		idle = time.Minute
+	}
+	ir := newIdleReader(resp.Body, idle, cancel, redactURL(url))
+	body := &cappedReader{r: ir, left: maxBytes, url: redactURL(url)}
+	return readCloser{body, closerFunc(func() error { ir.timer.Stop(); cancel(); return resp.Body.Close() })}, nil
+}
+
+// idleReader cancels a download that sends nothing for too long.
+type idleReader struct {
+	r       io.Reader
+	idle    time.Duration
+	timer   *time.Timer
+	stalled atomic.Bool
+	url     string
+}
+
+func newIdleReader(r io.Reader, idle time.Duration, cancel context.CancelFunc, url string) *idleReader {
+	ir := &idleReader{r: r, idle: idle, url: url}
+	ir.timer = time.AfterFunc(idle, func() { ir.stalled.Store(true); cancel() })
+	return ir
+}
+
+func (ir *idleReader) Read(p []byte) (int, error) {
+	n, err := ir.r.Read(p)
+	if n > 0 {
+		ir.timer.Reset(ir.idle)
+	}
+	if err != nil && ir.stalled.Load() {
+		return n, fmt.Errorf("fetching %s: the server sent nothing for %s (idle timeout)", ir.url, ir.idle)
+	}
+	return n, err
 }
 
 type closerFunc func() error

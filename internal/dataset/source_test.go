@@ -1,7 +1,10 @@
 package dataset
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -122,4 +125,54 @@ func closedURL(t *testing.T) string {
 	addr := l.Addr().String()
 	_ = l.Close()
 	return "http://" + addr
+}
+
+// TestHostileSourcesFailClearly: a server that sends its headers and stalls
+// fails after the idle timeout, not the whole download's; a truncated gzip
+// file names the gzip stream; a document that is not CSV is quoted in a
+// short excerpt, not whole.
+func TestHostileSourcesFailClearly(t *testing.T) {
+	var whole bytes.Buffer
+	zw := gzip.NewWriter(&whole)
+	fmt.Fprint(zw, "y,p,g\n")
+	for i := range 20000 {
+		fmt.Fprintf(zw, "%d,%d,g%d\n", i%2, (i/2)%2, i%7)
+	}
+	_ = zw.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/stall.csv":
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write([]byte("y,p,g\n"))
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+		case "/cut.csv.gz":
+			_, _ = w.Write(whole.Bytes()[:whole.Len()/2])
+		case "/page.html":
+			_, _ = w.Write([]byte("<!DOCTYPE html><html><head><title>Sign in</title>" + strings.Repeat("<script>x()</script>", 200) + "\n<body>\n"))
+		}
+	}))
+	defer srv.Close()
+	cases := map[string]struct {
+		url     string
+		fo      FetchOptions
+		wantErr string
+		maxLen  int
+	}{
+		"stalled server": {srv.URL + "/stall.csv", FetchOptions{IdleTimeout: 200 * time.Millisecond}, "the server sent nothing for 200ms (idle timeout)", 0},
+		"truncated gzip": {srv.URL + "/cut.csv.gz", FetchOptions{}, "gzip stream truncated", 0},
+		"an HTML page":   {srv.URL + "/page.html", FetchOptions{}, `label column "y" not found in header (columns: <!DOCTYPE html>`, 400},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			rc, err := Open(context.Background(), c.url, nil, c.fo)
+			if err == nil {
+				_, err = ScanPredictions(rc, predCols)
+				_ = rc.Close()
+			}
+			if err == nil || !strings.Contains(err.Error(), c.wantErr) || (c.maxLen > 0 && len(err.Error()) > c.maxLen) {
+				t.Fatalf("error %v (%d bytes), want one containing %q", err, len(fmt.Sprint(err)), c.wantErr)
+			}
+		})
+	}
 }

@@ -103,7 +103,7 @@ func Train(ctx context.Context, src Source, c TrainConfig, opts fairness.Options
 		}
 		y = make([]float64, len(f.Rows))
 		for i, row := range f.Rows {
-			if row[li] == c.Favorable || (c.Favorable == "" && (row[li] == "1" || strings.EqualFold(row[li], "true"))) {
+			if one, binary := dataset.ParseBinary(row[li]); row[li] == c.Favorable || (c.Favorable == "" && binary && one) {
 				y[i] = 1
 			}
 		}

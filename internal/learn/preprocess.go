@@ -168,18 +168,23 @@ func Encode(f *dataset.Frame, spec Spec, train []int) (*Design, error) {
 func labels(f *dataset.Frame, li int, favorable string) ([]float64, error) {
 	y := make([]float64, len(f.Rows))
 	distinct := map[string]bool{}
+	custom := favorable != ""
+	if v, binary := dataset.ParseBinary(favorable); binary && v {
+		custom = false // 1/true is the binary rule's favourable value
+	}
 	for i, row := range f.Rows {
 		v := row[li]
-		distinct[v] = true
-		switch {
-		case favorable != "" && v == favorable:
-			y[i] = 1
-		case favorable != "":
-			y[i] = 0
-		case v == "1" || strings.EqualFold(v, "true"):
-			y[i] = 1
-		case v == "0" || strings.EqualFold(v, "false"):
-			y[i] = 0
+		switch one, binary := dataset.ParseBinary(v); {
+		case custom:
+			distinct[v] = true
+			if v == favorable {
+				y[i] = 1
+			}
+		case binary:
+			distinct[fmt.Sprint(one)] = true
+			if one {
+				y[i] = 1
+			}
 		default:
 			return nil, fmt.Errorf("line %d: label %q is not binary (want 0/1 or true/false, or set the favourable value)", f.Lines[i], v)
 		}

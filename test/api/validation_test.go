@@ -123,7 +123,7 @@ func TestInvalidManifestsAreRefused(t *testing.T) {
 		"incident resolved without note": {validIncident, []mutation{set("Resolved", spec("state")...)}, nil,
 			"a Resolved incident needs a resolutionNote"},
 		"incident acknowledged by nobody": {validIncident, []mutation{set("Acknowledged", spec("state")...)}, nil,
-			"an Acknowledged or Mitigating incident needs acknowledgedBy"},
+			"an Acknowledged or Mitigating incident needs an acknowledgedBy"},
 		"incident unknown state": {validIncident, []mutation{set("Ignored", spec("state")...)}, nil,
 			`spec.state: Unsupported value: "Ignored"`},
 		"incident without evaluation": {validIncident, []mutation{del(spec("evaluationRef")...)}, nil,
