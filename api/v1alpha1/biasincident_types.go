@@ -83,6 +83,12 @@ type BiasIncidentStatus struct {
 	// state is the last state the operator handled.
 	// +optional
 	State IncidentState `json:"state,omitempty"`
+	// handledState is the spec.state the operator last acted on, whether it
+	// accepted the change or refused it. spec.state can change again only
+	// once the operator has handled the previous change, so that every step
+	// people take reaches the timeline.
+	// +optional
+	HandledState IncidentState `json:"handledState,omitempty"`
 	// severity is the current severity: the severity of the latest breaching run,
 	// never lower than the one the incident opened with.
 	// +optional
@@ -256,6 +262,7 @@ type NotificationDelivery struct {
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=bi;incident,categories=fairness
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.status) || !has(oldSelf.status.handledState) || !has(oldSelf.spec.state) || !has(self.spec.state) || self.spec.state == oldSelf.spec.state || oldSelf.status.handledState == oldSelf.spec.state",messageExpression="'the change to ' + oldSelf.spec.state + ' is not handled by the operator yet (status.handledState is ' + oldSelf.status.handledState + '): change the state again in a moment, so the timeline records every step'"
 // +kubebuilder:printcolumn:name="Severity",type=string,JSONPath=`.status.severity`
 // +kubebuilder:printcolumn:name="Evaluation",type=string,JSONPath=`.spec.evaluationRef.name`
 // +kubebuilder:printcolumn:name="Metric",type=string,JSONPath=`.status.breaches[0].metric`

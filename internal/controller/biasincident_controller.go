@@ -208,6 +208,11 @@ func (r *BiasIncidentReconciler) applyStateChange(in *fairnessv1alpha1.BiasIncid
 	if from == "" {
 		from = incident.Open
 	}
+	// Handled, whatever the outcome below: people may change the state again.
+	st.HandledState = in.Spec.State
+	if st.HandledState == "" {
+		st.HandledState = fairnessv1alpha1.IncidentOpen
+	}
 	if to == "" || from == to {
 		setCondition(&st.Conditions, in.Generation, fairnessv1alpha1.ConditionReady, metav1.ConditionTrue, "Handled",
 			"the incident's state is "+from)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
@@ -270,4 +272,77 @@ func TestSlowTargetsDelayNoOtherNotification(t *testing.T) {
 	if n, _ := rcv.deliveries(); n != 1 || waiting.Load() != 5 {
 		t.Fatalf("%d deliveries to the unrelated target, %d sends still waiting; want 1 and 5", n, waiting.Load())
 	}
+}
+
+// TestBurstOfRequestsGivesOneEventPerRun: many on-demand requests in a burst
+// (each an update that makes the status write conflict) start runs whose
+// RunStarted Event is recorded once each, as many as RunSucceeded (before,
+// 100 requests gave 18 RunStarted Events for 10 runs: a conflicted attempt
+// emitted its Event and the retry emitted it again).
+func TestBurstOfRequestsGivesOneEventPerRun(t *testing.T) {
+	// Counted at the recorder: the API server folds repeated Events into a
+	// series whose count it updates only now and then.
+	rec := &countingRecorder{counts: map[string]int{}}
+	stop := startManagerWith(t, Config{Recorder: rec})
+	defer stop()
+	ctx := context.Background()
+	ns := newNamespace(t)
+	eval := biasedEvaluation(ns, "burst")
+	if err := k8s.Create(ctx, eval); err != nil {
+		t.Fatal(err)
+	}
+	finished := map[string]bool{}
+	finishAll := func() {
+		for _, j := range jobsOf(t, ns, "burst") {
+			if !finished[j.Name] {
+				finished[j.Name] = true
+				finishJob(t, &j, podOutcome{})
+			}
+		}
+	}
+	last := ""
+	for i := range 30 {
+		get(t, eval)
+		before := eval.DeepCopy()
+		last = fmt.Sprintf("2026-12-01T10:00:%02dZ", i)
+		if eval.Annotations == nil {
+			eval.Annotations = map[string]string{}
+		}
+		eval.Annotations[fairnessv1alpha1.RequestedAtAnnotation] = last
+		if err := k8s.Patch(ctx, eval, client.MergeFrom(before)); err != nil {
+			t.Fatal(err)
+		}
+		if i%5 == 4 {
+			finishAll()
+		}
+	}
+	eventually(t, waitFor, "the last request handled and every run finished", func() (bool, error) {
+		finishAll()
+		get(t, eval)
+		return eval.Status.LastHandledRequestedAt == last && eval.Status.ActiveRun == nil, nil
+	})
+	// Every run that started finished once; a Job whose start was never
+	// recorded (its status write conflicted) is not a run and has no Event.
+	started, succeeded := rec.count("RunStarted"), rec.count("RunSucceeded")
+	if started != succeeded || started < 2 {
+		t.Fatalf("%d RunStarted Events for %d runs that finished (%d Jobs)", started, succeeded, len(finished))
+	}
+}
+
+// countingRecorder counts Events by reason.
+type countingRecorder struct {
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+func (c *countingRecorder) Eventf(_ runtime.Object, _ runtime.Object, _, reason, _, _ string, _ ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.counts[reason]++
+}
+
+func (c *countingRecorder) count(reason string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.counts[reason]
 }

@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -43,6 +44,8 @@ type Config struct {
 	NotificationTimeout time.Duration
 	// MinScheduleInterval refuses schedules that fire more often (0: one minute).
 	MinScheduleInterval time.Duration
+	// Recorder records the controllers' Events (nil: the manager's recorder).
+	Recorder events.EventRecorder
 	// Now is the clock of both controllers (nil: the wall clock; tests replace it).
 	Now func() time.Time
 }
@@ -71,7 +74,10 @@ func CacheOptions(health *CacheHealth, namespaces ...string) cache.Options {
 // Setup registers the controllers with the manager.
 func Setup(mgr ctrl.Manager, cfg Config) error {
 	metrics := NewMetrics(cfg.Registerer)
-	recorder := mgr.GetEventRecorder("fairness-operator")
+	recorder := cfg.Recorder
+	if recorder == nil {
+		recorder = mgr.GetEventRecorder("fairness-operator")
+	}
 	if err := (&FairnessEvaluationReconciler{
 		Client:           mgr.GetClient(),
 		APIReader:        mgr.GetAPIReader(),

@@ -6,7 +6,11 @@ import (
 	"strings"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
 )
 
 func threshold(metric string, extra map[string]any) []any {
@@ -84,5 +88,54 @@ func TestHostileManifestsAreRefused(t *testing.T) {
 		"acknowledgeWithin": map[string]any{"sev1": "90s", "sev4": "168h"}}), spec("incidentPolicy")...)(obj.Object)
 	if err := k8s.Create(context.Background(), obj, client.FieldValidation("Strict")); err != nil {
 		t.Fatalf("valid edges refused: %v", err)
+	}
+}
+
+// TestQuickStateChangesWaitForTheOperator: a person's second state change
+// is refused until the operator has handled the first (status.handledState),
+// so the timeline can never lose a step (before, Acknowledged -> Open ->
+// Resolved in quick edits recorded only Acknowledged -> Resolved). No
+// manager runs here: the test writes status as the operator would.
+func TestQuickStateChangesWaitForTheOperator(t *testing.T) {
+	ctx := context.Background()
+	scheme := runtime.NewScheme()
+	if err := fairnessv1alpha1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	k8s, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := createNamespace(t, "quick-edits")
+	in := &fairnessv1alpha1.BiasIncident{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "quick"},
+		Spec: fairnessv1alpha1.BiasIncidentSpec{EvaluationRef: fairnessv1alpha1.LocalObjectReference{Name: "credit"}}}
+	if err := k8s.Create(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	handled := func(s fairnessv1alpha1.IncidentState) {
+		t.Helper()
+		in.Status.State, in.Status.HandledState = s, s
+		if err := k8s.Status().Update(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	change := func(s fairnessv1alpha1.IncidentState) error {
+		in.Spec.State, in.Spec.AcknowledgedBy, in.Spec.ResolutionNote = s, "alice", "retrained"
+		return k8s.Update(ctx, in)
+	}
+	handled(fairnessv1alpha1.IncidentOpen)
+	if err := change(fairnessv1alpha1.IncidentAcknowledged); err != nil {
+		t.Fatalf("first change refused: %v", err)
+	}
+	err = change(fairnessv1alpha1.IncidentResolved)
+	if err == nil || !strings.Contains(err.Error(), "the change to Acknowledged is not handled by the operator yet") {
+		t.Fatalf("second change before the operator handled the first: %v", err)
+	}
+	if err := k8s.Get(ctx, client.ObjectKeyFromObject(in), in); err != nil {
+		t.Fatal(err)
+	}
+	handled(fairnessv1alpha1.IncidentAcknowledged)
+	if err := change(fairnessv1alpha1.IncidentResolved); err != nil {
+		t.Fatalf("change after the operator handled the first: %v", err)
 	}
 }
