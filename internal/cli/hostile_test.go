@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,6 +78,29 @@ func TestBlankPeopleFieldsExitTwo(t *testing.T) {
 		code, out, errOut := execute(append([]string{"incident"}, args...)...)
 		if code != ExitUsage || out != "" || !strings.Contains(errOut, "needs --") {
 			t.Errorf("%v: exit %d stdout %q stderr %q", args, code, out, errOut)
+		}
+	}
+}
+
+// TestReportsNeverShowURLSecrets: a successful report of data fetched from a
+// URL with a password and a token names the URL without them (before, the
+// table and the JSON printed it whole).
+func TestReportsNeverShowURLSecrets(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("y,p,g\n1,1,a\n0,0,a\n1,1,b\n0,0,b\n"))
+	}))
+	defer srv.Close()
+	url := strings.Replace(srv.URL, "http://", "http://admin:hunter2@", 1) + "/x.csv?token=SECRETTOKEN"
+	for _, format := range []string{"table", "json", "markdown"} {
+		code, out, errOut := execute("evaluate", "--data", url, "--label", "y", "--prediction", "p", "--protected", "g",
+			"--min-group-size", "0", "--threshold", "demographicParityDifference<=0.9:Sev4", "-o", format)
+		if code != ExitOK || !strings.Contains(out, "token=REDACTED") {
+			t.Fatalf("-o %s: exit %d stderr %q\n%s", format, code, errOut, out)
+		}
+		for _, secret := range []string{"hunter2", "SECRETTOKEN", "admin"} {
+			if strings.Contains(out+errOut, secret) {
+				t.Errorf("-o %s shows %q:\n%s", format, secret, out)
+			}
 		}
 	}
 }
