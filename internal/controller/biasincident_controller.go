@@ -88,7 +88,10 @@ func (r *BiasIncidentReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		}
 		return ctrl.Result{}, r.markNotManaged(ctx, &in)
 	}
-	policy, targets := r.policyOf(ctx, &in)
+	policy, targets, err := r.policyOf(ctx, &in)
+	if err != nil {
+		return ctrl.Result{}, err // retried with backoff; no delivery is attempted on a guess
+	}
 	before := in.DeepCopy()
 	now := r.now()
 	if r.expired(&in, now) {
@@ -98,7 +101,7 @@ func (r *BiasIncidentReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if in.Spec.State != fairnessv1alpha1.IncidentResolved && incident.AutoResolve(policy, view(&in)) {
 		return ctrl.Result{}, r.autoResolve(ctx, &in, policy)
 	}
-	r.applyStateChange(&in, now, targets)
+	r.applyStateChange(&in, now, policy.Deadlines, targets)
 	r.enqueueOpened(&in, targets)
 	r.escalate(&in, policy, now)
 	persistFirst := hasUnpersisted(before, &in)
@@ -177,16 +180,23 @@ func view(in *fairnessv1alpha1.BiasIncident) incident.View {
 }
 
 // policyOf reads the incident policy of the incident's evaluation (the
-// defaults when the evaluation is gone: incidents outlive it).
-func (r *BiasIncidentReconciler) policyOf(ctx context.Context, in *fairnessv1alpha1.BiasIncident) (incident.Policy, []fairnessv1alpha1.NotificationTarget) {
+// defaults when the evaluation is gone: incidents outlive it). Any other
+// error of the read is returned: a transient API error must not turn into
+// the default policy, and so into a failed delivery attempt.
+func (r *BiasIncidentReconciler) policyOf(ctx context.Context,
+	in *fairnessv1alpha1.BiasIncident) (incident.Policy, []fairnessv1alpha1.NotificationTarget, error) {
 	var eval fairnessv1alpha1.FairnessEvaluation
 	p := incident.Policy{Deadlines: r.Deadlines}
 	ip := r.DefaultPolicy
-	if err := r.Get(ctx, client.ObjectKey{Namespace: in.Namespace, Name: in.Spec.EvaluationRef.Name}, &eval); err == nil {
+	err := r.Get(ctx, client.ObjectKey{Namespace: in.Namespace, Name: in.Spec.EvaluationRef.Name}, &eval)
+	switch {
+	case err == nil:
 		ip = effectivePolicy(&eval, r.DefaultPolicy)
+	case !apierrors.IsNotFound(err):
+		return p, nil, fmt.Errorf("reading the incident's evaluation %s: %w", in.Spec.EvaluationRef.Name, err)
 	}
 	if ip == nil {
-		return p, nil
+		return p, nil, nil
 	}
 	p.Deadlines = deadlineOverrides(r.Deadlines, ip)
 	p.AutoResolveAfter, p.FailedRunsThreshold = ip.AutoResolveAfterCleanRuns, ip.FailedRunsThreshold
@@ -197,12 +207,13 @@ func (r *BiasIncidentReconciler) policyOf(ctx context.Context, in *fairnessv1alp
 		}
 		p.Escalation = append(p.Escalation, step)
 	}
-	return p, ip.Notifications
+	return p, ip.Notifications, nil
 }
 
-// applyStateChange validates and records a state change people made in the spec.
+// applyStateChange validates and records a state change people made in the
+// spec; a reopened incident gets a new deadline from the configured ones.
 func (r *BiasIncidentReconciler) applyStateChange(in *fairnessv1alpha1.BiasIncident, now time.Time,
-	targets []fairnessv1alpha1.NotificationTarget) {
+	deadlines map[fairness.Severity]time.Duration, targets []fairnessv1alpha1.NotificationTarget) {
 	st := &in.Status
 	from, to := string(st.State), string(in.Spec.State)
 	if from == "" {
@@ -242,7 +253,7 @@ func (r *BiasIncidentReconciler) applyStateChange(in *fairnessv1alpha1.BiasIncid
 	case incident.Open:
 		typ, msg = "Reopened", "reopened: "+truncate(in.Spec.ReopenReason, 512)
 		st.ResolvedAt, st.AcknowledgedAt, st.Escalated, st.EscalationStepsFired = nil, nil, false, nil
-		deadline := incident.AcknowledgeBy(fairness.Severity(st.Severity), now, nil)
+		deadline := incident.AcknowledgeBy(fairness.Severity(st.Severity), now, deadlines)
 		st.AcknowledgeBy = &metav1.Time{Time: deadline}
 		setCondition(&st.Conditions, in.Generation, fairnessv1alpha1.ConditionEscalated, metav1.ConditionFalse, "Reopened", "reopened")
 	}

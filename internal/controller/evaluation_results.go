@@ -215,35 +215,41 @@ func (r *FairnessEvaluationReconciler) grade(ctx context.Context, eval *fairness
 }
 
 // regrade grades the last run's stored statistics again, for a spec change
-// that does not need a new run (thresholds, minimum group size).
-func (r *FairnessEvaluationReconciler) regrade(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation) error {
+// that does not need a new run (thresholds, minimum group size). It reports
+// whether the new spec is now reflected in status: stored statistics that
+// cannot be decoded leave Ready=False with the reason, and the generation
+// unobserved, rather than pretending the new thresholds were applied.
+func (r *FairnessEvaluationReconciler) regrade(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation) (bool, error) {
 	last := eval.Status.LastRun
 	if last == nil || last.Result != fairnessv1alpha1.RunSucceeded || last.Statistics == "" ||
 		eval.Status.ObservedGeneration == eval.Generation {
-		return nil
+		return true, nil
 	}
 	res, err := evaluate.DecodeResult(last.Statistics)
-	if err != nil {
-		return nil
+	var table *fairness.Table
+	if err == nil {
+		table, err = res.Table()
 	}
-	table, err := res.Table()
 	if err != nil {
-		return nil
+		setCondition(&eval.Status.Conditions, eval.Generation, fairnessv1alpha1.ConditionReady, metav1.ConditionFalse,
+			fairnessv1alpha1.ReasonResultInvalid, fmt.Sprintf("the new thresholds could not be applied: the statistics of run %s "+
+				"cannot be decoded (%v); request a run (annotation %s) to grade them", last.ID, err, fairnessv1alpha1.RequestedAtAnnotation))
+		return false, nil
 	}
 	incidents, err := r.incidentsOf(ctx, eval)
 	if err != nil {
-		return err
+		return false, err
 	}
 	sev, err := r.grade(ctx, eval, table, last.ID+"-g"+fmt.Sprint(eval.Generation), incidents)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if len(eval.Status.History) > 0 && eval.Status.History[0].ID == last.ID {
 		eval.Status.History[0].Severity = sev
 	}
 	setCondition(&eval.Status.Conditions, eval.Generation, fairnessv1alpha1.ConditionReady, metav1.ConditionTrue,
 		fairnessv1alpha1.ReasonSucceeded, fmt.Sprintf("run %s re-graded with the new thresholds: severity %s", last.ID, sev))
-	return nil
+	return true, nil
 }
 
 // pruneJobs deletes the finished Jobs of runs that are no longer in the

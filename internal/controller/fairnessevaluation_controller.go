@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -48,10 +49,7 @@ type FairnessEvaluationReconciler struct {
 }
 
 func (r *FairnessEvaluationReconciler) minScheduleInterval() time.Duration {
-	if r.MinScheduleInterval > 0 {
-		return r.MinScheduleInterval
-	}
-	return time.Minute
+	return cmp.Or(r.MinScheduleInterval, time.Minute)
 }
 
 // +kubebuilder:rbac:groups=fairness.dev,resources=fairnessevaluations,verbs=get;list;watch
@@ -162,10 +160,13 @@ func (r *FairnessEvaluationReconciler) reconcile(ctx context.Context, eval *fair
 		return ctrl.Result{}, r.pruneJobs(ctx, eval)
 	}
 	if st.ActiveRun == nil {
-		if err := r.regrade(ctx, eval); err != nil {
+		applied, err := r.regrade(ctx, eval)
+		if err != nil {
 			return ctrl.Result{}, err
 		}
-		st.ObservedGeneration = eval.Generation
+		if applied {
+			st.ObservedGeneration = eval.Generation
+		}
 		setCondition(&st.Conditions, eval.Generation, fairnessv1alpha1.ConditionReconciling, metav1.ConditionFalse, "", "")
 		if eval.Spec.Suspend && st.LastRun == nil {
 			setCondition(&st.Conditions, eval.Generation, fairnessv1alpha1.ConditionReady, metav1.ConditionFalse,

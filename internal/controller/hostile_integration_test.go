@@ -346,3 +346,39 @@ func (c *countingRecorder) count(reason string) int {
 	defer c.mu.Unlock()
 	return c.counts[reason]
 }
+
+// TestRegradeOfUnreadableStatisticsIsReported: when the stored statistics
+// of the last run cannot be decoded, a threshold change leaves Ready=False
+// with the reason and the generation unobserved (before, regrade returned
+// nil and observedGeneration advanced as though the thresholds applied).
+func TestRegradeOfUnreadableStatisticsIsReported(t *testing.T) {
+	stop := startManager(t)
+	defer stop()
+	ctx := context.Background()
+	ns := newNamespace(t)
+	eval := biasedEvaluation(ns, "regrade")
+	if err := k8s.Create(ctx, eval); err != nil {
+		t.Fatal(err)
+	}
+	job := waitForJobs(t, ns, "regrade", 1)[0]
+	finishJob(t, &job, podOutcome{})
+	waitForRun(t, eval, fairnessv1alpha1.RunSucceeded, "g1")
+	eval.Status.LastRun.Statistics = "fairness.dev/result/v1 not-base64!"
+	if err := k8s.Status().Update(ctx, eval); err != nil {
+		t.Fatal(err)
+	}
+	get(t, eval)
+	eval.Spec.Thresholds[0].Levels[0].Value = 0.3
+	if err := k8s.Update(ctx, eval); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitFor, "the regrade failure reported", func() (bool, error) {
+		get(t, eval)
+		c := meta.FindStatusCondition(eval.Status.Conditions, fairnessv1alpha1.ConditionReady)
+		return c != nil && c.Status == metav1.ConditionFalse && c.Reason == fairnessv1alpha1.ReasonResultInvalid &&
+			strings.Contains(c.Message, "cannot be decoded"), nil
+	})
+	if eval.Status.ObservedGeneration == eval.Generation {
+		t.Fatalf("observedGeneration %d advanced to the new spec though its thresholds were not applied", eval.Status.ObservedGeneration)
+	}
+}

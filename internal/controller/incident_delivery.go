@@ -4,6 +4,7 @@ package controller
 // and status writes that never forget a notification already sent.
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -212,26 +213,11 @@ func (r *BiasIncidentReconciler) httpClient() *http.Client {
 	return http.DefaultClient
 }
 
-func (r *BiasIncidentReconciler) retryBase() time.Duration {
-	if r.RetryBase > 0 {
-		return r.RetryBase
-	}
-	return 5 * time.Second
-}
+func (r *BiasIncidentReconciler) retryBase() time.Duration { return cmp.Or(r.RetryBase, 5*time.Second) }
 
-func (r *BiasIncidentReconciler) retryCap() time.Duration {
-	if r.RetryCap > 0 {
-		return r.RetryCap
-	}
-	return 10 * time.Minute
-}
+func (r *BiasIncidentReconciler) retryCap() time.Duration { return cmp.Or(r.RetryCap, 10*time.Minute) }
 
-func (r *BiasIncidentReconciler) maxAttempts() int32 {
-	if r.MaxAttempts > 0 {
-		return r.MaxAttempts
-	}
-	return 20
-}
+func (r *BiasIncidentReconciler) maxAttempts() int32 { return cmp.Or(r.MaxAttempts, 20) }
 
 // resolveTarget reads a target's URL from its Secret.
 func (r *BiasIncidentReconciler) resolveTarget(ctx context.Context, in *fairnessv1alpha1.BiasIncident,

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"cmp"
 	"context"
 	"sync"
 	"time"
@@ -41,19 +42,9 @@ type send struct {
 	attempt int32
 }
 
-func (s *sender) waitBudget() time.Duration {
-	if s.wait > 0 {
-		return s.wait
-	}
-	return 500 * time.Millisecond
-}
+func (s *sender) waitBudget() time.Duration { return cmp.Or(s.wait, 500*time.Millisecond) }
 
-func (s *sender) sendTimeout() time.Duration {
-	if s.timeout > 0 {
-		return s.timeout
-	}
-	return 10 * time.Second
-}
+func (s *sender) sendTimeout() time.Duration { return cmp.Or(s.timeout, 10*time.Second) }
 
 // current returns the send of a delivery, in flight or finished, when it is
 // for the delivery's next attempt; a send whose outcome status already

@@ -7,11 +7,13 @@ package envtestutil
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"testing"
 
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -115,4 +117,17 @@ func StartWithKubeconfig() (env *envtest.Environment, cfg *rest.Config, kubeconf
 		return nil, nil, "", nil, err
 	}
 	return env, cfg, kubeconfig, stop, nil
+}
+
+// FreeLoopbackAddr is a loopback address (host:port) nothing listens on
+// now, for a server a test starts in another process.
+func FreeLoopbackAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	return addr
 }

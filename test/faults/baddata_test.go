@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -20,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+	"github.com/fairness-operator/fairness-operator/test/envtestutil"
 )
 
 // badData is one malformed prediction log and the run failure it must give.
@@ -103,7 +103,7 @@ func TestBadDataEndToEnd(t *testing.T) {
 	if err := k8s().Create(ctx, slackSecret(ns, slack)); err != nil {
 		t.Fatal(err)
 	}
-	metricsAddr := freeAddr(t)
+	metricsAddr := envtestutil.FreeLoopbackAddr(t)
 	mgr := startManager(t, ns, "", "--metrics-bind-address="+metricsAddr, "--metrics-secure=false")
 	defer mgr.stop()
 	evals := map[string]*fairnessv1alpha1.FairnessEvaluation{}
@@ -236,17 +236,6 @@ func scrapeGroupSeries(t *testing.T, addr string, e *fairnessv1alpha1.FairnessEv
 		}
 	}
 	return n
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	_ = l.Close()
-	return addr
 }
 
 func mapValues(m map[string]*fairnessv1alpha1.FairnessEvaluation) []*fairnessv1alpha1.FairnessEvaluation {

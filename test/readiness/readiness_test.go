@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -66,16 +65,6 @@ func legacyCRD(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return dir
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().String()
 }
 
 // readyz returns the probe's status code and body.
@@ -160,7 +149,7 @@ func TestReadinessFollowsTheCaches(t *testing.T) {
 				}
 			}
 			health := &controller.CacheHealth{RecoveryWindow: 10 * time.Minute}
-			addr := freeAddr(t)
+			addr := envtestutil.FreeLoopbackAddr(t)
 			mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: scheme, Cache: controller.CacheOptions(health),
 				Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: addr,
 				Controller: config.Controller{SkipNameValidation: ptr.To(true)}})

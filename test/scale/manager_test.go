@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -18,6 +17,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/fairness-operator/fairness-operator/test/envtestutil"
 	"github.com/fairness-operator/fairness-operator/test/localcluster"
 )
 
@@ -30,12 +30,7 @@ type managerProc struct {
 
 func startManager(b *testing.B, c *localcluster.Cluster, args ...string) *managerProc {
 	b.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	addr := l.Addr().String()
-	_ = l.Close()
+	addr := envtestutil.FreeLoopbackAddr(b)
 	args = append([]string{"--metrics-bind-address=" + addr, "--metrics-secure=false", "--health-probe-bind-address=0",
 		"--evaluation-image=fairness-operator:scale"}, args...)
 	cmd := exec.Command(filepath.Join(binDir, "manager"), args...)
