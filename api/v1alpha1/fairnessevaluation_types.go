@@ -53,12 +53,12 @@ type FairnessEvaluationSpec struct {
 
 	// minGroupSize is the number of rows below which a group is reported but
 	// flagged, and cannot open incidents: small groups are where false alarms
-	// come from.
+	// come from. 0 lets every group open incidents.
 	// +optional
 	// +kubebuilder:default=30
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=1000000
-	MinGroupSize int32 `json:"minGroupSize,omitempty"`
+	MinGroupSize *int32 `json:"minGroupSize,omitempty"`
 
 	// schedule is a cron expression (five fields, or a macro such as @daily)
 	// for periodic runs, in UTC. Without it the evaluation runs once per spec
@@ -219,7 +219,7 @@ type TrainSettings struct {
 	// randomState seeds the split and any randomised step.
 	// +optional
 	// +kubebuilder:default=42
-	RandomState int64 `json:"randomState,omitempty"`
+	RandomState *int64 `json:"randomState,omitempty"`
 }
 
 // +kubebuilder:object:root=true

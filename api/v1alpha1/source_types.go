@@ -110,7 +110,7 @@ type BuiltinSource struct {
 	// seed makes the generated data reproducible.
 	// +optional
 	// +kubebuilder:default=42
-	Seed int64 `json:"seed,omitempty"`
+	Seed *int64 `json:"seed,omitempty"`
 	// disparity is the gap in approval rate injected against the
 	// unprivileged group, from 0 (a fair dataset) to 1.
 	// +optional

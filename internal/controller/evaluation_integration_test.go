@@ -36,7 +36,7 @@ func biasedEvaluation(ns, name string) *fairnessv1alpha1.FairnessEvaluation {
 	return &fairnessv1alpha1.FairnessEvaluation{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 		Spec: fairnessv1alpha1.FairnessEvaluationSpec{
-			Source: fairnessv1alpha1.DataSource{Builtin: &fairnessv1alpha1.BuiltinSource{Rows: 5000, Seed: 1, Disparity: 0.25}},
+			Source: fairnessv1alpha1.DataSource{Builtin: &fairnessv1alpha1.BuiltinSource{Rows: 5000, Seed: new(int64(1)), Disparity: 0.25}},
 			Columns: fairnessv1alpha1.ColumnMapping{Label: "repaid", Prediction: "approved", Score: "score",
 				Protected: []string{"sex"}, Privileged: []fairnessv1alpha1.PrivilegedValues{{Attribute: "sex", Values: []string{"male"}}}},
 			Thresholds: []fairnessv1alpha1.MetricThreshold{{Metric: "demographicParityDifference",
@@ -279,7 +279,7 @@ func TestOneIncidentAcrossRestartsAndDeletion(t *testing.T) {
 	defer stop()
 	// A second breaching run (new generation) updates the same incident.
 	get(t, eval)
-	eval.Spec.Source.Builtin.Seed = 2
+	eval.Spec.Source.Builtin.Seed = new(int64(2))
 	if err := k8s.Update(ctx, eval); err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +311,7 @@ func TestTrainModeRun(t *testing.T) {
 	eval := biasedEvaluation(ns, "trained")
 	eval.Spec.Mode = fairnessv1alpha1.ModeTrain
 	eval.Spec.Columns.Prediction, eval.Spec.Columns.Score = "", ""
-	eval.Spec.Train = &fairnessv1alpha1.TrainSettings{Method: fairnessv1alpha1.MethodReweighing, TestSize: 0.3, RandomState: 42}
+	eval.Spec.Train = &fairnessv1alpha1.TrainSettings{Method: fairnessv1alpha1.MethodReweighing, TestSize: 0.3, RandomState: new(int64(42))}
 	if err := k8s.Create(context.Background(), eval); err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,13 @@ const (
 	nonRootUID = 65532
 )
 
+// Defaults of optional fields whose zero means something (the schema sets
+// the same; these apply to objects built in Go without it).
+const (
+	defaultSeed         = 42
+	defaultMinGroupSize = 30
+)
+
 // maxJobName keeps a Job's name a DNS label with room for the "-<index>"
 // an Indexed Job appends for its pods' hostnames (shards are at most 1000).
 const maxJobName = 63 - len("-999")
@@ -73,12 +80,12 @@ func runConfig(eval *fairnessv1alpha1.FairnessEvaluation, runID string) evaluate
 		Score: s.Columns.Score, Protected: s.Columns.Protected, Favorable: s.Columns.FavorableLabel,
 		Shards: int64(max(s.Shards, 1))}
 	if s.Mode == fairnessv1alpha1.ModeTrain {
-		t := fairnessv1alpha1.TrainSettings{Method: fairnessv1alpha1.MethodBaseline, TestSize: 0.3, RandomState: 42}
+		t := fairnessv1alpha1.TrainSettings{Method: fairnessv1alpha1.MethodBaseline, TestSize: 0.3}
 		if s.Train != nil {
 			t = *s.Train
 		}
 		c.Train = &evaluate.TrainRun{Method: string(t.Method), Constraint: string(t.Constraint), Features: t.Features,
-			ExcludeProtected: t.ExcludeProtected, TestSize: t.TestSize, RandomState: t.RandomState}
+			ExcludeProtected: t.ExcludeProtected, TestSize: t.TestSize, RandomState: ptr.Deref(t.RandomState, defaultSeed)}
 		if c.Train.Method == "" {
 			c.Train.Method = string(fairnessv1alpha1.MethodBaseline)
 		}
@@ -108,7 +115,7 @@ func runConfig(eval *fairnessv1alpha1.FairnessEvaluation, runID string) evaluate
 			name = dataset.SyntheticCredit
 		}
 		c.Data = dataset.BuiltinPrefix + name
-		c.Builtin = dataset.SyntheticOptions{Rows: src.Builtin.Rows, Seed: uint64(src.Builtin.Seed), //nolint:gosec // a seed
+		c.Builtin = dataset.SyntheticOptions{Rows: src.Builtin.Rows, Seed: uint64(ptr.Deref(src.Builtin.Seed, defaultSeed)), //nolint:gosec // a seed
 			Disparity: src.Builtin.Disparity}
 	}
 	return c

@@ -9,6 +9,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
 	"github.com/fairness-operator/fairness-operator/internal/display"
@@ -28,7 +29,7 @@ const (
 
 // GradeOptions turns an evaluation's spec into grading options.
 func GradeOptions(spec fairnessv1alpha1.FairnessEvaluationSpec) fairness.Options {
-	o := fairness.Options{MinGroupSize: int64(spec.MinGroupSize), Privileged: map[string][]string{}}
+	o := fairness.Options{MinGroupSize: int64(ptr.Deref(spec.MinGroupSize, defaultMinGroupSize)), Privileged: map[string][]string{}}
 	for _, p := range spec.Columns.Privileged {
 		o.Privileged[p.Attribute] = p.Values
 	}

@@ -175,7 +175,7 @@ func TestPlanRun(t *testing.T) {
 		"threshold change only": {func() *fairnessv1alpha1.FairnessEvaluation { e := done(eval()); e.Spec.Thresholds = nil; return e }(), "", ""},
 		"source change": {func() *fairnessv1alpha1.FairnessEvaluation {
 			e := done(eval())
-			e.Spec.Source.Builtin.Seed = 9
+			e.Spec.Source.Builtin.Seed = new(int64(9))
 			return e
 		}(), "g3", TriggerGeneration},
 		"new request": {func() *fairnessv1alpha1.FairnessEvaluation {

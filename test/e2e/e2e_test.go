@@ -96,9 +96,9 @@ func evaluation(ns, name string, shards int32, disparity float64) *fairnessv1alp
 	return &fairnessv1alpha1.FairnessEvaluation{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 		Spec: fairnessv1alpha1.FairnessEvaluationSpec{
-			Source:  fairnessv1alpha1.DataSource{Builtin: &fairnessv1alpha1.BuiltinSource{Rows: 40000, Seed: 11, Disparity: disparity}},
+			Source:  fairnessv1alpha1.DataSource{Builtin: &fairnessv1alpha1.BuiltinSource{Rows: 40000, Seed: new(int64(11)), Disparity: disparity}},
 			Columns: fairnessv1alpha1.ColumnMapping{Label: "repaid", Prediction: "approved", Score: "score", Protected: []string{"sex", "age_group"}},
-			Shards:  shards, BackoffLimit: new(int32(4)), ActiveDeadlineSeconds: 600, MinGroupSize: 30, HistoryLimit: 5,
+			Shards:  shards, BackoffLimit: new(int32(4)), ActiveDeadlineSeconds: 600, MinGroupSize: new(int32(30)), HistoryLimit: 5,
 			Thresholds: []fairnessv1alpha1.MetricThreshold{{Metric: "demographicParityDifference",
 				Levels: []fairnessv1alpha1.ThresholdLevel{{Value: 0.1, Severity: fairnessv1alpha1.Severity2}}}},
 		},

@@ -42,7 +42,7 @@ func biasedEvaluation(ns string) *fairnessv1alpha1.FairnessEvaluation {
 			Source: fairnessv1alpha1.DataSource{URL: &fairnessv1alpha1.URLSource{
 				URL: fmt.Sprintf("%s/%s.csv", data.URL, ns), TimeoutSeconds: 300}},
 			Columns: fairnessv1alpha1.ColumnMapping{Label: "y", Prediction: "p", Protected: []string{"g"}},
-			Shards:  1, BackoffLimit: new(int32(2)), ActiveDeadlineSeconds: 600, MinGroupSize: 30, HistoryLimit: 5,
+			Shards:  1, BackoffLimit: new(int32(2)), ActiveDeadlineSeconds: 600, MinGroupSize: new(int32(30)), HistoryLimit: 5,
 			Thresholds: []fairnessv1alpha1.MetricThreshold{{Metric: "demographicParityDifference",
 				Levels: []fairnessv1alpha1.ThresholdLevel{{Value: 0.1, Severity: fairnessv1alpha1.Severity2}}}},
 			IncidentPolicy: &fairnessv1alpha1.IncidentPolicy{

@@ -54,9 +54,9 @@ func scaleEvaluation(ns, name string, disparity float64, notify bool) *fairnessv
 	e := &fairnessv1alpha1.FairnessEvaluation{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 		Spec: fairnessv1alpha1.FairnessEvaluationSpec{
-			Source:  fairnessv1alpha1.DataSource{Builtin: &fairnessv1alpha1.BuiltinSource{Rows: 2000, Seed: 7, Disparity: disparity}},
+			Source:  fairnessv1alpha1.DataSource{Builtin: &fairnessv1alpha1.BuiltinSource{Rows: 2000, Seed: new(int64(7)), Disparity: disparity}},
 			Columns: fairnessv1alpha1.ColumnMapping{Label: "repaid", Prediction: "approved", Protected: []string{"sex"}},
-			Shards:  1, MinGroupSize: 30, HistoryLimit: 2,
+			Shards:  1, MinGroupSize: new(int32(30)), HistoryLimit: 2,
 			Thresholds: []fairnessv1alpha1.MetricThreshold{{Metric: "demographicParityDifference",
 				Levels: []fairnessv1alpha1.ThresholdLevel{{Value: 0.1, Severity: fairnessv1alpha1.Severity2}}}},
 		},

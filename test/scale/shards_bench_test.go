@@ -91,7 +91,7 @@ func runSharded(b *testing.B, k8s client.Client, cluster *localcluster.Cluster, 
 		Spec: fairnessv1alpha1.FairnessEvaluationSpec{
 			Source:  fairnessv1alpha1.DataSource{URL: &fairnessv1alpha1.URLSource{URL: url, TimeoutSeconds: 3600}},
 			Columns: fairnessv1alpha1.ColumnMapping{Label: "repaid", Prediction: "approved", Score: "score", Protected: []string{"sex", "age_group"}},
-			Shards:  shards, ActiveDeadlineSeconds: 7200, MinGroupSize: 30, HistoryLimit: 1,
+			Shards:  shards, ActiveDeadlineSeconds: 7200, MinGroupSize: new(int32(30)), HistoryLimit: 1,
 		},
 	}
 	start := time.Now()
