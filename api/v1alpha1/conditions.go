@@ -12,7 +12,10 @@ const (
 	ConditionReconciling = "Reconciling"
 	// ConditionStalled (abnormal-true, present only while True) means the
 	// controller cannot make progress without a change to the spec or the
-	// cluster (for example an invalid schedule or a missing ConfigMap).
+	// cluster (for example an invalid schedule or a missing ConfigMap), or
+	// that the last run failed: then its reason is the run's (EvaluationFailed,
+	// OOMKilled, ...) and it lasts until the next run starts. kstatus (Flux)
+	// reads it as Failed and the Argo CD health script as Degraded.
 	ConditionStalled = "Stalled"
 	// ConditionBiasDetected is True when the last graded run breached a
 	// threshold and False when it did not. It is separate from Ready so a

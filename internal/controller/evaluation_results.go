@@ -148,6 +148,10 @@ func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fair
 		run.Result, run.Reason, run.Message = fairnessv1alpha1.RunFailed, out.reason, display.Bounded(SafeMessage(out.msg), 4096)
 		st.ConsecutiveFailedRuns++
 		setCondition(&st.Conditions, gen, fairnessv1alpha1.ConditionReady, metav1.ConditionFalse, out.reason, out.msg)
+		// Terminal for this run: Stalled tells every GitOps tool the same
+		// (kstatus Failed, Argo CD Degraded) until the next run starts.
+		setCondition(&st.Conditions, gen, fairnessv1alpha1.ConditionStalled, metav1.ConditionTrue, out.reason,
+			fmt.Sprintf("run %s failed: %s; the next run (schedule, request or spec change) tries again", run.ID, out.msg))
 		r.event(eval, corev1.EventTypeWarning, "RunFailed", fmt.Sprintf("run %s failed: %s: %s", run.ID, out.reason, out.msg))
 		r.effects.add(eval, func() { r.Metrics.RunFinished(eval, run, false) })
 	} else {
@@ -156,6 +160,7 @@ func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fair
 			run.Statistics = enc
 		}
 		st.ConsecutiveFailedRuns = 0
+		setCondition(&st.Conditions, gen, fairnessv1alpha1.ConditionStalled, metav1.ConditionFalse, "", "")
 		if sev, err = r.grade(ctx, eval, out.table, run.ID, incidents); err != nil {
 			return err
 		}

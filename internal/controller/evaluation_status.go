@@ -174,6 +174,18 @@ func setCondition(conds *[]metav1.Condition, gen int64, typ string, status metav
 		Message: display.Bounded(SafeMessage(msg), 32768), ObservedGeneration: gen})
 }
 
+// specStallReasons are the stalls each reconcile checks again (the spec or a
+// referenced object is wrong); a failed run's stall lasts until the next run.
+var specStallReasons = map[string]bool{fairnessv1alpha1.ReasonInvalidSpec: true, fairnessv1alpha1.ReasonSourceNotFound: true}
+
+// clearSpecStall removes a Stalled condition caused by the spec, which the
+// current pass decides again.
+func clearSpecStall(conds *[]metav1.Condition) {
+	if c := meta.FindStatusCondition(*conds, fairnessv1alpha1.ConditionStalled); c != nil && specStallReasons[c.Reason] {
+		meta.RemoveStatusCondition(conds, fairnessv1alpha1.ConditionStalled)
+	}
+}
+
 // SafeMessage is how any text that may come from users, data or pods is
 // shown in status and Events: URLs redacted, control characters escaped.
 func SafeMessage(msg string) string { return display.Message(display.RedactURLs(msg)) }

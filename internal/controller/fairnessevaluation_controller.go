@@ -126,7 +126,7 @@ func (r *FairnessEvaluationReconciler) reconcile(ctx context.Context, eval *fair
 	} else {
 		st.NextScheduledRun = nil
 	}
-	setCondition(&st.Conditions, eval.Generation, fairnessv1alpha1.ConditionStalled, metav1.ConditionFalse, "", "")
+	clearSpecStall(&st.Conditions) // re-checked on this pass
 	if warn, msg := credentialsInURL(eval.Spec); warn {
 		setCondition(&st.Conditions, eval.Generation, fairnessv1alpha1.ConditionCredentialsInURL, metav1.ConditionTrue,
 			fairnessv1alpha1.ReasonURLCarriesCredentials, msg)
@@ -218,6 +218,7 @@ func (r *FairnessEvaluationReconciler) startRun(ctx context.Context, eval *fairn
 		st.NextScheduledRun = &metav1.Time{Time: NextScheduled(sched, now)}
 	}
 	msg := fmt.Sprintf("run %s started (%s): Job %s", plan.ID, plan.Trigger, job.Name)
+	setCondition(&st.Conditions, eval.Generation, fairnessv1alpha1.ConditionStalled, metav1.ConditionFalse, "", "") // the last run's failure
 	setCondition(&st.Conditions, eval.Generation, fairnessv1alpha1.ConditionReconciling, metav1.ConditionTrue,
 		fairnessv1alpha1.ReasonProgressing, msg)
 	if st.LastRun == nil {

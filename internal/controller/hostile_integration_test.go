@@ -15,7 +15,9 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	kstatus "sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
@@ -381,4 +383,45 @@ func TestRegradeOfUnreadableStatisticsIsReported(t *testing.T) {
 	if eval.Status.ObservedGeneration == eval.Generation {
 		t.Fatalf("observedGeneration %d advanced to the new spec though its thresholds were not applied", eval.Status.ObservedGeneration)
 	}
+}
+
+// TestFailedRunReadsTheSameToEveryTool: a failed run sets Stalled=True with
+// the run's reason, so kstatus (Flux) computes Failed on the object as the
+// API server returns it, as the Argo CD script says Degraded (test/gitops);
+// before, kstatus said InProgress and a Flux health check waited for its
+// timeout. The next run clears it.
+func TestFailedRunReadsTheSameToEveryTool(t *testing.T) {
+	stop := startManager(t)
+	defer stop()
+	ctx := context.Background()
+	ns := newNamespace(t)
+	eval := biasedEvaluation(ns, "fails")
+	if err := k8s.Create(ctx, eval); err != nil {
+		t.Fatal(err)
+	}
+	job := waitForJobs(t, ns, "fails", 1)[0]
+	finishJob(t, &job, podOutcome{fail: true, message: "line 2: label \"yes\" is not binary"})
+	waitForRun(t, eval, fairnessv1alpha1.RunFailed, "g1")
+	stalled := meta.FindStatusCondition(eval.Status.Conditions, fairnessv1alpha1.ConditionStalled)
+	if stalled == nil || stalled.Status != metav1.ConditionTrue || stalled.Reason != fairnessv1alpha1.ReasonEvaluationFailed {
+		t.Fatalf("Stalled %+v", stalled)
+	}
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(fairnessv1alpha1.GroupVersion.WithKind("FairnessEvaluation"))
+	if err := k8s.Get(ctx, client.ObjectKeyFromObject(eval), u); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := kstatus.Compute(u); err != nil || res.Status != kstatus.FailedStatus {
+		t.Fatalf("kstatus %v (%v)", res, err)
+	}
+	before := eval.DeepCopy()
+	eval.Annotations = map[string]string{fairnessv1alpha1.RequestedAtAnnotation: "again"}
+	if err := k8s.Patch(ctx, eval, client.MergeFrom(before)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitFor, "the next run started and Stalled cleared", func() (bool, error) {
+		get(t, eval)
+		return eval.Status.ActiveRun != nil &&
+			meta.FindStatusCondition(eval.Status.Conditions, fairnessv1alpha1.ConditionStalled) == nil, nil
+	})
 }

@@ -111,7 +111,7 @@ func TestEvaluationHealth(t *testing.T) {
 		"stalled": {map[string]any{"observedGeneration": int64(2), "conditions": conditions(
 			cond("Ready", "False", "bad schedule"), cond("Stalled", "True", "bad schedule"))}, "Degraded"},
 		"failed run": {map[string]any{"observedGeneration": int64(2), "conditions": conditions(
-			cond("Ready", "False", "EvaluationFailed"))}, "Degraded"},
+			cond("Ready", "False", "EvaluationFailed"), cond("Stalled", "True", "run g2 failed"))}, "Degraded"},
 		"old generation": {map[string]any{"observedGeneration": int64(1), "conditions": conditions(
 			cond("Ready", "True", "ok"))}, "Progressing"},
 	}
@@ -168,6 +168,11 @@ func TestKstatus(t *testing.T) {
 			cond("Ready", "False", "bad"), cond("Stalled", "True", "invalid schedule"))}, status.FailedStatus},
 		"old generation": {map[string]any{"observedGeneration": int64(1), "conditions": conditions(
 			cond("Ready", "True", "ok"))}, status.InProgressStatus},
+		// As the controller writes a failed run (internal/controller
+		// TestFailedRunReadsTheSameToEveryTool checks it does): Failed, so a
+		// Flux health check stops waiting, as Argo CD's Degraded does.
+		"failed run": {map[string]any{"observedGeneration": int64(2), "conditions": conditions(
+			cond("Ready", "False", "EvaluationFailed"), cond("Stalled", "True", "run g2 failed"))}, status.FailedStatus},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
