@@ -48,6 +48,9 @@ type ScanResult struct {
 	Rows, BadRows int64
 	// FirstBadRow describes the first bad row skipped.
 	FirstBadRow string
+	// DataVersion is the version of the file a byte-range shard read (an
+	// ETag or Last-Modified value), when the source gives one.
+	DataVersion string
 }
 
 // BadRowError is a row that cannot be used, with its line number.

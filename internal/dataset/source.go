@@ -35,7 +35,14 @@ type FetchOptions struct {
 	Header http.Header
 	// Client overrides the HTTP client (tests).
 	Client *http.Client
+	// ifRange pins range requests to one version of the file (an ETag or
+	// Last-Modified value): a server whose file changed answers 200 with the
+	// whole file, and the read fails instead of mixing versions.
+	ifRange string
 }
+
+// ErrDataChanged means the file behind a URL changed while a run read it.
+var ErrDataChanged = errors.New("the data changed while the run read it")
 
 // Open opens a data source for reading: "-" for standard input, an http://
 // or https:// URL, or a file path. The result is decompressed when it is
@@ -141,6 +148,9 @@ func fetch(ctx context.Context, url string, fo FetchOptions, start, end int64) (
 	}
 	if start >= 0 {
 		req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", start, end-1))
+		if fo.ifRange != "" {
+			req.Header.Set("If-Range", fo.ifRange)
+		}
 	}
 	client := fo.Client
 	if client == nil {
@@ -158,6 +168,10 @@ func fetch(ctx context.Context, url string, fo FetchOptions, start, end int64) (
 	if resp.StatusCode != wantStatus {
 		_ = resp.Body.Close()
 		cancel()
+		if start >= 0 && fo.ifRange != "" && resp.StatusCode == http.StatusOK {
+			return nil, fmt.Errorf("fetching %s: %w (it was version %s when the shard began; run again)", redactURL(url),
+				ErrDataChanged, fo.ifRange)
+		}
 		return nil, fmt.Errorf("fetching %s: HTTP %s", redactURL(url), resp.Status)
 	}
 	idle := fo.IdleTimeout

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // ErrNoRanges means an HTTP source cannot be split by byte range (no
@@ -26,10 +27,11 @@ func OpenURLShard(ctx context.Context, url string, fo FetchOptions, index, count
 	if count < 1 || index < 0 || index >= count {
 		return nil, fmt.Errorf("shard %d of %d is out of range", index, count)
 	}
-	size, err := rangeSize(ctx, url, fo)
+	size, version, err := rangeSize(ctx, url, fo)
 	if err != nil {
 		return nil, err
 	}
+	fo.ifRange = version // every range below reads this version, or fails
 	var head []byte
 	nl := -1
 	for nl < 0 && int64(len(head)) < min(size, DefaultMaxLineBytes) {
@@ -72,20 +74,32 @@ func OpenURLShard(ctx context.Context, url string, fo FetchOptions, index, count
 		return nil, err
 	}
 	if start >= end {
-		return io.NopCloser(bytes.NewReader(header)), nil
+		return versioned{io.NopCloser(bytes.NewReader(header)), version}, nil
 	}
 	body, err := fetch(ctx, url, fo, start, end)
 	if err != nil {
 		return nil, err
 	}
-	return readCloser{io.MultiReader(bytes.NewReader(header), body), body}, nil
+	return versioned{readCloser{io.MultiReader(bytes.NewReader(header), body), body}, version}, nil
 }
 
-// rangeSize asks for the file's length and whether ranges are served.
-func rangeSize(ctx context.Context, url string, fo FetchOptions) (int64, error) {
+// versioned is a reader of one version of a file (DataVersion), so that the
+// shards of a run can be checked to have read the same one.
+type versioned struct {
+	io.ReadCloser
+	version string
+}
+
+// DataVersion is the ETag or Last-Modified value the reader is pinned to.
+func (v versioned) DataVersion() string { return v.version }
+
+// rangeSize asks for the file's length, whether ranges are served, and its
+// version: a strong ETag, or else Last-Modified (empty when the server
+// gives neither; the ranges are then not pinned).
+func rangeSize(ctx context.Context, url string, fo FetchOptions) (int64, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodHead, url, nil)
 	if err != nil {
-		return 0, fmt.Errorf("bad URL %s: it does not parse as a URL", redactURL(url))
+		return 0, "", fmt.Errorf("bad URL %s: it does not parse as a URL", redactURL(url))
 	}
 	for k, vs := range fo.Header {
 		for _, v := range vs {
@@ -98,17 +112,21 @@ func rangeSize(ctx context.Context, url string, fo FetchOptions) (int64, error) 
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("fetching %s: %w", redactURL(url), withoutURL(err))
+		return 0, "", fmt.Errorf("fetching %s: %w", redactURL(url), withoutURL(err))
 	}
 	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("fetching %s: HTTP %s", redactURL(url), resp.Status)
+		return 0, "", fmt.Errorf("fetching %s: HTTP %s", redactURL(url), resp.Status)
 	}
 	size, err := strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64)
 	if resp.Header.Get("Accept-Ranges") != "bytes" || err != nil || size <= 0 || resp.Header.Get("Content-Encoding") != "" {
-		return 0, ErrNoRanges
+		return 0, "", ErrNoRanges
 	}
-	return size, nil
+	version := resp.Header.Get("ETag")
+	if version == "" || strings.HasPrefix(version, "W/") { // If-Range takes only a strong ETag
+		version = resp.Header.Get("Last-Modified")
+	}
+	return size, version, nil
 }
 
 func readRange(ctx context.Context, url string, fo FetchOptions, start, end int64) ([]byte, error) {

@@ -67,7 +67,11 @@ func Statistics(ctx context.Context, src Source, scan dataset.ScanOptions, stdin
 		return nil, err
 	}
 	defer func() { _ = rc.Close() }()
-	return dataset.ScanPredictions(rc, scan)
+	res, err := dataset.ScanPredictions(rc, scan)
+	if v, ok := rc.(interface{ DataVersion() string }); ok && err == nil {
+		res.DataVersion = v.DataVersion()
+	}
+	return res, err
 }
 
 // Predictions evaluates a prediction log and grades it.

@@ -31,6 +31,9 @@ type Result struct {
 	Attributes []string `json:"attrs"`
 	ScoreBins  int      `json:"bins,omitempty"`
 	Groups     []group  `json:"groups"`
+	// DataVersion is the version of the file the shard read (see
+	// dataset.ScanResult), so the shards of a run are checked to agree.
+	DataVersion string `json:"ver,omitempty"`
 }
 
 // group is one group, compactly: key values, [tp fp tn fn], and histogram
@@ -154,7 +157,15 @@ func MergeResults(runID string, shards int64, results []*Result) (*fairness.Tabl
 	seen := make([]bool, shards)
 	var merged *fairness.Table
 	var rows int64
+	version, versionShard := "", int64(0)
 	for _, r := range results {
+		if r.DataVersion != "" && version == "" {
+			version, versionShard = r.DataVersion, r.Shard
+		}
+		if r.DataVersion != "" && r.DataVersion != version {
+			return nil, 0, fmt.Errorf("the data changed during the run: shard %d read version %s, shard %d version %s; run again",
+				versionShard, version, r.Shard, r.DataVersion)
+		}
 		switch {
 		case r.RunID != runID:
 			return nil, 0, fmt.Errorf("result belongs to run %q, not %q", r.RunID, runID)

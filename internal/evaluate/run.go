@@ -101,6 +101,7 @@ func RunShard(ctx context.Context, c *RunConfig, index int64) (string, error) {
 	}
 	var table *fairness.Table
 	var rows, bad int64
+	var version string
 	if c.Train != nil {
 		tc := TrainConfig{Label: c.Label, Favorable: c.Favorable, Protected: c.Protected, Features: c.Train.Features,
 			ExcludeProtected: c.Train.ExcludeProtected, TestSize: c.Train.TestSize, RandomState: c.Train.RandomState,
@@ -115,9 +116,11 @@ func RunShard(ctx context.Context, c *RunConfig, index int64) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		table, rows, bad = res.Table, res.Rows, res.BadRows
+		table, rows, bad, version = res.Table, res.Rows, res.BadRows, res.DataVersion
 	}
-	enc, err := NewResult(c.RunID, index, c.Shards, rows, bad, table).Encode()
+	result := NewResult(c.RunID, index, c.Shards, rows, bad, table)
+	result.DataVersion = version
+	enc, err := result.Encode()
 	if err != nil {
 		return "", err
 	}
