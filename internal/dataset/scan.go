@@ -211,10 +211,18 @@ type scanner struct {
 }
 
 func (s *scanner) outcome(b []byte) (bool, bool) {
-	if s.fav == nil {
-		return parseBinaryBytes(b)
+	if s.fav != nil {
+		return bytes.Equal(b, s.fav), len(b) > 0
 	}
-	return bytes.Equal(b, s.fav), len(b) > 0
+	if len(b) == 1 { // the common 0/1 case, kept inline: this runs twice a row
+		switch b[0] {
+		case '1':
+			return true, true
+		case '0':
+			return false, true
+		}
+	}
+	return parseBinaryBytes(b)
 }
 
 func (s *scanner) describeOutcome() string {
