@@ -201,7 +201,8 @@ func run(o options) error {
 }
 
 // defaultEvaluationImage is the operator's own image at this build's version;
-// FAIRNESS_EVALUATION_IMAGE overrides it (the Helm chart sets it).
+// FAIRNESS_EVALUATION_IMAGE overrides it (the Helm chart passes
+// --evaluation-image instead).
 func defaultEvaluationImage() string {
 	if img := os.Getenv("FAIRNESS_EVALUATION_IMAGE"); img != "" {
 		return img

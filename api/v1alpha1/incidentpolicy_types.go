@@ -4,6 +4,7 @@ import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 // IncidentPolicy says how breaches of an evaluation become BiasIncidents and
 // how those incidents are run.
+// +kubebuilder:validation:XValidation:rule="!has(self.escalation) || self.escalation.all(s, has(self.notifications) && self.notifications.exists(n, n.name == s.target))",message="every escalation step's target must name one of notifications"
 type IncidentPolicy struct {
 	// disabled stops the evaluation from opening incidents; findings still
 	// show in its status and metrics.

@@ -7,9 +7,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"strings"
 	"time"
 )
@@ -79,6 +81,11 @@ func Send(ctx context.Context, c *http.Client, t Target, m Message) error {
 	req.Header.Set("Idempotency-Key", m.IdempotencyKey)
 	resp, err := c.Do(req)
 	if err != nil {
+		// net/http repeats the URL in its errors (a password masked, the
+		// user, path and query not): keep only the cause.
+		if ue, ok := errors.AsType[*neturl.Error](err); ok {
+			err = ue.Err
+		}
 		return fmt.Errorf("target %s: request failed: %s", t.Name, redact(err.Error(), t.URL))
 	}
 	defer func() { _ = resp.Body.Close() }()
@@ -89,8 +96,8 @@ func Send(ctx context.Context, c *http.Client, t Target, m Message) error {
 	return nil
 }
 
-// redact removes the secret URL (and its host, which may carry a token in
-// user info) from an error message.
+// redact replaces the whole secret URL (a webhook URL is itself the
+// credential) wherever an error still quotes it.
 func redact(msg, url string) string {
 	if url == "" {
 		return msg

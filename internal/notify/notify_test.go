@@ -91,8 +91,10 @@ func TestErrorsNeverShowTheURL(t *testing.T) {
 	if err == nil || err.Error() != "target oncall: HTTP 503 Service Unavailable" {
 		t.Fatalf("error %v", err)
 	}
-	err = Send(context.Background(), srv.Client(), Target{Name: "oncall", Kind: Webhook, URL: "http://127.0.0.1:1/s3cr3t"}, msg)
-	if err == nil || strings.Contains(err.Error(), "s3cr3t") {
-		t.Fatalf("error %v shows the secret URL", err)
+	for _, url := range []string{"http://127.0.0.1:1/s3cr3t", "http://user:pa55@127.0.0.1:1/s3cr3t?token=s3cr3t"} {
+		err = Send(context.Background(), srv.Client(), Target{Name: "oncall", Kind: Webhook, URL: url}, msg)
+		if err == nil || strings.Contains(err.Error(), "s3cr3t") || strings.Contains(err.Error(), "user") {
+			t.Fatalf("error %v shows the secret URL", err)
+		}
 	}
 }

@@ -56,6 +56,9 @@ func TestHostileManifestsAreRefused(t *testing.T) {
 		"header Secret name with a slash": {validEvaluation, []mutation{del(spec("source", "builtin")...),
 			set(map[string]any{"url": "https://example.com/p.csv", "headersSecretRef": map[string]any{"name": "../x"}}, spec("source", "url")...)},
 			"spec.source.url.headersSecretRef.name in body should match"},
+		"escalation to a target that is not configured": {validEvaluation, []mutation{set(policy(map[string]any{
+			"escalation": []any{map[string]any{"after": "5m", "target": "nobody"}}}), spec("incidentPolicy")...)},
+			"every escalation step's target must name one of notifications"},
 		"acknowledged by blanks": {validIncident, []mutation{set("Acknowledged", spec("state")...), set("   ", spec("acknowledgedBy")...)},
 			"needs an acknowledgedBy that is not blank"},
 		"resolved with a blank note": {validIncident, []mutation{set("Resolved", spec("state")...), set(" \n ", spec("resolutionNote")...)},
