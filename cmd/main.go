@@ -57,6 +57,8 @@ type options struct {
 	notificationRate      float64
 	notificationBurst     int
 	notificationTimeout   time.Duration
+	evaluationWorkers     int
+	incidentWorkers       int
 	renewDeadline         time.Duration
 	retryPeriod           time.Duration
 	evaluationImage       string
@@ -105,6 +107,8 @@ func main() {
 	flag.Float64Var(&o.kubeAPIQPS, "kube-api-qps", 50,
 		"Requests per second the manager may send to the API server (client-go's token bucket).")
 	flag.IntVar(&o.kubeAPIBurst, "kube-api-burst", 100, "Burst of requests above --kube-api-qps.")
+	flag.IntVar(&o.evaluationWorkers, "max-concurrent-evaluations", 1, "FairnessEvaluations reconciled at once.")
+	flag.IntVar(&o.incidentWorkers, "max-concurrent-incidents", 1, "BiasIncidents reconciled at once.")
 	flag.Float64Var(&o.notificationRate, "notification-rate", 1,
 		"Notifications per second sent to any one target (URL); the rest wait their turn, none is dropped.")
 	flag.IntVar(&o.notificationBurst, "notification-burst", 10, "Notifications a target may receive at once.")
@@ -183,7 +187,8 @@ func run(o options) error {
 	if err := controller.Setup(mgr, controller.Config{EvaluationImage: o.evaluationImage, Deadlines: deadlines,
 		ResolvedIncidentTTL: o.resolvedTTL, EvaluationResources: resources, DefaultIncidentPolicy: policy,
 		NotificationRate: o.notificationRate, NotificationBurst: o.notificationBurst,
-		MinScheduleInterval: o.minScheduleInterval, NotificationTimeout: o.notificationTimeout}); err != nil {
+		MinScheduleInterval: o.minScheduleInterval, NotificationTimeout: o.notificationTimeout,
+		MaxConcurrentEvaluations: o.evaluationWorkers, MaxConcurrentIncidents: o.incidentWorkers}); err != nil {
 		return err
 	}
 	// +kubebuilder:scaffold:builder

@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/source"
@@ -44,7 +45,9 @@ type BiasIncidentReconciler struct {
 	Pacer *targetPacer
 	// Sender runs sends in the background, so that a target that does not
 	// answer holds no worker (its zero value works).
-	Sender   *sender
+	Sender *sender
+	// Workers is the number of incidents reconciled at once (0: one).
+	Workers  int
 	Recorder events.EventRecorder
 	HTTP     *http.Client
 	Now      func() time.Time
@@ -377,6 +380,7 @@ func (r *BiasIncidentReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&fairnessv1alpha1.BiasIncident{}).
 		WatchesRawSource(source.Channel(r.Sender.wake, &handler.EnqueueRequestForObject{})).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.Workers}).
 		Named("biasincident").
 		Complete(r)
 }

@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -44,6 +45,8 @@ type FairnessEvaluationReconciler struct {
 	DefaultPolicy *fairnessv1alpha1.IncidentPolicy
 	// MinScheduleInterval refuses schedules that fire more often (0: one minute).
 	MinScheduleInterval time.Duration
+	// Workers is the number of evaluations reconciled at once (0: one).
+	Workers int
 
 	effects afterWrite
 }
@@ -248,6 +251,7 @@ func (r *FairnessEvaluationReconciler) SetupWithManager(mgr ctrl.Manager) error 
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&fairnessv1alpha1.FairnessEvaluation{}).
 		Owns(&batchv1.Job{}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.Workers}).
 		Named("fairnessevaluation").
 		Complete(r)
 }

@@ -425,3 +425,32 @@ func TestFailedRunReadsTheSameToEveryTool(t *testing.T) {
 			meta.FindStatusCondition(eval.Status.Conditions, fairnessv1alpha1.ConditionStalled) == nil, nil
 	})
 }
+
+// TestConcurrentWorkers: with several workers per controller, each of many
+// breaching evaluations gets one run and exactly one incident.
+func TestConcurrentWorkers(t *testing.T) {
+	stop := startManagerWith(t, Config{MaxConcurrentEvaluations: 4, MaxConcurrentIncidents: 4})
+	defer stop()
+	ctx := context.Background()
+	ns := newNamespace(t)
+	const n = 8
+	for i := range n {
+		if err := k8s.Create(ctx, biasedEvaluation(ns, fmt.Sprintf("w%d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range n {
+		job := waitForJobs(t, ns, fmt.Sprintf("w%d", i), 1)[0]
+		finishJob(t, &job, podOutcome{})
+	}
+	for i := range n {
+		name := fmt.Sprintf("w%d", i)
+		eventually(t, waitFor, name+" has its one incident", func() (bool, error) {
+			list := incidentsOf(t, ns, name)
+			return len(list) == 1 && list[0].Status.OpenedAt != nil, nil
+		})
+		if jobs := jobsOf(t, ns, name); len(jobs) != 1 {
+			t.Fatalf("%s: %d Jobs", name, len(jobs))
+		}
+	}
+}

@@ -44,6 +44,9 @@ type Config struct {
 	NotificationTimeout time.Duration
 	// MinScheduleInterval refuses schedules that fire more often (0: one minute).
 	MinScheduleInterval time.Duration
+	// MaxConcurrentEvaluations and MaxConcurrentIncidents are the workers
+	// of each controller (0: controller-runtime's default, one).
+	MaxConcurrentEvaluations, MaxConcurrentIncidents int
 	// Recorder records the controllers' Events (nil: the manager's recorder).
 	Recorder events.EventRecorder
 	// Now is the clock of both controllers (nil: the wall clock; tests replace it).
@@ -89,12 +92,13 @@ func Setup(mgr ctrl.Manager, cfg Config) error {
 		DefaultResources: cfg.EvaluationResources,
 		DefaultPolicy:    cfg.DefaultIncidentPolicy,
 
-		MinScheduleInterval: cfg.MinScheduleInterval,
+		MinScheduleInterval: cfg.MinScheduleInterval, Workers: cfg.MaxConcurrentEvaluations,
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}
 	return (&BiasIncidentReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: recorder, Metrics: metrics, Now: cfg.Now,
 		RetryBase: cfg.RetryBase, RetryCap: cfg.RetryCap, Deadlines: cfg.Deadlines,
 		ResolvedTTL: cfg.ResolvedIncidentTTL, DefaultPolicy: cfg.DefaultIncidentPolicy,
-		Pacer: newTargetPacer(cfg.NotificationRate, cfg.NotificationBurst), Sender: &sender{timeout: cfg.NotificationTimeout}}).SetupWithManager(mgr)
+		Pacer: newTargetPacer(cfg.NotificationRate, cfg.NotificationBurst), Sender: &sender{timeout: cfg.NotificationTimeout},
+		Workers: cfg.MaxConcurrentIncidents}).SetupWithManager(mgr)
 }

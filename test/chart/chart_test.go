@@ -57,6 +57,7 @@ var nonDefault = []string{"--set", "replicaCount=2", "--set", "serviceMonitor.en
 	"--set", "image.tag=v9.9.9", "--set", "evaluation.deadlines.sev1=10m", "--set", "metrics.secure=false",
 	"--set-json", "notifications.ratePerSecond=0.5", "--set", "kubeAPI.qps=80",
 	"--set", "notifications.timeout=3s", "--set", "evaluation.minScheduleInterval=5m",
+	"--set", "workers.evaluations=4", "--set", "workers.incidents=2",
 	"--set-json", `evaluation.incidentPolicy={"escalation":[{"after":"0s","target":"oncall"}]}`}
 
 func TestLintAndTemplate(t *testing.T) {
@@ -90,6 +91,7 @@ func TestLintAndTemplate(t *testing.T) {
 		"grafana_dashboard: \"1\"", "fairness_metric_value", "kind: Role\n", "namespace: team-b", "--watch-namespaces=team-a,team-b",
 		"replicas: 2", ":v9.9.9", "--ack-deadline-sev1=10m", "--metrics-secure=false", "--notification-rate=0.5", "--kube-api-qps=80",
 		"--notification-timeout=3s", "--min-schedule-interval=5m",
+		"--max-concurrent-evaluations=4", "--max-concurrent-incidents=2",
 		`--default-incident-policy={"escalation":[{"after":"0s","target":"oncall"}]}`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("non-default rendering lacks %q", want)
@@ -118,6 +120,7 @@ func TestSchemaRejectsWrongValues(t *testing.T) {
 		"zero API burst":            {"kubeAPI.burst=0", "burst"},
 		"bad notification timeout":  {"notifications.timeout=forever", "timeout"},
 		"bad schedule interval":     {"evaluation.minScheduleInterval=often", "minScheduleInterval"},
+		"zero workers":              {"workers.evaluations=0", "evaluations"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
