@@ -190,6 +190,11 @@ type Breach struct {
 	// value of the metric.
 	// +required
 	Value float64 `json:"value"`
+	// valueText is value to four significant digits, for printing
+	// (kubectl get biasincidents shows it); value keeps every digit.
+	// +optional
+	// +kubebuilder:validation:MaxLength=32
+	ValueText string `json:"valueText,omitempty"`
 	// threshold crossed.
 	// +required
 	Threshold float64 `json:"threshold"`
@@ -266,7 +271,7 @@ type NotificationDelivery struct {
 // +kubebuilder:printcolumn:name="Severity",type=string,JSONPath=`.status.severity`
 // +kubebuilder:printcolumn:name="Evaluation",type=string,JSONPath=`.spec.evaluationRef.name`
 // +kubebuilder:printcolumn:name="Metric",type=string,JSONPath=`.status.breaches[0].metric`
-// +kubebuilder:printcolumn:name="Value",type=number,JSONPath=`.status.breaches[0].value`
+// +kubebuilder:printcolumn:name="Value",type=string,JSONPath=`.status.breaches[0].valueText`
 // +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.spec.state`
 // +kubebuilder:printcolumn:name="Ack By",type=string,JSONPath=`.status.acknowledgeBy`
 // +kubebuilder:printcolumn:name="Category",type=string,priority=1,JSONPath=`.spec.category`

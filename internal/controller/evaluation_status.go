@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -132,7 +133,7 @@ func StatusFromReport(r *fairness.Report, thresholds []fairness.Threshold) Grade
 		}
 		out.Breaches = append(out.Breaches, fairnessv1alpha1.Breach{Metric: fairnessv1alpha1.MetricName(b.Metric),
 			Method: fairnessv1alpha1.MetricMethod(b.Method), Attribute: display.Bounded(b.Attribute, maxAttribute),
-			Group: display.Bounded(display.Value(b.Group), maxAttribute),
+			Group: display.Bounded(display.Value(b.Group), maxAttribute), ValueText: strconv.FormatFloat(b.Value, 'g', 4, 64),
 			Value: b.Value, Threshold: b.Threshold, Severity: fairnessv1alpha1.Severity(b.Severity)})
 	}
 	return out

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -235,6 +236,11 @@ func TestStatusFromReportIsBounded(t *testing.T) {
 	}
 	if g.Severity != fairnessv1alpha1.Severity3 || len(g.Breaches) == 0 || len(g.Metrics) > maxStatusMetrics {
 		t.Fatalf("severity %s breaches %d metrics %d", g.Severity, len(g.Breaches), len(g.Metrics))
+	}
+	for _, b := range g.Breaches {
+		if b.ValueText != strconv.FormatFloat(b.Value, 'g', 4, 64) || len(b.ValueText) > 7 {
+			t.Fatalf("breach value %v printed as %q, want four significant digits", b.Value, b.ValueText)
+		}
 	}
 	data, _ := json.Marshal(g)
 	if strings.Contains(string(data), "NaN") {

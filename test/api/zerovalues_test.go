@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -75,5 +76,36 @@ spec:
 		if minSize != wantMin || seed != wantSeed || state != wantSeed {
 			t.Errorf("%s: minGroupSize %d, seed %d, randomState %d; want %d, %d, %d", name, minSize, seed, state, wantMin, wantSeed, wantSeed)
 		}
+	}
+}
+
+// TestIncidentValueColumnIsShort: kubectl get biasincidents shows the worst
+// breach's value to four significant digits (before, all 17:
+// 0.25686672848662934); status keeps every digit in value.
+func TestIncidentValueColumnIsShort(t *testing.T) {
+	ctx := context.Background()
+	ns := createNamespace(t, "columns")
+	scheme := runtime.NewScheme()
+	if err := fairnessv1alpha1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &fairnessv1alpha1.BiasIncident{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "credit-g1"},
+		Spec: fairnessv1alpha1.BiasIncidentSpec{EvaluationRef: fairnessv1alpha1.LocalObjectReference{Name: "credit"}}}
+	if err := c.Create(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	// As the operator writes it (internal/controller TestStatusFromReportIsBounded checks valueText is set).
+	in.Status.Breaches = []fairnessv1alpha1.Breach{{Metric: "demographicParityDifference", Value: 0.25686672848662934,
+		ValueText: "0.2569", Threshold: 0.1, Severity: fairnessv1alpha1.Severity2}}
+	if err := c.Status().Update(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	out := kubectl(t, "get", "biasincidents", "-n", ns)
+	if !strings.Contains(out, " 0.2569 ") || strings.Contains(out, "0.25686672848662934") {
+		t.Fatalf("kubectl get biasincidents:\n%s", out)
 	}
 }
