@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
@@ -101,14 +100,7 @@ func TestHostileManifestsAreRefused(t *testing.T) {
 // manager runs here: the test writes status as the operator would.
 func TestQuickStateChangesWaitForTheOperator(t *testing.T) {
 	ctx := context.Background()
-	scheme := runtime.NewScheme()
-	if err := fairnessv1alpha1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	k8s, err := client.New(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
+	k8s := typedClient(t)
 	ns := createNamespace(t, "quick-edits")
 	in := &fairnessv1alpha1.BiasIncident{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "quick"},
 		Spec: fairnessv1alpha1.BiasIncidentSpec{EvaluationRef: fairnessv1alpha1.LocalObjectReference{Name: "credit"}}}
@@ -130,7 +122,7 @@ func TestQuickStateChangesWaitForTheOperator(t *testing.T) {
 	if err := change(fairnessv1alpha1.IncidentAcknowledged); err != nil {
 		t.Fatalf("first change refused: %v", err)
 	}
-	err = change(fairnessv1alpha1.IncidentResolved)
+	err := change(fairnessv1alpha1.IncidentResolved)
 	if err == nil || !strings.Contains(err.Error(), "the change to Acknowledged is not handled by the operator yet") {
 		t.Fatalf("second change before the operator handled the first: %v", err)
 	}

@@ -22,14 +22,7 @@ import (
 func TestMeaningfulZerosSurvive(t *testing.T) {
 	ctx := context.Background()
 	ns := createNamespace(t, "zeros")
-	scheme := runtime.NewScheme()
-	if err := fairnessv1alpha1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.New(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := typedClient(t)
 	typed := &fairnessv1alpha1.FairnessEvaluation{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "typed"},
 		Spec: fairnessv1alpha1.FairnessEvaluationSpec{Mode: fairnessv1alpha1.ModeTrain,
 			Source:       fairnessv1alpha1.DataSource{Builtin: &fairnessv1alpha1.BuiltinSource{Rows: 100, Seed: new(int64(0))}},
@@ -85,14 +78,7 @@ spec:
 func TestIncidentValueColumnIsShort(t *testing.T) {
 	ctx := context.Background()
 	ns := createNamespace(t, "columns")
-	scheme := runtime.NewScheme()
-	if err := fairnessv1alpha1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.New(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := typedClient(t)
 	in := &fairnessv1alpha1.BiasIncident{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "credit-g1"},
 		Spec: fairnessv1alpha1.BiasIncidentSpec{EvaluationRef: fairnessv1alpha1.LocalObjectReference{Name: "credit"}}}
 	if err := c.Create(ctx, in); err != nil {
@@ -108,4 +94,18 @@ func TestIncidentValueColumnIsShort(t *testing.T) {
 	if !strings.Contains(out, " 0.2569 ") || strings.Contains(out, "0.25686672848662934") {
 		t.Fatalf("kubectl get biasincidents:\n%s", out)
 	}
+}
+
+// typedClient is a client that knows this API's Go types.
+func typedClient(t *testing.T) client.Client {
+	t.Helper()
+	scheme := runtime.NewScheme()
+	if err := fairnessv1alpha1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
