@@ -26,17 +26,15 @@ import (
 // patchStatus writes the incident's status with optimistic locking. A
 // conflict is usually a person editing the spec (acknowledging, adding a
 // note) while deliveries were attempted: then the status is rebased onto
-// the fresh object and written again, because dropping it would forget a
-// notification that was already sent. When the status itself changed (the
-// evaluation controller recorded a run), only the delivery outcomes are
-// carried over and the conflict is returned, so the rest is recomputed.
+// the fresh object and written again at once, a few times. When the status
+// itself changed (the evaluation controller recorded a run), only the
+// delivery outcomes are carried over and the conflict is returned, so the
+// rest is recomputed. A conflict that outlasts the rebases is returned and
+// the reconcile requeues: nothing waits here, and nothing is lost, because
+// the sender keeps a send's outcome until status records its attempt.
 func (r *BiasIncidentReconciler) patchStatus(ctx context.Context, before, in *fairnessv1alpha1.BiasIncident) error {
 	err := r.Status().Patch(ctx, in, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
-	// Back off between rebases: a person's script may be writing in a loop.
-	delay := 10 * time.Millisecond
-	for attempt := 0; apierrors.IsConflict(err) && attempt < 10; attempt++ {
-		time.Sleep(delay)
-		delay *= 2
+	for attempt := 0; apierrors.IsConflict(err) && attempt < maxStatusRebases; attempt++ {
 		var fresh fairnessv1alpha1.BiasIncident
 		if gerr := r.Get(ctx, client.ObjectKeyFromObject(in), &fresh); gerr != nil {
 			return gerr
@@ -59,6 +57,10 @@ func (r *BiasIncidentReconciler) patchStatus(ctx context.Context, before, in *fa
 	}
 	return err
 }
+
+// maxStatusRebases bounds the immediate rebases of a conflicting status
+// write; past them the reconcile requeues.
+const maxStatusRebases = 3
 
 // carryDeliveries copies attempted deliveries into st by idempotency key;
 // it reports whether anything changed.
