@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+	"github.com/fairness-operator/fairness-operator/internal/display"
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
 	"github.com/fairness-operator/fairness-operator/internal/incident"
 )
@@ -251,10 +252,10 @@ func (r *BiasIncidentReconciler) applyStateChange(in *fairnessv1alpha1.BiasIncid
 		}
 	case incident.Resolved:
 		st.ResolvedAt = &at
-		msg += ": " + truncate(in.Spec.ResolutionNote, 512)
+		msg += ": " + display.Truncate(in.Spec.ResolutionNote, 512)
 		r.enqueue(in, "Resolved", targets, func(fairnessv1alpha1.NotificationTarget) bool { return true })
 	case incident.Open:
-		typ, msg = "Reopened", "reopened: "+truncate(in.Spec.ReopenReason, 512)
+		typ, msg = "Reopened", "reopened: "+display.Truncate(in.Spec.ReopenReason, 512)
 		st.ResolvedAt, st.AcknowledgedAt, st.Escalated, st.EscalationStepsFired = nil, nil, false, nil
 		deadline := incident.AcknowledgeBy(fairness.Severity(st.Severity), now, deadlines)
 		st.AcknowledgeBy = &metav1.Time{Time: deadline}

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+	"github.com/fairness-operator/fairness-operator/internal/display"
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
 	"github.com/fairness-operator/fairness-operator/internal/faultpoint"
 	"github.com/fairness-operator/fairness-operator/internal/incident"
@@ -212,7 +213,7 @@ func breachSummary(g GradedStatus) string {
 }
 
 func addTimeline(st *fairnessv1alpha1.BiasIncidentStatus, at metav1.Time, typ, msg string) {
-	st.Timeline = append(st.Timeline, fairnessv1alpha1.TimelineEntry{Time: at, Type: typ, Message: truncate(msg, 1024),
+	st.Timeline = append(st.Timeline, fairnessv1alpha1.TimelineEntry{Time: at, Type: typ, Message: display.Truncate(msg, 1024),
 		Actor: "fairness-operator"})
 	if len(st.Timeline) > maxTimeline {
 		st.Timeline = st.Timeline[len(st.Timeline)-maxTimeline:]
@@ -270,7 +271,7 @@ func (r *FairnessEvaluationReconciler) handleBlindness(ctx context.Context, eval
 	st.Channel = incident.ChannelName(now.Time)
 	st.AcknowledgeBy = &metav1.Time{Time: incident.AcknowledgeBy(fairness.Sev2, now.Time, deadlineOverrides(r.Deadlines, policy))}
 	addTimeline(st, now, "Opened", fmt.Sprintf("monitoring blind: %d runs failed in a row; last: %s: %s",
-		eval.Status.ConsecutiveFailedRuns, run.Reason, truncate(run.Message, 400)))
+		eval.Status.ConsecutiveFailedRuns, run.Reason, display.Truncate(run.Message, 400)))
 	r.event(eval, "Warning", "MonitoringBlind", fmt.Sprintf("BiasIncident %s opened: %d runs failed in a row", in.Name,
 		eval.Status.ConsecutiveFailedRuns))
 	return r.Status().Patch(ctx, in, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))

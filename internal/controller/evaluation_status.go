@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -103,7 +102,7 @@ func StatusFromReport(r *fairness.Report, thresholds []fairness.Threshold) Grade
 		}
 		ms := fairnessv1alpha1.MetricStatus{Name: fairnessv1alpha1.MetricName(m.Name),
 			Method: fairnessv1alpha1.MetricMethod(m.Method), Agg: m.Agg, Attribute: display.Bounded(m.Attribute, maxAttribute),
-			Value: m.Value.Ptr(), UndefinedReason: truncate(m.UndefinedReason, 256)}
+			Value: m.Value.Ptr(), UndefinedReason: display.Truncate(m.UndefinedReason, 256)}
 		if m.Interval != nil {
 			ms.Lower, ms.Upper = &m.Interval.Lower, &m.Interval.Upper
 		}
@@ -146,17 +145,6 @@ func groupValue(g fairness.GroupReport) string {
 		vals[i] = g.Attributes[n]
 	}
 	return strings.Join(vals, fairness.IntersectionSeparator)
-}
-
-// truncate cuts s to at most n bytes, at a rune boundary.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }
 
 // presentOnlyWhileTrue are the abnormal-true conditions, removed when not True.

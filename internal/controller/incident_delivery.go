@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+	"github.com/fairness-operator/fairness-operator/internal/display"
 	"github.com/fairness-operator/fairness-operator/internal/faultpoint"
 	"github.com/fairness-operator/fairness-operator/internal/incident"
 	"github.com/fairness-operator/fairness-operator/internal/notify"
@@ -118,10 +119,7 @@ func (r *BiasIncidentReconciler) deliver(ctx context.Context, in *fairnessv1alph
 	}
 	var attempts []attempt
 	var ops []*send
-	snd := r.Sender
-	if snd == nil { // a reconciler built without SetupWithManager (tests)
-		snd = &sender{}
-	}
+	snd := r.Sender // set by SetupWithManager
 	for i := range in.Status.Notifications {
 		d := &in.Status.Notifications[i]
 		if d.Result != DeliveryPending {
@@ -186,7 +184,7 @@ func (r *BiasIncidentReconciler) recordAttempt(in *fairnessv1alpha1.BiasIncident
 		r.Metrics.Notified(kind, "delivered")
 		return
 	}
-	d.Message = truncate(err.Error(), 1024)
+	d.Message = display.Truncate(err.Error(), 1024)
 	if d.Attempts >= r.maxAttempts() {
 		d.Result, d.NextAttemptTime = DeliveryFailed, nil
 		r.Metrics.Notified(kind, "failed")

@@ -8,6 +8,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+	"github.com/fairness-operator/fairness-operator/internal/display"
 )
 
 // Label names shared by the metrics.
@@ -120,7 +121,7 @@ func (m *Metrics) Observe(eval *fairnessv1alpha1.FairnessEvaluation) {
 		for rate, v := range map[string]*float64{"selection": g.SelectionRate, "truePositive": g.TruePositiveRate,
 			"falsePositive": g.FalsePositiveRate, "accuracy": g.Accuracy} {
 			if v != nil {
-				m.groupRate.WithLabelValues(ns, name, g.Attribute, truncate(g.Group, maxGroupLabel), rate).Set(*v)
+				m.groupRate.WithLabelValues(ns, name, g.Attribute, display.Truncate(g.Group, maxGroupLabel), rate).Set(*v)
 			}
 		}
 	}

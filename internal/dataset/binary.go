@@ -28,17 +28,10 @@ func ParseBinary(s string) (value, ok bool) {
 	return digit == "1", true
 }
 
-// parseBinaryBytes is ParseBinary on a field, with the common cases first
-// (this runs once per row).
+// parseBinaryBytes is ParseBinary on a field that is not a lone 0 or 1
+// (the scanner's outcome takes those inline), refusing most other fields
+// without building a string.
 func parseBinaryBytes(b []byte) (value, ok bool) {
-	if len(b) == 1 {
-		switch b[0] {
-		case '1':
-			return true, true
-		case '0':
-			return false, true
-		}
-	}
 	if bytes.IndexByte(b, ' ') < 0 && bytes.IndexByte(b, '\t') < 0 && len(b) > 5 && b[0] != '0' && b[0] != '1' {
 		return false, false // too long for true/false and not a number: not binary
 	}

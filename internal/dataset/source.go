@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	neturl "net/url"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -139,7 +138,7 @@ func fetch(ctx context.Context, url string, fo FetchOptions, start, end int64) (
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		cancel()
-		return nil, fmt.Errorf("bad URL %s: it does not parse as a URL", redactURL(url))
+		return nil, fmt.Errorf("bad URL %s: it does not parse as a URL", display.RedactURL(url))
 	}
 	for k, vs := range fo.Header {
 		for _, v := range vs {
@@ -159,7 +158,7 @@ func fetch(ctx context.Context, url string, fo FetchOptions, start, end int64) (
 	resp, err := client.Do(req)
 	if err != nil {
 		cancel()
-		return nil, fmt.Errorf("fetching %s: %w", redactURL(url), withoutURL(err))
+		return nil, fmt.Errorf("fetching %s: %w", display.RedactURL(url), display.URLErrorCause(err))
 	}
 	wantStatus := http.StatusOK
 	if start >= 0 {
@@ -169,17 +168,17 @@ func fetch(ctx context.Context, url string, fo FetchOptions, start, end int64) (
 		_ = resp.Body.Close()
 		cancel()
 		if start >= 0 && fo.ifRange != "" && resp.StatusCode == http.StatusOK {
-			return nil, fmt.Errorf("fetching %s: %w (it was version %s when the shard began; run again)", redactURL(url),
+			return nil, fmt.Errorf("fetching %s: %w (it was version %s when the shard began; run again)", display.RedactURL(url),
 				ErrDataChanged, fo.ifRange)
 		}
-		return nil, fmt.Errorf("fetching %s: HTTP %s", redactURL(url), resp.Status)
+		return nil, fmt.Errorf("fetching %s: HTTP %s", display.RedactURL(url), resp.Status)
 	}
 	idle := fo.IdleTimeout
 	if idle <= 0 {
 		idle = time.Minute
 	}
-	ir := newIdleReader(resp.Body, idle, cancel, redactURL(url))
-	body := &cappedReader{r: ir, left: maxBytes, url: redactURL(url)}
+	ir := newIdleReader(resp.Body, idle, cancel, display.RedactURL(url))
+	body := &cappedReader{r: ir, left: maxBytes, url: display.RedactURL(url)}
 	return readCloser{body, closerFunc(func() error { ir.timer.Stop(); cancel(); return resp.Body.Close() })}, nil
 }
 
@@ -230,17 +229,4 @@ func (c *cappedReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.left -= int64(n)
 	return n, err
-}
-
-// redactURL shows a data URL in an error without its user info, query
-// values or fragment, which may hold secrets.
-func redactURL(u string) string { return display.RedactURL(u) }
-
-// withoutURL drops the URL that net/http repeats in its errors (with the
-// query and user name intact) and keeps only the cause.
-func withoutURL(err error) error {
-	if ue, ok := errors.AsType[*neturl.Error](err); ok {
-		return ue.Err
-	}
-	return err
 }

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/fairness-operator/fairness-operator/internal/display"
 )
 
 // ErrNoRanges means an HTTP source cannot be split by byte range (no
@@ -99,7 +101,7 @@ func (v versioned) DataVersion() string { return v.version }
 func rangeSize(ctx context.Context, url string, fo FetchOptions) (int64, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodHead, url, nil)
 	if err != nil {
-		return 0, "", fmt.Errorf("bad URL %s: it does not parse as a URL", redactURL(url))
+		return 0, "", fmt.Errorf("bad URL %s: it does not parse as a URL", display.RedactURL(url))
 	}
 	for k, vs := range fo.Header {
 		for _, v := range vs {
@@ -112,11 +114,11 @@ func rangeSize(ctx context.Context, url string, fo FetchOptions) (int64, string,
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, "", fmt.Errorf("fetching %s: %w", redactURL(url), withoutURL(err))
+		return 0, "", fmt.Errorf("fetching %s: %w", display.RedactURL(url), display.URLErrorCause(err))
 	}
 	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return 0, "", fmt.Errorf("fetching %s: HTTP %s", redactURL(url), resp.Status)
+		return 0, "", fmt.Errorf("fetching %s: HTTP %s", display.RedactURL(url), resp.Status)
 	}
 	size, err := strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64)
 	if resp.Header.Get("Accept-Ranges") != "bytes" || err != nil || size <= 0 || resp.Header.Get("Content-Encoding") != "" {

@@ -1,8 +1,11 @@
 package display
 
 import (
+	"errors"
+	"net/url"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // Redacted replaces secrets cut out of URLs.
@@ -101,16 +104,32 @@ func URLCarriesCredentials(s string) bool {
 	return false
 }
 
-// Bounded cuts s to at most n bytes at a rune boundary, marking the cut
-// with "…" so that a reader knows text is missing.
+// Truncate cuts s to at most n bytes, at a rune boundary.
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// Bounded is Truncate with a marker: "…" ends a cut text, so that a reader
+// knows text is missing, and the whole stays within n bytes.
 func Bounded(s string, n int) string {
 	const marker = "…"
 	if len(s) <= n {
 		return s
 	}
-	cut := max(n-len(marker), 0)
-	for cut > 0 && cut < len(s) && s[cut]&0xC0 == 0x80 {
-		cut--
+	return Truncate(s, max(n-len(marker), 0)) + marker
+}
+
+// URLErrorCause drops the copy of the URL that net/http puts in its errors
+// (a password masked, but the user, path and query intact), keeping the cause.
+func URLErrorCause(err error) error {
+	if ue, ok := errors.AsType[*url.Error](err); ok {
+		return ue.Err
 	}
-	return s[:cut] + marker
+	return err
 }

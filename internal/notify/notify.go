@@ -7,13 +7,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	neturl "net/url"
 	"strings"
 	"time"
+
+	"github.com/fairness-operator/fairness-operator/internal/display"
 )
 
 // Kinds of targets.
@@ -81,12 +81,7 @@ func Send(ctx context.Context, c *http.Client, t Target, m Message) error {
 	req.Header.Set("Idempotency-Key", m.IdempotencyKey)
 	resp, err := c.Do(req)
 	if err != nil {
-		// net/http repeats the URL in its errors (a password masked, the
-		// user, path and query not): keep only the cause.
-		if ue, ok := errors.AsType[*neturl.Error](err); ok {
-			err = ue.Err
-		}
-		return fmt.Errorf("target %s: request failed: %s", t.Name, redact(err.Error(), t.URL))
+		return fmt.Errorf("target %s: request failed: %s", t.Name, redact(display.URLErrorCause(err).Error(), t.URL))
 	}
 	defer func() { _ = resp.Body.Close() }()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
