@@ -25,6 +25,14 @@ RUN go build -trimpath -ldflags "-s -w -X github.com/fairness-operator/fairness-
  && go build -trimpath -ldflags "-s -w -X github.com/fairness-operator/fairness-operator/internal/version.Version=${VERSION}" -o fairctl ./cmd/fairctl
 
 FROM ${RUNTIME_IMAGE}
+ARG VERSION=dev
+# hack/image reads this stage's LABEL, USER, ENTRYPOINT and WORKDIR lines, so
+# `make image` (no Docker) builds an image with the same metadata.
+LABEL org.opencontainers.image.title="fairness-operator" \
+      org.opencontainers.image.description="Kubernetes operator that evaluates ML models for bias and runs the incident lifecycle" \
+      org.opencontainers.image.source="https://github.com/fairness-operator/fairness-operator" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="${VERSION}"
 WORKDIR /
 COPY --from=builder /workspace/manager /manager
 COPY --from=builder /workspace/fairctl /fairctl

@@ -160,6 +160,13 @@ build: manifests generate ## Build the manager and fairctl into bin/.
 	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/fairctl ./cmd/fairctl
 	cp bin/fairctl bin/kubectl-fairness # the kubectl plugin: put it on PATH for `kubectl fairness incident ...`
 
+PAUSE_IMG = local.test/pause:v1
+.PHONY: image
+image: build ## Build the operator image (bin/image.tar, tag IMG) and a pause image (bin/pause.tar) without Docker: `ctr images import` or `kind load image-archive` them.
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o bin/pause ./hack/pause
+	go run ./hack/image --dockerfile Dockerfile --version $(VERSION) --file /manager=bin/manager --file /fairctl=bin/fairctl --tag $(IMG) --out bin/image.tar
+	go run ./hack/image --file /pause=bin/pause --user 65535:65535 --entrypoint /pause --ca-bundle "" --tag $(PAUSE_IMG) --out bin/pause.tar
+
 .PHONY: run
 run: manifests generate ## Run the manager from your host against the current kubeconfig.
 	go run ./cmd/main.go

@@ -6,8 +6,11 @@ VERSION=v0.35.0
 CACHE_ROOT=${FAIRNESS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/fairness-operator}
 BIN="$CACHE_ROOT/alertmanager/$VERSION/alertmanager"
 HERE=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$(dirname "$BIN")"
+# One builder at a time (a second caller waits, then finds the binary).
+exec 9>"$(dirname "$BIN")/.build.lock"
+flock 9
 if [ ! -x "$BIN" ]; then
-  mkdir -p "$(dirname "$BIN")"
   echo "build-alertmanager: building alertmanager $VERSION (cached in $(dirname "$BIN"))" >&2
   # The web UI embeds compiled assets that the Go module does not ship: build
   # from a copy of the module whose ui/web.go is a stub (the tests use only
@@ -21,7 +24,8 @@ if [ ! -x "$BIN" ]; then
   cp -r "$src" "$work/alertmanager-src" && chmod -R u+w "$work/alertmanager-src"
   cp "$HERE/alertmanager/ui_stub.go.txt" "$work/alertmanager-src/ui/web.go"
   go mod edit -replace github.com/prometheus/alertmanager=./alertmanager-src
-  CGO_ENABLED=0 go build -mod=mod -trimpath -o "$BIN.tmp" github.com/prometheus/alertmanager/cmd/alertmanager
-  mv "$BIN.tmp" "$BIN"
+  tmp=$(mktemp "$BIN.XXXXXX")
+  CGO_ENABLED=0 go build -mod=mod -trimpath -o "$tmp" github.com/prometheus/alertmanager/cmd/alertmanager
+  chmod 0755 "$tmp" && mv -f "$tmp" "$BIN"
 fi
 echo "$BIN"

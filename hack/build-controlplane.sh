@@ -8,7 +8,10 @@
 # everything is built from Go modules (hack/controlplane/go.mod), which is the
 # only way on machines without internet access.
 #
-# Usage: hack/build-controlplane.sh [etcd kube-apiserver kube-controller-manager kube-scheduler]
+# Usage: hack/build-controlplane.sh [etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy]
+#
+# Concurrent invocations are safe: builds hold a lock on the cache folder and
+# write under unique temporary names before an atomic rename.
 set -euo pipefail
 
 K8S_VERSION=${K8S_VERSION:-1.37.2}
@@ -16,7 +19,7 @@ CACHE_ROOT=${FAIRNESS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/fairness-operat
 DEST="$CACHE_ROOT/controlplane/v$K8S_VERSION"
 HERE=$(cd "$(dirname "$0")" && pwd)
 wanted=("$@")
-[ ${#wanted[@]} -gt 0 ] || wanted=(etcd kube-apiserver kube-controller-manager kube-scheduler)
+[ ${#wanted[@]} -gt 0 ] || wanted=(etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
 
 mkdir -p "$DEST"
 
@@ -47,6 +50,11 @@ need=()
 for b in "${wanted[@]}"; do [ -x "$DEST/$b" ] || need+=("$b"); done
 if [ ${#need[@]} -eq 0 ]; then echo "$DEST"; exit 0; fi
 
+# One builder at a time per cache folder; a second invocation waits, then
+# finds the binaries built.
+exec 9>"$DEST/.build.lock"
+flock 9
+
 case " ${need[*]} " in
   *" etcd "*|*" kube-apiserver "*)
     if try_setup_envtest; then log "using official envtest binaries"; fi ;;
@@ -58,13 +66,17 @@ for b in "${need[@]}"; do
   [ -x "$DEST/$b" ] && continue
   case "$b" in
     etcd) pkg=go.etcd.io/etcd/server/v3 ;;
-    kube-apiserver|kube-controller-manager|kube-scheduler) pkg=k8s.io/kubernetes/cmd/$b ;;
+    kube-apiserver|kube-controller-manager|kube-scheduler|kubelet|kube-proxy) pkg=k8s.io/kubernetes/cmd/$b ;;
     *) log "unknown binary $b"; exit 2 ;;
   esac
   log "building $b from $pkg (first build takes minutes; cached in $DEST)"
   start=$(date +%s)
-  (cd "$HERE/controlplane" && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$DEST/$b.tmp" "$pkg")
-  mv "$DEST/$b.tmp" "$DEST/$b"
+  tmp=$(mktemp "$DEST/.$b.XXXXXX")
+  trap 'rm -f "$tmp"' EXIT
+  (cd "$HERE/controlplane" && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$tmp" "$pkg")
+  chmod 0755 "$tmp"
+  mv -f "$tmp" "$DEST/$b"
+  trap - EXIT
   log "built $b in $(( $(date +%s) - start ))s"
 done
 echo "$DEST"

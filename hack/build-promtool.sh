@@ -6,10 +6,13 @@ VERSION=v0.316.0
 CACHE_ROOT=${FAIRNESS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/fairness-operator}
 BIN="$CACHE_ROOT/promtool/$VERSION/promtool"
 HERE=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$(dirname "$BIN")"
+exec 9>"$(dirname "$BIN")/.build.lock"
+flock 9
 if [ ! -x "$BIN" ]; then
-  mkdir -p "$(dirname "$BIN")"
   echo "build-promtool: building promtool $VERSION (cached in $(dirname "$BIN"))" >&2
-  (cd "$HERE/promtool" && CGO_ENABLED=0 go build -trimpath -o "$BIN.tmp" github.com/prometheus/prometheus/cmd/promtool)
-  mv "$BIN.tmp" "$BIN"
+  tmp=$(mktemp "$BIN.XXXXXX")
+  (cd "$HERE/promtool" && CGO_ENABLED=0 go build -trimpath -o "$tmp" github.com/prometheus/prometheus/cmd/promtool)
+  chmod 0755 "$tmp" && mv -f "$tmp" "$BIN"
 fi
 echo "$BIN"
