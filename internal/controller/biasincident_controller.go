@@ -39,8 +39,9 @@ const maxDeliveries = 32
 // state changes, deadlines and escalation, notifications, auto-resolution.
 type BiasIncidentReconciler struct {
 	client.Client
-	// APIReader reads the incident uncached before a notification is sent:
-	// a cache that lags behind our own last write would send it again.
+	// APIReader reads the incident uncached before a notification is sent
+	// (a cache that lags behind our own last write would send it again),
+	// and reads notification Secrets, which the manager may not list or watch.
 	APIReader client.Reader
 	// Pacer limits notifications per target (nil: unlimited).
 	Pacer *targetPacer

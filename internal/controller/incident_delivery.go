@@ -219,15 +219,22 @@ func (r *BiasIncidentReconciler) retryCap() time.Duration { return cmp.Or(r.Retr
 
 func (r *BiasIncidentReconciler) maxAttempts() int32 { return cmp.Or(r.MaxAttempts, 20) }
 
-// resolveTarget reads a target's URL from its Secret.
+// resolveTarget reads a target's URL from its Secret, uncached: the
+// manager's role may get a Secret but not list or watch Secrets, and a
+// cached read would start an informer that can never sync (the delivery
+// then waited forever).
 func (r *BiasIncidentReconciler) resolveTarget(ctx context.Context, in *fairnessv1alpha1.BiasIncident,
 	targets []fairnessv1alpha1.NotificationTarget, name string) (notify.Target, error) {
+	reader := client.Reader(r.Client)
+	if r.APIReader != nil {
+		reader = r.APIReader
+	}
 	for _, t := range targets {
 		if t.Name != name {
 			continue
 		}
 		var s corev1.Secret
-		if err := r.Get(ctx, client.ObjectKey{Namespace: in.Namespace, Name: t.URLSecretRef.Name}, &s); err != nil {
+		if err := reader.Get(ctx, client.ObjectKey{Namespace: in.Namespace, Name: t.URLSecretRef.Name}, &s); err != nil {
 			return notify.Target{Name: name, Kind: string(t.Kind)}, fmt.Errorf("target %s: Secret %q: %s", name,
 				t.URLSecretRef.Name, apierrors.ReasonForError(err))
 		}

@@ -53,6 +53,12 @@ type Config struct {
 	Now func() time.Time
 }
 
+// ClientOptions keep Secrets out of the manager's cache: the operator reads
+// a few named Secrets and its role may get them but not list or watch them.
+func ClientOptions() client.Options {
+	return client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}}
+}
+
 // CacheOptions scope the manager's cache to what the operator owns: Jobs
 // are cached only when they carry the evaluation label, and with namespaces
 // given, only those namespaces are watched (namespaced mode). Informer

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -28,7 +27,7 @@ func (c *Cluster) RestartAPIServer(down time.Duration) error {
 // RestartEtcd kills etcd (SIGKILL: it is simply gone), waits, and starts it
 // again on the same data directory.
 func (c *Cluster) RestartEtcd(down time.Duration) error {
-	return c.restart("etcd", "--listen-client-urls="+c.Env.ControlPlane.Etcd.URL.String(), syscall.SIGKILL, down)
+	return c.restart("etcd", "--listen-client-urls="+c.etcdURL, syscall.SIGKILL, down)
 }
 
 // restart finds the process of bin whose command line has arg, stops it
@@ -49,17 +48,7 @@ func (c *Cluster) restart(bin, arg string, sig syscall.Signal, down time.Duratio
 	}
 	time.Sleep(down)
 	logName := fmt.Sprintf("%s-restarted-%d.log", bin, time.Now().UnixNano())
-	logFile, err := os.Create(filepath.Join(c.opts.Dir, logName))
-	if err != nil {
-		return err
-	}
-	cmd := exec.Command(argv[0], argv[1:]...) //nolint:gosec // the same command line that was running
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("restarting %s: %w", bin, err)
-	}
-	c.procs = append(c.procs, cmd)
-	return nil
+	return c.startProcess(argv[0], logName, argv[1:]...)
 }
 
 // findProcess scans /proc for bin with arg on its command line.
