@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -21,7 +20,8 @@ import (
 )
 
 // startAlertmanager runs a real Alertmanager (built from its Go module by
-// hack/build-alertmanager.sh) on a free loopback port.
+// hack/build-alertmanager.sh) on the node's host address, where the
+// manager's pod reaches it.
 func startAlertmanager(t *testing.T) string {
 	t.Helper()
 	bin, err := envtestutil.BuildTool("build-alertmanager.sh")
@@ -33,7 +33,7 @@ func startAlertmanager(t *testing.T) string {
 	if err := os.WriteFile(cfg, []byte("route:\n  receiver: none\nreceivers:\n- name: none\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := cluster.Listen()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,9 @@ func alertsFor(t *testing.T, url, incident string) []amAlert {
 }
 
 // An incident shows up as an alert in a real Alertmanager, and the alert
-// resolves when the incident does.
+// resolves when the incident does. The Alertmanager URL is in a Secret that
+// the manager reads under the chart's RBAC (get, no list or watch): a read
+// through the cache never synced and left the delivery Pending forever.
 func TestIncidentAlertsInAlertmanager(t *testing.T) {
 	url := startAlertmanager(t)
 	ctx := context.Background()

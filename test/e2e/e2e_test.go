@@ -1,88 +1,23 @@
-// Package e2e runs the operator end to end on a local control plane: real
-// kube-apiserver, kube-controller-manager (Job controller) and
-// kube-scheduler, with evaluation pods run as fairctl processes by the
-// localcluster node agent.
 package e2e
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"sync/atomic"
+		"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr"
-	"github.com/prometheus/client_golang/prometheus"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
-	"github.com/fairness-operator/fairness-operator/internal/controller"
 	"github.com/fairness-operator/fairness-operator/test/envtestutil"
-	"github.com/fairness-operator/fairness-operator/test/localcluster"
 )
 
-var cluster *localcluster.Cluster
 
-func TestMain(m *testing.M) {
-	ctrl.SetLogger(logr.Discard())
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "fairness-e2e")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	if os.Getenv("FAIRNESS_E2E_KEEP") == "" {
-		defer func() { _ = os.RemoveAll(dir) }()
-	} else {
-		fmt.Fprintln(os.Stderr, "e2e: keeping", dir)
-	}
-	fairctl, manager := filepath.Join(dir, "fairctl"), filepath.Join(dir, "manager")
-	for bin, pkg := range map[string]string{fairctl: "./cmd/fairctl", manager: "./cmd/main.go"} {
-		build := exec.Command("go", "build", "-o", bin, pkg)
-		build.Dir = envtestutil.RepoRoot()
-		if out, err := build.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, out)
-			return 1
-		}
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	cluster, err = localcluster.Start(ctx, localcluster.Options{Dir: dir, Fairctl: fairctl, Manager: manager, Log: os.Stderr})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer cluster.Stop()
-	mgr, err := ctrl.NewManager(cluster.Config, ctrl.Options{Scheme: cluster.Scheme, Cache: controller.CacheOptions(nil),
-		Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0"})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	if err := controller.Setup(mgr, controller.Config{EvaluationImage: "fairness-operator:e2e",
-		Registerer: prometheus.NewRegistry()}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	go func() { _ = mgr.Start(ctx) }()
-	return m.Run()
-}
-
-func k8s() client.Client { return cluster.Client }
 
 func namespace(t *testing.T, name string) string {
 	t.Helper()
@@ -163,14 +98,13 @@ func TestPodFailsThenSucceedsUnderBackoff(t *testing.T) {
 	ctx := context.Background()
 	ns := namespace(t, "backoff")
 	var requests atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := hostServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if requests.Add(1) == 1 {
 			http.Error(w, "warming up", http.StatusServiceUnavailable)
 			return
 		}
 		_, _ = io.WriteString(w, "y,p,g\n1,1,a\n0,0,a\n1,0,b\n0,1,b\n")
 	}))
-	defer srv.Close()
 	eval := evaluation(ns, "retry", 1, 0)
 	eval.Spec.Source = fairnessv1alpha1.DataSource{URL: &fairnessv1alpha1.URLSource{URL: srv.URL + "/preds.csv", TimeoutSeconds: 30}}
 	eval.Spec.Columns = fairnessv1alpha1.ColumnMapping{Label: "y", Prediction: "p", Protected: []string{"g"}}

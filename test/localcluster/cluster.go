@@ -23,6 +23,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -62,6 +63,8 @@ type Options struct {
 	// Images are image tarballs imported into the real node's containerd
 	// (the pause image among them).
 	Images []string
+	// ChartInstallsCRDs leaves the CRDs to `helm install` of the chart.
+	ChartInstallsCRDs bool
 	// Fairctl is the fairctl binary that the simulated node runs for /fairctl.
 	Fairctl string
 	// Manager, when set, is the manager binary that the simulated node runs
@@ -196,6 +199,12 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	}
 	ok = true
 	return c, nil
+}
+
+// Listen opens a TCP listener on a free port of HostIP, for a server that
+// pods (and the host) reach.
+func (c *Cluster) Listen() (net.Listener, error) {
+	return net.Listen("tcp", net.JoinHostPort(c.HostIP, "0"))
 }
 
 // CanRunRealNode says why this machine cannot run a real node (nil: it can).

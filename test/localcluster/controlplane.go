@@ -99,6 +99,9 @@ func (c *Cluster) startControlPlane(ctx context.Context, assets, bindIP string, 
 	if err := c.waitReady(ctx, time.Minute); err != nil {
 		return err
 	}
+	if c.opts.ChartInstallsCRDs {
+		return nil
+	}
 	_, err = envtest.InstallCRDs(c.Config, envtest.CRDInstallOptions{
 		Paths: []string{filepath.Join(envtestutil.RepoRoot(), "config", "crd", "bases")}, ErrorIfPathMissing: true})
 	return err

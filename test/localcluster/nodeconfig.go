@@ -37,8 +37,9 @@ state = %[2]q
 `, filepath.Join(state, "containerd", "root"), filepath.Join(state, "containerd", "state"),
 		filepath.Join(state, "containerd", "containerd.sock"), filepath.Join(state, "containerd", "containerd.sock.ttrpc"),
 		sandboxImage, filepath.Join(state, "runc-root"), filepath.Join(state, "cni", "net.d"))
-	// No masquerading and no route beyond the machine: pods reach the node's
-	// address (the API server and the tests' servers) and nothing else.
+	// No default route, no masquerading: pods have routes only to the node's
+	// address (the API server, the tests' servers) and the Service range
+	// (which kube-proxy sends to the node), so nothing leaves the machine.
 	cni := fmt.Sprintf(`{
   "cniVersion": "0.4.0",
   "name": "fairness-pods",
@@ -48,10 +49,11 @@ state = %[2]q
     "isGateway": true,
     "ipMasq": false,
     "hairpinMode": false,
-    "ipam": {"type": "host-local", "ranges": [[{"subnet": %q}]], "dataDir": %q}
+    "ipam": {"type": "host-local", "ranges": [[{"subnet": %q}]], "dataDir": %q,
+             "routes": [{"dst": "%s/32"}, {"dst": %q}]}
   }]
 }
-`, podBridge, podCIDR, filepath.Join(state, "cni", "ipam"))
+`, podBridge, podCIDR, filepath.Join(state, "cni", "ipam"), nodeIP, serviceCIDR)
 	kubelet := fmt.Sprintf(`apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 failCgroupV1: false
