@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -174,4 +175,25 @@ func lockRealNode() (*os.File, error) {
 		return nil, fmt.Errorf("locking %s: %w", realNodeLock, err)
 	}
 	return f, nil
+}
+
+// ContainerPID is the host PID of a running container's process, from
+// containerd (id as in a pod's containerStatuses, with or without the
+// containerd:// prefix).
+func (c *Cluster) ContainerPID(id string) (int, error) {
+	if c.Node != NodeReal {
+		return 0, fmt.Errorf("containers run only on a real node")
+	}
+	id = strings.TrimPrefix(id, "containerd://")
+	out, err := c.ctr("tasks", "ls")
+	if err != nil {
+		return 0, fmt.Errorf("ctr tasks ls: %v: %s", err, out)
+	}
+	for line := range strings.SplitSeq(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 3 && f[0] == id {
+			return strconv.Atoi(f[1])
+		}
+	}
+	return 0, fmt.Errorf("container %s has no running task", id)
 }
