@@ -35,7 +35,16 @@ type runOutcome struct {
 func (r *FairnessEvaluationReconciler) checkActiveRun(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation) (bool, error) {
 	run := eval.Status.ActiveRun
 	var job batchv1.Job
-	err := r.Get(ctx, client.ObjectKey{Namespace: eval.Namespace, Name: run.JobName}, &job)
+	key := client.ObjectKey{Namespace: eval.Namespace, Name: run.JobName}
+	err := r.Get(ctx, key, &job)
+	if apierrors.IsNotFound(err) {
+		// The cache may not have seen a Job created a moment ago; only the
+		// API server can say that it is gone. If it is there, its watch
+		// event brings the next reconcile.
+		if err = r.APIReader.Get(ctx, key, &job); err == nil {
+			return false, nil
+		}
+	}
 	switch {
 	case apierrors.IsNotFound(err):
 		return true, r.finishRun(ctx, eval, runOutcome{reason: fairnessv1alpha1.ReasonEvaluationFailed,

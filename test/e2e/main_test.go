@@ -117,6 +117,11 @@ func kubectl(args ...string) ([]byte, error) {
 	return exec.Command("kubectl", append([]string{"--kubeconfig", cluster.Kubeconfig}, args...)...).CombinedOutput()
 }
 
+// runCommand runs a command and returns its combined output.
+func runCommand(name string, args ...string) ([]byte, error) {
+	return exec.Command(name, args...).CombinedOutput()
+}
+
 func lastLines(text string, n int) string {
 	lines := 0
 	for i := len(text) - 1; i >= 0; i-- {

@@ -1,0 +1,137 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+)
+
+// Train mode fits a model inside the evaluation container and evaluates
+// its test split.
+func TestTrainModeInAContainer(t *testing.T) {
+	ns := namespace(t, "train")
+	eval := evaluation(ns, "trained", 1, 0.2)
+	eval.Spec.Source.Builtin.Rows = 5000
+	eval.Spec.Mode = fairnessv1alpha1.ModeTrain
+	eval.Spec.Columns.Prediction, eval.Spec.Columns.Score = "", ""
+	eval.Spec.Train = &fairnessv1alpha1.TrainSettings{Method: fairnessv1alpha1.MethodReweighing, TestSize: 0.3, RandomState: new(int64(42))}
+	if err := k8s().Create(context.Background(), eval); err != nil {
+		t.Fatal(err)
+	}
+	waitForResult(t, eval, fairnessv1alpha1.RunSucceeded, 3*time.Minute)
+	if eval.Status.LastRun.Rows != 1500 || len(eval.Status.Groups) == 0 {
+		t.Fatalf("train-mode run: %d rows (want the 1,500-row test split), groups %+v", eval.Status.LastRun.Rows, eval.Status.Groups)
+	}
+}
+
+// A log served over HTTP is split between shards by range requests: each
+// shard's container fetches its own byte range from the host.
+func TestURLSourceShardsByRangeRequests(t *testing.T) {
+	var body bytes.Buffer
+	body.WriteString("y,p,g\n")
+	rng := rand.New(rand.NewPCG(7, 7))
+	const rows = 20000
+	for range rows {
+		fmt.Fprintf(&body, "%d,%d,%c\n", rng.IntN(2), rng.IntN(2), 'a'+rng.IntN(3))
+	}
+	var mu sync.Mutex
+	ranges := map[string]bool{}
+	modified := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	srv := hostServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rg := r.Header.Get("Range"); rg != "" {
+			mu.Lock()
+			ranges[rg] = true
+			mu.Unlock()
+		}
+		http.ServeContent(w, r, "preds.csv", modified, bytes.NewReader(body.Bytes()))
+	}))
+	ns := namespace(t, "ranges")
+	eval := evaluation(ns, "ranged", 4, 0)
+	eval.Spec.Source = fairnessv1alpha1.DataSource{URL: &fairnessv1alpha1.URLSource{URL: srv.URL + "/preds.csv", TimeoutSeconds: 60}}
+	eval.Spec.Columns = fairnessv1alpha1.ColumnMapping{Label: "y", Prediction: "p", Protected: []string{"g"}}
+	if err := k8s().Create(context.Background(), eval); err != nil {
+		t.Fatal(err)
+	}
+	waitForResult(t, eval, fairnessv1alpha1.RunSucceeded, 3*time.Minute)
+	if eval.Status.LastRun.Rows != rows {
+		t.Fatalf("4 shards read %d rows, want %d", eval.Status.LastRun.Rows, rows)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(ranges) < 4 {
+		t.Fatalf("the shards asked for %d distinct byte ranges (%v), want at least 4", len(ranges), ranges)
+	}
+}
+
+// receiver counts the notifications posted to it.
+type receiver struct {
+	mu     sync.Mutex
+	bodies []string
+}
+
+func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	b, _ := io.ReadAll(req.Body)
+	r.mu.Lock()
+	r.bodies = append(r.bodies, string(b))
+	r.mu.Unlock()
+	_, _ = io.WriteString(w, "ok")
+}
+
+func (r *receiver) received() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.bodies...)
+}
+
+// An incident's notifications reach a Slack webhook and a generic webhook
+// on the host, each exactly once, from the manager's pod.
+func TestSlackAndWebhookNotifiedOnce(t *testing.T) {
+	ctx := context.Background()
+	ns := namespace(t, "notified")
+	slack, hook := &receiver{}, &receiver{}
+	slackSrv, hookSrv := hostServer(t, slack), hostServer(t, hook)
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "hooks"},
+		Data: map[string][]byte{"slack": []byte(slackSrv.URL + "/services/T0/B0/x"), "webhook": []byte(hookSrv.URL + "/incident")}}
+	if err := k8s().Create(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	eval := evaluation(ns, "notified", 1, 0.3)
+	eval.Spec.IncidentPolicy = &fairnessv1alpha1.IncidentPolicy{Notifications: []fairnessv1alpha1.NotificationTarget{
+		{Name: "slack", Kind: fairnessv1alpha1.NotificationSlack, OnOpen: true,
+			URLSecretRef: fairnessv1alpha1.SecretKeyReference{Name: "hooks", Key: "slack"}},
+		{Name: "webhook", Kind: fairnessv1alpha1.NotificationWebhook, OnOpen: true,
+			URLSecretRef: fairnessv1alpha1.SecretKeyReference{Name: "hooks", Key: "webhook"}},
+	}}
+	if err := k8s().Create(ctx, eval); err != nil {
+		t.Fatal(err)
+	}
+	waitForResult(t, eval, fairnessv1alpha1.RunSucceeded, 2*time.Minute)
+	incident := eval.Status.IncidentRef.Name
+	deadline := time.Now().Add(time.Minute)
+	for len(slack.received()) == 0 || len(hook.received()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("after a minute: %d Slack and %d webhook notifications", len(slack.received()), len(hook.received()))
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	// A duplicate would follow within the manager's next reconciles.
+	time.Sleep(5 * time.Second)
+	for name, r := range map[string]*receiver{"Slack": slack, "webhook": hook} {
+		got := r.received()
+		if len(got) != 1 || !strings.Contains(got[0], incident) {
+			t.Errorf("%s received %d notifications, want 1 naming %s: %q", name, len(got), incident, got)
+		}
+	}
+}
