@@ -19,7 +19,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
-	"github.com/fairness-operator/fairness-operator/test/envtestutil"
 )
 
 // badData is one malformed prediction log and the run failure it must give.
@@ -103,9 +102,7 @@ func TestBadDataEndToEnd(t *testing.T) {
 	if err := k8s().Create(ctx, slackSecret(ns, slack)); err != nil {
 		t.Fatal(err)
 	}
-	metricsAddr := envtestutil.FreeLoopbackAddr(t)
-	mgr := startManager(t, ns, "", "--metrics-bind-address="+metricsAddr, "--metrics-secure=false")
-	defer mgr.stop()
+	mgr := startManager(t, ns, "")
 	evals := map[string]*fairnessv1alpha1.FairnessEvaluation{}
 	for _, c := range badDataCases {
 		e := biasedEvaluation(ns)
@@ -141,11 +138,9 @@ func TestBadDataEndToEnd(t *testing.T) {
 	}
 	waitSettled(t, healthy, fairnessv1alpha1.RunSucceeded, 2*time.Minute)
 	waitSettled(t, hostile, fairnessv1alpha1.RunSucceeded, 2*time.Minute)
-	checkHostileShown(t, hostile, metricsAddr)
-	select {
-	case <-mgr.done:
-		t.Fatalf("the manager exited: %v", mgr.err)
-	default:
+	checkHostileShown(t, hostile, mgr.metricsAddr())
+	if pod := mgr.runningPod(); pod.Status.ContainerStatuses[0].RestartCount != 0 {
+		t.Fatalf("the manager's container restarted %d times", pod.Status.ContainerStatuses[0].RestartCount)
 	}
 }
 

@@ -12,11 +12,13 @@ import (
 )
 
 // podsRunning is the one kill point that is not in the code: the suite
-// kills the manager itself while the evaluation pod holds its data request.
+// deletes the manager's pod (--grace-period=0 --force) while the evaluation
+// pod holds its data request.
 const podsRunning = "run/pods-running"
 
-// TestManagerKilledAtEachStep kills the manager with SIGKILL at every step
-// of a breaching run and restarts it: afterwards there is exactly one run,
+// TestManagerKilledAtEachStep kills the manager's container with SIGKILL at
+// every step of a breaching run; the release is then upgraded without the
+// fault point and the Deployment's next pod carries on: afterwards there is exactly one run,
 // one Job, one open incident, and the notification was delivered once per
 // idempotency key.
 func TestManagerKilledAtEachStep(t *testing.T) {
@@ -38,27 +40,25 @@ func TestManagerKilledAtEachStep(t *testing.T) {
 func killAndRestart(t *testing.T, point string, i int) (posts int) {
 	ctx := context.Background()
 	ns := newNamespace(t, fmt.Sprintf("kill-%s-%d", strings.NewReplacer("/", "-").Replace(point), i))
-	var first *managerProc
 	if point == podsRunning {
 		release := data.hold(ns)
 		defer release()
-		first = startManager(t, ns, "")
+		m := startManager(t, ns, "")
 		eval := biasedEvaluation(ns)
 		if err := k8s().Create(ctx, eval); err != nil {
 			t.Fatal(err)
 		}
 		runningPod(t, ns)
-		first.kill()
+		m.deletePodNow(m.runningPod().Name)
 		release()
 	} else {
-		first = startManager(t, ns, point)
+		m := startManager(t, ns, point)
 		if err := k8s().Create(ctx, biasedEvaluation(ns)); err != nil {
 			t.Fatal(err)
 		}
-		first.waitForDeath(t, 90*time.Second)
+		m.waitForDeath(90 * time.Second)
+		m.restartWithoutFault()
 	}
-	second := startManager(t, ns, "")
-	defer second.stop()
 	s := waitSettled(t, biasedEvaluation(ns), fairnessv1alpha1.RunSucceeded, 2*time.Minute)
 	if s.runs != 1 || s.jobs != 1 || s.incidents != 1 || s.openIncidents != 1 || s.keys != 1 {
 		t.Fatalf("after a kill at %s: %s; want 1 of each", point, s)

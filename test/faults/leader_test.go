@@ -2,6 +2,7 @@ package faults
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,26 +14,24 @@ import (
 
 const leaseName = "fairness-operator.fairness.dev"
 
-var leaderArgs = []string{"--leader-elect", "--leader-election-lease-duration=4s",
-	"--leader-election-renew-deadline=3s", "--leader-election-retry-period=500ms"}
-
-// Two replicas with leader election: the leader is killed mid-run and the
-// standby takes over and finishes the run, with no duplicate.
+// Two replicas of the chart's Deployment with leader election: the leader's
+// pod is deleted mid-run (--grace-period=0 --force) and the standby takes
+// over and finishes the run, with no duplicate.
 func TestLeaderKilledMidRun(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t, "leader")
-	args := append([]string{"--leader-election-namespace=" + ns}, leaderArgs...)
 	release := data.hold(ns)
 	defer release()
-	leader := startManager(t, ns, "", args...)
+	m := &managerRelease{t: t, ns: ns, name: "fo-" + ns, replicas: 2, extraArgs: fastLease}
+	m.helm("install", "")
+	t.Cleanup(m.uninstall)
 	first := waitForLeader(t, ns, "")
-	standby := startManager(t, ns, "", args...)
-	defer standby.stop()
 	if err := k8s().Create(ctx, biasedEvaluation(ns)); err != nil {
 		t.Fatal(err)
 	}
 	runningPod(t, ns)
-	leader.kill()
+	leaderPod := first[:strings.LastIndex(first, "_")] // the holder identity is <pod name>_<uuid>
+	m.deletePodNow(leaderPod)
 	release()
 	second := waitForLeader(t, ns, first)
 	start := time.Now()
@@ -40,8 +39,11 @@ func TestLeaderKilledMidRun(t *testing.T) {
 	if s.runs != 1 || s.jobs != 1 || s.incidents != 1 || s.openIncidents != 1 || s.keys != 1 || s.posts != 1 {
 		t.Fatalf("after failover: %s; want exactly 1 of each", s)
 	}
-	record("leader killed mid-run, standby %s took over; run finished %.1fs after the kill: %s",
-		second[len(second)-8:], time.Since(start).Seconds(), s)
+	if strings.HasPrefix(second, leaderPod+"_") {
+		t.Fatalf("the lease went back to the deleted pod %s", leaderPod)
+	}
+	record("leader pod deleted mid-run (grace 0), standby %s took over; run finished %.1fs after: %s",
+		second[:strings.LastIndex(second, "_")], time.Since(start).Seconds(), s)
 }
 
 // waitForLeader waits until the lease is held by someone other than not.

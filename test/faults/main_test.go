@@ -1,9 +1,12 @@
-// Package faults is the fault-injection suite: the manager runs as its own
-// process (built with -tags faultinject) against a local control plane and
-// is killed at each step of a run, replaced by a standby replica, cut off
-// from its API server, and its evaluation pods crash, are OOM-killed, run
-// out of time or lose their node. After each fault the suite checks that no
-// run, finding or notification was lost or duplicated.
+// Package faults is the fault-injection suite, on a real node (kubelet,
+// containerd, runc): the operator is installed per namespace by `helm
+// install` of the chart, its manager the faultinject build of the suite's
+// image. The manager's container is killed (SIGKILL) at each step of a run,
+// its pod deleted with --grace-period=0, a standby replica takes over, the
+// control plane restarts under it, and its evaluation pods are OOM-killed by
+// the kernel, crash, run out of time or lose their node (the kubelet is
+// killed). After each fault the suite checks that no run, finding or
+// notification was lost or duplicated.
 //
 // FAULT_REPEAT sets how often each kill point is exercised (default 2;
 // `make faults-long` runs 10).
@@ -13,7 +16,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -25,9 +27,12 @@ import (
 	"github.com/fairness-operator/fairness-operator/test/localcluster"
 )
 
+// faultsImage is the tag of the suite's image (manager built with -tags faultinject).
+const faultsImage = "local.test/fairness-operator:faults"
+
 var (
 	cluster  *localcluster.Cluster
-	manager  string // the manager binary, built with -tags faultinject
+	helm     string
 	workDir  string
 	data     *dataServer
 	receiver *hookReceiver
@@ -50,29 +55,43 @@ func run(m *testing.M) int {
 	} else {
 		fmt.Fprintln(os.Stderr, "faults: keeping", workDir)
 	}
-	fairctl := filepath.Join(workDir, "fairctl")
-	manager = filepath.Join(workDir, "manager")
-	builds := [][]string{{"-o", fairctl, "./cmd/fairctl"}, {"-tags", "faultinject", "-o", manager, "./cmd/main.go"}}
-	for _, args := range builds {
-		build := exec.Command("go", append([]string{"build"}, args...)...)
-		build.Dir = envtestutil.RepoRoot()
-		if out, err := build.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "go build %v: %v\n%s", args, err, out)
-			return 1
-		}
+	if err := localcluster.CanRunRealNode(); err != nil {
+		fmt.Fprintln(os.Stderr, "faults: the fault suite runs on a real node:", err)
+		return 1
+	}
+	if helm, err = envtestutil.BuildTool("build-helm.sh"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	built, err := localcluster.BuildImages(workDir, faultsImage, "faultinject")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	rootCtx = ctx
-	data, receiver = newDataServer(), newHookReceiver()
-	defer data.Close()
-	defer receiver.Close()
-	cluster, err = localcluster.Start(ctx, localcluster.Options{Dir: workDir, Fairctl: fairctl, Log: os.Stderr})
+	cluster, err = localcluster.Start(ctx, localcluster.Options{Dir: filepath.Join(workDir, "cluster"), Node: localcluster.NodeReal,
+		Images: built.Images, Log: os.Stderr})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	defer cluster.Stop()
+	dataListener, err := cluster.Listen()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	data = newDataServer(dataListener)
+	defer data.Close()
+	hookListener, err := cluster.Listen()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	receiver = newHookReceiver(hookListener)
+	defer receiver.Close()
 	code := m.Run()
 	printReport(os.Stderr)
 	return code

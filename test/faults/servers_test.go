@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -19,10 +20,20 @@ type dataServer struct {
 	bodies map[string][]byte // name -> body, instead of the biased log
 }
 
-func newDataServer() *dataServer {
+func newDataServer(l net.Listener) *dataServer {
 	d := &dataServer{gates: map[string]chan struct{}{}, bodies: map[string][]byte{}}
-	d.Server = httptest.NewServer(http.HandlerFunc(d.handle))
+	d.Server = serveOn(l, http.HandlerFunc(d.handle))
 	return d
+}
+
+// serveOn starts an HTTP test server on l (the node's host address, which
+// pods and the manager's pods reach).
+func serveOn(l net.Listener, h http.Handler) *httptest.Server {
+	srv := httptest.NewUnstartedServer(h)
+	_ = srv.Listener.Close()
+	srv.Listener = l
+	srv.Start()
+	return srv
 }
 
 // biasedLog approves group a four times as often as group b: demographic
@@ -90,9 +101,9 @@ type hookReceiver struct {
 	got   map[string]map[string]int // namespace -> idempotency key -> POSTs accepted
 }
 
-func newHookReceiver() *hookReceiver {
+func newHookReceiver(l net.Listener) *hookReceiver {
 	h := &hookReceiver{got: map[string]map[string]int{}}
-	h.Server = httptest.NewServer(h)
+	h.Server = serveOn(l, h)
 	return h
 }
 

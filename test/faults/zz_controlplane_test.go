@@ -33,8 +33,7 @@ func TestControlPlaneRestarts(t *testing.T) {
 				ns := newNamespace(t, fmt.Sprintf("controlplane-%d-%d", i, j))
 				namespaces = append(namespaces, ns)
 				releases = append(releases, data.hold(ns))
-				mgr := startManager(t, ns, "")
-				defer mgr.stop()
+				startManager(t, ns, "")
 				if err := k8s().Create(ctx, biasedEvaluation(ns)); err != nil {
 					t.Fatal(err)
 				}

@@ -33,7 +33,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -94,7 +93,6 @@ type Cluster struct {
 	etcdURL        string
 	apiURL         string
 	procs          []*process
-	kubelet        *process
 	containerdSock string
 	assets         string
 	nodeLock       *os.File
@@ -294,21 +292,60 @@ func (c *Cluster) proc(name string) *process {
 	return nil
 }
 
-// SignalPod sends sig to a running pod's container process.
-func (c *Cluster) SignalPod(uid types.UID, sig syscall.Signal) error { return c.agent.Signal(uid, sig) }
-
-// PeakRSS is the peak resident memory of a finished pod's container (bytes).
-func (c *Cluster) PeakRSS(pod string) int64 { return c.agent.PeakRSS(pod) }
-
-// VanishNode plays the node dying: the agent stops, its container processes
-// die, and nothing reports their pods' status or the node's heartbeat.
-func (c *Cluster) VanishNode() {
-	c.agent.Vanish()
-	c.cancel()
+// SignalContainer sends sig to the process of a running pod's (only)
+// container: on a real node the container's init process, by its host PID.
+func (c *Cluster) SignalContainer(pod *corev1.Pod, sig syscall.Signal) error {
+	if c.Node != NodeReal {
+		return c.agent.Signal(pod.UID, sig)
+	}
+	if len(pod.Status.ContainerStatuses) == 0 {
+		return fmt.Errorf("pod %s has no container status", pod.Name)
+	}
+	pid, err := c.ContainerPID(pod.Status.ContainerStatuses[0].ContainerID)
+	if err != nil {
+		return err
+	}
+	return syscall.Kill(pid, sig)
 }
 
-// ReviveNode brings the node agent back (a replaced node with the same name).
+// PeakRSS is the peak resident memory of a finished pod's container
+// (bytes), as the simulated node measures it.
+func (c *Cluster) PeakRSS(pod string) int64 { return c.agent.PeakRSS(pod) }
+
+// VanishNode plays the node dying. On a real node the kubelet is killed
+// (SIGKILL): containers keep running, but nothing reports their status or
+// the node's heartbeat, and the node lifecycle controller marks it. On the
+// simulated node the agent stops and its processes die.
+func (c *Cluster) VanishNode() error {
+	if c.Node == NodeReal {
+		p := c.proc("kubelet")
+		if p == nil {
+			return fmt.Errorf("no kubelet running")
+		}
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		return nil
+	}
+	c.agent.Vanish()
+	c.cancel()
+	return nil
+}
+
+// ReviveNode brings the node back with the same name: the kubelet restarts
+// with the same command line (it finds its containers again), or a new
+// agent registers.
 func (c *Cluster) ReviveNode(ctx context.Context) error {
+	if c.Node == NodeReal {
+		old := c.proc("kubelet")
+		if old == nil {
+			return fmt.Errorf("the kubelet never ran")
+		}
+		if err := c.startProcess(old.cmd.Path, fmt.Sprintf("kubelet-%d.log", time.Now().UnixNano()), old.cmd.Args[1:]...); err != nil {
+			return err
+		}
+		c.recordRealNode()
+		return c.waitNodeReady(ctx, time.Minute)
+	}
 	c.agent.gone.Store(false)
 	agentCtx, cancel := context.WithCancel(ctx)
 	c.cancel = cancel

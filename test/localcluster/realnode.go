@@ -72,7 +72,7 @@ func (c *Cluster) startRealNode(ctx context.Context, assets string) error {
 		"--hostname-override="+NodeName, "--node-ip="+nodeIP, "--v=1"); err != nil {
 		return err
 	}
-	c.kubelet = c.procs[len(c.procs)-1]
+
 	proxyConfig, err := c.pki.kubeconfig("kube-proxy", c.apiURL)
 	if err != nil {
 		return err
@@ -83,7 +83,37 @@ func (c *Cluster) startRealNode(ctx context.Context, assets string) error {
 		"--healthz-bind-address=127.0.0.1:20256", "--iptables-sync-period=5s"); err != nil {
 		return err
 	}
-	return c.waitNodeReady(ctx, 2*time.Minute)
+	if err := c.waitNodeReady(ctx, 2*time.Minute); err != nil {
+		return err
+	}
+	return c.startBystander(ctx)
+}
+
+// BystanderNode is a second, simulated and unschedulable node of a cluster
+// with a real node. With a single node, a dead kubelet puts the node
+// lifecycle controller into its full-disruption mode, in which it marks no
+// pod not ready (it assumes the control plane, not the node, is cut off); a
+// real cluster has more nodes, and the bystander is that: it only renews its
+// lease, and no pod is scheduled to it.
+const BystanderNode = "local-bystander"
+
+func (c *Cluster) startBystander(ctx context.Context) error {
+	agentCtx, cancel := context.WithCancel(ctx)
+	c.cancel = cancel
+	c.agent = &NodeAgent{Client: c.Client, NodeName: BystanderNode, Dir: filepath.Join(c.opts.Dir, "bystander"), Log: c.opts.Log}
+	if err := c.agent.Register(agentCtx); err != nil {
+		return err
+	}
+	var node corev1.Node
+	if err := c.Client.Get(ctx, client.ObjectKey{Name: BystanderNode}, &node); err != nil {
+		return err
+	}
+	node.Spec.Unschedulable = true
+	if err := c.Client.Update(ctx, &node); err != nil {
+		return fmt.Errorf("cordoning the bystander node: %w", err)
+	}
+	go c.agent.Run(agentCtx)
+	return nil
 }
 
 func (c *Cluster) nodeState() string { return filepath.Join(c.opts.Dir, "node") }
