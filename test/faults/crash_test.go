@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,17 +26,31 @@ func TestManagerKilledAtEachStep(t *testing.T) {
 	points := []string{faultpoint.BeforeJobCreate, faultpoint.AfterJobCreate, podsRunning, faultpoint.RunFinished,
 		faultpoint.BeforeIncident, faultpoint.AfterIncident, faultpoint.BeforeStatusPatch,
 		faultpoint.BeforeNotification, faultpoint.AfterNotification}
+	// The kill points run at once, each in its own namespace with its own
+	// release (the node holds them all); a point's repeats run in turn.
+	var wg sync.WaitGroup
 	for _, point := range points {
-		t.Run(point, func(t *testing.T) {
-			var posts []int
-			for i := range repeat() {
-				posts = append(posts, killAndRestart(t, point, i))
-			}
-			record("%-28s x%d: 1 run, 1 Job, 1 open incident, 1 notification each; POSTs per run %v",
-				point, repeat(), posts)
+		wg.Go(func() {
+			t.Run(point, func(t *testing.T) {
+				var posts []int
+				for i := range repeat() {
+					posts = append(posts, killAndRestart(t, point, i))
+				}
+				record("%-28s x%d: 1 run, 1 Job, 1 open incident, 1 notification each; POSTs per run %v",
+					point, repeat(), posts)
+			})
 		})
 	}
+	wg.Wait()
 }
+
+// repeatablePOST are the kill points at which the incident already exists,
+// so its controller (a second worker of the same process) may have POSTed
+// the notification and been killed before its status recorded that: the
+// next manager POSTs again with the same Idempotency-Key, and the receiver
+// sees one notification.
+var repeatablePOST = map[string]bool{faultpoint.AfterIncident: true, faultpoint.BeforeStatusPatch: true,
+	faultpoint.AfterNotification: true}
 
 func killAndRestart(t *testing.T, point string, i int) (posts int) {
 	ctx := context.Background()
@@ -63,10 +78,7 @@ func killAndRestart(t *testing.T, point string, i int) (posts int) {
 	if s.runs != 1 || s.jobs != 1 || s.incidents != 1 || s.openIncidents != 1 || s.keys != 1 {
 		t.Fatalf("after a kill at %s: %s; want 1 of each", point, s)
 	}
-	// Only a kill between a successful POST and the status write that
-	// records it can repeat a POST; the repeat carries the same
-	// Idempotency-Key, so the receiver sees one notification.
-	if s.posts != 1 && point != faultpoint.AfterNotification {
+	if s.posts != 1 && !repeatablePOST[point] {
 		t.Fatalf("after a kill at %s: %d POSTs for one notification", point, s.posts)
 	}
 	return s.posts
