@@ -85,8 +85,12 @@ test-tools: ## Build (or find cached) helm, promtool and Alertmanager, which the
 	hack/build-promtool.sh
 	hack/build-alertmanager.sh
 
+.PHONY: node-packages
+node-packages: ## Install containerd, runc, the CNI plugins and iptables from Debian's packages when missing (root).
+	hack/install-node-packages.sh
+
 .PHONY: test
-test: manifests generate controlplane test-tools ## Run unit, API, integration, chart and end-to-end tests, and each fuzz target briefly.
+test: manifests generate controlplane test-tools node-packages ## Run unit, API, integration, chart, end-to-end (real node) and fault tests, and each fuzz target briefly.
 	KUBEBUILDER_ASSETS="$(CONTROLPLANE_DIR)" go test -count=1 -timeout 30m ./... -coverprofile cover.out
 	$(MAKE) --no-print-directory fuzz
 
@@ -142,12 +146,19 @@ lint: golangci-lint ## Run golangci-lint.
 lint-fix: golangci-lint ## Run golangci-lint and apply its fixes.
 	"$(GOLANGCI_LINT)" run --fix
 
+# NODE chooses what plays the demo's node: real (kubelet, containerd, runc;
+# root, the packages are installed when missing), process (a simulated
+# kubelet, no root needed) or auto (real when the machine can).
+NODE ?= auto
+DEMO_IMG = local.test/fairness-operator:demo
 .PHONY: demo
-demo: manifests generate controlplane build ## Run the operator on a local control plane with the samples; DEMO_EXIT=1 exits after printing.
+demo: manifests generate controlplane build ## Run the operator on a local cluster with the samples (NODE=real|process|auto); DEMO_EXIT=1 exits after printing.
 	go build -o bin/demo ./hack/demo
+	@if [ "$(NODE)" != process ]; then hack/install-node-packages.sh || [ "$(NODE)" = auto ]; fi
+	$(if $(filter process,$(NODE)),,$(MAKE) --no-print-directory image IMG=$(DEMO_IMG))
 	@# The demo binary, not `go run`: go run exits 1 after an interrupt even when
 	@# the demo stopped cleanly, and Ctrl-C is how the demo is meant to end.
-	KUBEBUILDER_ASSETS="$(CONTROLPLANE_DIR)" bin/demo --fairctl bin/fairctl --manager bin/manager $(if $(filter 1,$(DEMO_EXIT)),--exit)
+	KUBEBUILDER_ASSETS="$(CONTROLPLANE_DIR)" bin/demo --node $(NODE) --image $(DEMO_IMG) --fairctl bin/fairctl --manager bin/manager $(if $(filter 1,$(DEMO_EXIT)),--exit)
 
 ##@ Build
 

@@ -1,6 +1,13 @@
-// Command demo runs fairness-operator on a local control plane (see
+// Command demo runs fairness-operator on a local cluster (see
 // test/localcluster) with the sample evaluations, prints what happened, and
 // keeps the cluster up for exploring until Ctrl-C. `make demo` runs it.
+//
+// On a real node (kubelet, containerd, runc; needs root and the packages
+// hack/install-node-packages.sh installs) the operator is installed with
+// `helm install` from the image `make image` built, and evaluation pods run
+// in containers. Elsewhere a simulated kubelet runs pods as processes and
+// the manager runs on the host. --node chooses; auto takes the real node
+// when the machine can run one.
 package main
 
 import (
@@ -9,12 +16,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -30,8 +37,12 @@ func main() {
 	dir := flag.String("dir", filepath.Join(os.TempDir(), "fairness-demo"), "folder for the kubeconfig and logs")
 	exit := flag.Bool("exit", os.Getenv("DEMO_EXIT") == "1", "exit after printing instead of waiting for Ctrl-C")
 	timeout := flag.Duration("timeout", 5*time.Minute, "how long to wait for the sample runs")
+	node := flag.String("node", "auto", "what plays the node: real (kubelet, containerd), process (simulated) or auto")
+	images := flag.String("images", "bin/image.tar,bin/pause.tar", "image tarballs for the real node (make image)")
+	image := flag.String("image", "local.test/fairness-operator:demo", "the operator image's tag in --images")
 	flag.Parse()
-	if err := run(*fairctl, *manager, *dir, *exit, *timeout); err != nil {
+	d := demo{fairctl: *fairctl, manager: *manager, dir: *dir, image: *image, images: strings.Split(*images, ",")}
+	if err := d.run(*node, *exit, *timeout); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
@@ -39,43 +50,50 @@ func main() {
 
 func step(format string, args ...any) { fmt.Printf("==> "+format+"\n", args...) }
 
-func run(fairctl, manager, dir string, exit bool, timeout time.Duration) error {
+type demo struct {
+	fairctl, manager, dir, image string
+	images                       []string
+}
+
+func (d demo) run(node string, exit bool, timeout time.Duration) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	for _, p := range []*string{&fairctl, &manager} {
+	for _, p := range append([]*string{&d.fairctl, &d.manager}, pointers(d.images)...) {
 		abs, err := filepath.Abs(*p)
 		if err != nil {
 			return err
 		}
 		*p = abs
 	}
-	_ = os.RemoveAll(dir)
-	step("starting a local control plane in %s", dir)
-	cluster, err := localcluster.Start(ctx, localcluster.Options{Dir: dir, Fairctl: fairctl, Log: os.Stdout})
+	kind, why, err := chooseNode(node)
+	if err != nil {
+		return err
+	}
+	_ = os.RemoveAll(d.dir)
+	step("starting a local cluster in %s (%s)", d.dir, why)
+	cluster, err := localcluster.Start(ctx, localcluster.Options{Dir: d.dir, Node: kind, Fairctl: d.fairctl,
+		Images: d.images, Log: os.Stdout})
 	if err != nil {
 		return err
 	}
 	defer cluster.Stop()
 
-	step("starting the manager (log: %s)", filepath.Join(dir, "manager.log"))
-	logFile, err := os.Create(filepath.Join(dir, "manager.log"))
-	if err != nil {
-		return err
+	var metricsURL string
+	if kind == localcluster.NodeReal {
+		if metricsURL, err = d.helmInstall(ctx, cluster); err != nil {
+			return err
+		}
+	} else {
+		stopManager, err := d.hostManager(cluster)
+		if err != nil {
+			return err
+		}
+		defer stopManager()
+		metricsURL = "http://127.0.0.1:18080/metrics"
 	}
-	mgr := exec.Command(manager, "--metrics-bind-address=127.0.0.1:18080", "--metrics-secure=false",
-		"--health-probe-bind-address=127.0.0.1:18081", "--evaluation-image=fairness-operator:demo")
-	mgr.Env = append(os.Environ(), "KUBECONFIG="+cluster.Kubeconfig)
-	mgr.Stdout, mgr.Stderr = logFile, logFile
-	if err := mgr.Start(); err != nil {
-		return err
-	}
-	defer func() {
-		_ = mgr.Process.Signal(os.Interrupt)
-		_ = mgr.Wait()
-	}()
 
 	step("starting a Slack-compatible webhook receiver for notifications")
-	hook, err := startReceiver()
+	hook, err := startReceiver(cluster)
 	if err != nil {
 		return err
 	}
@@ -100,7 +118,7 @@ func run(fairctl, manager, dir string, exit bool, timeout time.Duration) error {
 	_ = kubectl(cluster.Kubeconfig, "get", "feval", "credit-biased", "-o", "jsonpath={range .status.metrics[*]}"+
 		"{.name}{\"\\t\"}{.method}{\"\\t\"}{.attribute}{\"\\t\"}{.value}{\"\\t\"}{.severity}{\"\\n\"}{end}")
 	step("fairctl incident show credit-biased-g1 (also: kubectl fairness incident ...)")
-	show := exec.Command(fairctl, "incident", "show", "credit-biased-g1", "-n", "default",
+	show := exec.Command(d.fairctl, "incident", "show", "credit-biased-g1", "-n", "default",
 		"--kubeconfig", cluster.Kubeconfig)
 	show.Stdout, show.Stderr = os.Stdout, os.Stderr
 	_ = show.Run()
@@ -109,7 +127,7 @@ func run(fairctl, manager, dir string, exit bool, timeout time.Duration) error {
 
 	fmt.Printf("\nExplore with:\n  export KUBECONFIG=%s PATH=$PWD/bin:$PATH\n  kubectl get fairness\n"+
 		"  kubectl fairness incident list\n  kubectl fairness incident ack credit-biased-g1 --by you\n"+
-		"  curl -s http://127.0.0.1:18080/metrics | grep ^fairness_\n", cluster.Kubeconfig)
+		"  curl -s %s | grep ^fairness_\n", cluster.Kubeconfig, metricsURL)
 	if exit {
 		return nil
 	}
@@ -151,10 +169,10 @@ func waitForRuns(ctx context.Context, c client.Client, timeout time.Duration) er
 	}
 }
 
-// startReceiver serves a Slack-compatible incoming webhook on loopback and
-// prints each message it receives.
-func startReceiver() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+// startReceiver serves a Slack-compatible incoming webhook on the host
+// address the manager reaches and prints each message it receives.
+func startReceiver(cluster *localcluster.Cluster) (string, error) {
+	l, err := cluster.Listen()
 	if err != nil {
 		return "", err
 	}
