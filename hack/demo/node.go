@@ -42,8 +42,10 @@ func (d demo) helmInstall(ctx context.Context, cluster *localcluster.Cluster) (s
 		return "", err
 	}
 	repo, tag := splitImage(d.image)
-	step("helm install fairness-operator charts/fairness-operator -n fairness-system (manager log: kubectl logs -n fairness-system deploy/fairness-operator)")
-	install := exec.CommandContext(ctx, helm, "install", "fairness-operator", filepath.Join(envtestutil.RepoRoot(), "charts", "fairness-operator"),
+	step("helm install fairness-operator charts/fairness-operator -n fairness-system " +
+		"(manager log: kubectl logs -n fairness-system deploy/fairness-operator)")
+	chart := filepath.Join(envtestutil.RepoRoot(), "charts", "fairness-operator")
+	install := exec.CommandContext(ctx, helm, "install", "fairness-operator", chart,
 		"--kubeconfig", cluster.Kubeconfig, "-n", "fairness-system", "--create-namespace", "--wait", "--timeout", "3m",
 		"--set", "image.repository="+repo, "--set", "image.tag="+tag, "--set", "image.pullPolicy=Never",
 		"--set", "crds.install=false", "--set", "metrics.secure=false")
@@ -52,7 +54,8 @@ func (d demo) helmInstall(ctx context.Context, cluster *localcluster.Cluster) (s
 		return "", fmt.Errorf("helm install: %w", err)
 	}
 	var svc corev1.Service
-	if err := cluster.Client.Get(ctx, client.ObjectKey{Namespace: "fairness-system", Name: "fairness-operator-metrics"}, &svc); err != nil {
+	key := client.ObjectKey{Namespace: "fairness-system", Name: "fairness-operator-metrics"}
+	if err := cluster.Client.Get(ctx, key, &svc); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("http://%s:%d/metrics", svc.Spec.ClusterIP, svc.Spec.Ports[0].Port), nil

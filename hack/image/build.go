@@ -99,7 +99,6 @@ func Write(spec Spec, tag, out string) (v1.Hash, error) {
 }
 
 type entry struct {
-	name    string
 	mode    int64
 	uid     int
 	content []byte

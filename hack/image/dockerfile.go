@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"strings"
 )
@@ -45,9 +46,7 @@ func readFinalStage(path, version string) (finalStage, error) {
 			if err != nil {
 				return finalStage{}, fmt.Errorf("%s: instruction %d: %w", path, n+1, err)
 			}
-			for k, v := range pairs {
-				stage.Labels[k] = v
-			}
+			maps.Copy(stage.Labels, pairs)
 		case "USER":
 			stage.User = rest
 		case "WORKDIR":
@@ -67,7 +66,8 @@ func readFinalStage(path, version string) (finalStage, error) {
 		return finalStage{}, fmt.Errorf("%s: no FROM", path)
 	}
 	if len(stage.unsupported) > 0 {
-		return finalStage{}, fmt.Errorf("%s: the final stage has %v, which hack/image does not reproduce", path, stage.unsupported)
+		return finalStage{}, fmt.Errorf("%s: the final stage has %v, which hack/image does not reproduce",
+			path, stage.unsupported)
 	}
 	return *stage, nil
 }

@@ -5,8 +5,10 @@
 // metadata of the Dockerfile's final stage, its files from bin/) and the
 // pause image a real node's pod sandboxes need.
 //
-//	go run ./hack/image --dockerfile Dockerfile --file /manager=bin/manager --file /fairctl=bin/fairctl --tag IMG --out bin/image.tar
-//	go run ./hack/image --file /pause=bin/pause --user 65535:65535 --entrypoint /pause --tag local.test/pause:v1 --out bin/pause.tar
+//	go run ./hack/image --dockerfile Dockerfile --file /manager=bin/manager --file /fairctl=bin/fairctl \
+//	  --tag IMG --out bin/image.tar
+//	go run ./hack/image --file /pause=bin/pause --user 65535:65535 --entrypoint /pause \
+//	  --tag local.test/pause:v1 --out bin/pause.tar
 package main
 
 import (
@@ -24,11 +26,13 @@ func (f *fileFlags) Set(v string) error { *f = append(*f, v); return nil }
 func main() {
 	var files fileFlags
 	flag.Var(&files, "file", "DEST=SOURCE: put the local file SOURCE at DEST in the image (repeatable)")
-	dockerfile := flag.String("dockerfile", "", "take labels, user, entrypoint and working dir from this Dockerfile's final stage")
+	dockerfile := flag.String("dockerfile", "",
+		"take labels, user, entrypoint and working dir from this Dockerfile's final stage")
 	version := flag.String("version", "dev", "the Dockerfile's ${VERSION}")
 	user := flag.String("user", "", "USER (without --dockerfile)")
 	entrypoint := flag.String("entrypoint", "", "entrypoint, one path (without --dockerfile)")
-	caBundle := flag.String("ca-bundle", "/etc/ssl/certs/ca-certificates.crt", "CA certificates for /etc/ssl/certs (empty: none)")
+	caBundle := flag.String("ca-bundle", "/etc/ssl/certs/ca-certificates.crt",
+		"CA certificates for /etc/ssl/certs (empty: none)")
 	tag := flag.String("tag", "", "image reference to write in the tarball")
 	out := flag.String("out", "", "tarball to write")
 	flag.Parse()
@@ -60,7 +64,8 @@ func run(files []string, dockerfile, version, user, entrypoint, caBundle, tag, o
 				return fmt.Errorf("%s copies %s into the image: give it with --file %s=PATH", dockerfile, dest, dest)
 			}
 		}
-		spec.Labels, spec.User, spec.Entrypoint, spec.WorkingDir = stage.Labels, stage.User, stage.Entrypoint, stage.WorkingDir
+		spec.Labels, spec.User = stage.Labels, stage.User
+		spec.Entrypoint, spec.WorkingDir = stage.Entrypoint, stage.WorkingDir
 	} else {
 		spec.User, spec.WorkingDir = user, "/"
 		if entrypoint != "" {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
-		"sync/atomic"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,8 +16,6 @@ import (
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
 	"github.com/fairness-operator/fairness-operator/test/envtestutil"
 )
-
-
 
 func namespace(t *testing.T, name string) string {
 	t.Helper()

@@ -27,6 +27,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
 
@@ -146,7 +147,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 			return nil, fmt.Errorf("%s not found in %s: run `make controlplane`", bin, assets)
 		}
 	}
-	c := &Cluster{Scheme: scheme, Node: opts.Node, HostIP: "127.0.0.1", assets: assets, opts: opts}
+	c := &Cluster{Scheme: scheme, Node: opts.Node, HostIP: loopback, assets: assets, opts: opts}
 	ok := false
 	defer func() {
 		if !ok {
@@ -214,7 +215,8 @@ func CanRunRealNode() error {
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("a real node needs root")
 	}
-	for _, bin := range []string{"containerd", "ctr", "runc", "ip", "iptables", "/usr/lib/cni/bridge", "/usr/lib/cni/host-local"} {
+	for _, bin := range []string{"containerd", "ctr", "runc", "ip", "iptables",
+		"/usr/lib/cni/bridge", "/usr/lib/cni/host-local"} {
 		if _, err := exec.LookPath(bin); err != nil {
 			return fmt.Errorf("a real node needs %s: run hack/install-node-packages.sh as root", bin)
 		}
@@ -284,9 +286,9 @@ func (p *process) stop(grace time.Duration) {
 }
 
 func (c *Cluster) proc(name string) *process {
-	for i := len(c.procs) - 1; i >= 0; i-- {
-		if c.procs[i].name == name {
-			return c.procs[i]
+	for _, p := range slices.Backward(c.procs) {
+		if p.name == name {
+			return p
 		}
 	}
 	return nil
@@ -340,7 +342,8 @@ func (c *Cluster) ReviveNode(ctx context.Context) error {
 		if old == nil {
 			return fmt.Errorf("the kubelet never ran")
 		}
-		if err := c.startProcess(old.cmd.Path, fmt.Sprintf("kubelet-%d.log", time.Now().UnixNano()), old.cmd.Args[1:]...); err != nil {
+		logName := fmt.Sprintf("kubelet-%d.log", time.Now().UnixNano())
+		if err := c.startProcess(old.cmd.Path, logName, old.cmd.Args[1:]...); err != nil {
 			return err
 		}
 		c.recordRealNode()
@@ -379,8 +382,8 @@ func (c *Cluster) Stop() {
 			p.stop(10 * time.Second)
 		}
 	}
-	for i := len(c.procs) - 1; i >= 0; i-- {
-		c.procs[i].stop(10 * time.Second)
+	for _, p := range slices.Backward(c.procs) {
+		p.stop(10 * time.Second)
 	}
 	if c.Node == NodeReal && c.nodeLock != nil {
 		killContainerProcesses(c.opts.Dir)

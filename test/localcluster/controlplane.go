@@ -24,6 +24,7 @@ const (
 	serviceCIDR      = "10.0.0.0/24"
 	apiServiceIP     = "10.0.0.1"
 	serviceAccountIs = "https://kubernetes.default.svc.cluster.local"
+	loopback         = "127.0.0.1"
 )
 
 // startControlPlane starts etcd and kube-apiserver with the cluster's own
@@ -46,7 +47,7 @@ func (c *Cluster) startControlPlane(ctx context.Context, assets, bindIP string, 
 		return err
 	}
 	p := c.pki
-	hosts := []string{"localhost", "127.0.0.1", bindIP, apiServiceIP, "kubernetes", "kubernetes.default",
+	hosts := []string{"localhost", loopback, bindIP, apiServiceIP, "kubernetes", "kubernetes.default",
 		"kubernetes.default.svc", "kubernetes.default.svc.cluster.local"}
 	for _, cert := range []struct {
 		name, cn string

@@ -42,7 +42,8 @@ func cleanStaleRealNode(log io.Writer, kubeProxy string) {
 			if err != nil {
 				continue
 			}
-			if cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); err == nil && strings.Contains(string(cmdline), dir) {
+			cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			if err == nil && strings.Contains(string(cmdline), dir) {
 				fmt.Fprintf(log, "real node: killing process %d left by a previous run\n", pid)
 				_ = syscall.Kill(pid, syscall.SIGKILL)
 			}
@@ -118,15 +119,16 @@ func cleanHost(log io.Writer, dir, kubeProxy string) {
 // removeKubeletChains removes the iptables chains the kubelet adds (its
 // localnet firewall, its canaries and its hint), in IPv4 and IPv6.
 func removeKubeletChains() {
+	const filter = "filter"
 	for _, tool := range []string{"iptables", "ip6tables"} {
 		for _, rule := range [][]string{
-			{"-t", "filter", "-D", "INPUT", "-j", "KUBE-FIREWALL"},
-			{"-t", "filter", "-D", "OUTPUT", "-j", "KUBE-FIREWALL"},
-			{"-t", "filter", "-F", "KUBE-FIREWALL"}, {"-t", "filter", "-X", "KUBE-FIREWALL"},
+			{"-t", filter, "-D", "INPUT", "-j", "KUBE-FIREWALL"},
+			{"-t", filter, "-D", "OUTPUT", "-j", "KUBE-FIREWALL"},
+			{"-t", filter, "-F", "KUBE-FIREWALL"}, {"-t", filter, "-X", "KUBE-FIREWALL"},
 		} {
 			_ = exec.Command(tool, rule...).Run() // absent: nothing to do
 		}
-		for _, table := range []string{"filter", "nat", "mangle"} {
+		for _, table := range []string{filter, "nat", "mangle"} {
 			_ = exec.Command(tool, "-t", table, "-F", "KUBE-KUBELET-CANARY").Run()
 			_ = exec.Command(tool, "-t", table, "-X", "KUBE-KUBELET-CANARY").Run()
 		}

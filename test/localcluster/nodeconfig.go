@@ -79,9 +79,9 @@ serializeImagePulls: false
 `, cgroupRoot, filepath.Join(state, "containerd", "containerd.sock"), filepath.Join(state, "kubelet", "pod-logs"),
 		nodeIP, kubeletPort, c.pki.path("ca.crt"))
 	for name, text := range map[string]string{
-		"containerd.toml":                   containerd,
+		"containerd.toml":                     containerd,
 		"cni/net.d/10-fairness-pods.conflist": cni,
-		"kubelet.yaml":                      kubelet,
+		"kubelet.yaml":                        kubelet,
 	} {
 		if err := os.WriteFile(filepath.Join(state, name), []byte(text), 0o600); err != nil {
 			return err

@@ -39,7 +39,8 @@ const (
 // to be Ready.
 func (c *Cluster) startRealNode(ctx context.Context, assets string) error {
 	state := c.nodeState()
-	for _, d := range []string{"containerd", "cni/net.d", "cni/ipam", "kubelet/root", "kubelet/pki", "kubelet/pod-logs", "runc-root"} {
+	for _, d := range []string{"containerd", "cni/net.d", "cni/ipam", "kubelet/root", "kubelet/pki",
+		"kubelet/pod-logs", "runc-root"} {
 		if err := os.MkdirAll(filepath.Join(state, d), 0o750); err != nil {
 			return err
 		}
@@ -49,7 +50,8 @@ func (c *Cluster) startRealNode(ctx context.Context, assets string) error {
 	}
 	sock := filepath.Join(state, "containerd", "containerd.sock")
 	c.containerdSock = sock
-	if err := c.startProcess("containerd", "containerd.log", "--config", filepath.Join(state, "containerd.toml")); err != nil {
+	containerdConfig := filepath.Join(state, "containerd.toml")
+	if err := c.startProcess("containerd", "containerd.log", "--config", containerdConfig); err != nil {
 		return err
 	}
 	if err := waitFor(ctx, 30*time.Second, "containerd's socket", func() bool {
@@ -100,7 +102,8 @@ const BystanderNode = "local-bystander"
 func (c *Cluster) startBystander(ctx context.Context) error {
 	agentCtx, cancel := context.WithCancel(ctx)
 	c.cancel = cancel
-	c.agent = &NodeAgent{Client: c.Client, NodeName: BystanderNode, Dir: filepath.Join(c.opts.Dir, "bystander"), Log: c.opts.Log}
+	c.agent = &NodeAgent{Client: c.Client, NodeName: BystanderNode, Dir: filepath.Join(c.opts.Dir, "bystander"),
+		Log: c.opts.Log}
 	if err := c.agent.Register(agentCtx); err != nil {
 		return err
 	}
@@ -125,7 +128,8 @@ func (c *Cluster) ctr(args ...string) ([]byte, error) {
 }
 
 func (c *Cluster) waitNodeReady(ctx context.Context, timeout time.Duration) error {
-	return waitFor(ctx, timeout, "node "+NodeName+" Ready (log: "+filepath.Join(c.opts.Dir, "kubelet.log")+")", func() bool {
+	what := "node " + NodeName + " Ready (log: " + filepath.Join(c.opts.Dir, "kubelet.log") + ")"
+	return waitFor(ctx, timeout, what, func() bool {
 		var node corev1.Node
 		if err := c.Client.Get(ctx, client.ObjectKey{Name: NodeName}, &node); err != nil {
 			return false
