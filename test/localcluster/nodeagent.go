@@ -28,8 +28,11 @@ import (
 // maxTerminationMessage is what the kubelet keeps of a termination message.
 const maxTerminationMessage = 4096
 
-// NodeAgent plays the kubelet of one Node for pods whose only container runs
-// /fairctl (see the package comment: test infrastructure).
+// NodeAgent is a SIMULATED kubelet (test infrastructure, see the package
+// comment): it plays the kubelet of one Node for pods whose only container
+// runs /fairctl or /manager, as local processes. It stays for what one real
+// node cannot hold (the controller-at-scale benchmark's thousands of pods),
+// for machines without root, and as the real node's cordoned bystander.
 type NodeAgent struct {
 	Client   client.Client
 	NodeName string
