@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -39,6 +40,8 @@ type ScanOptions struct {
 	ScoreBins int
 	// ShardCount > 1 keeps only rows whose index modulo ShardCount is ShardIndex.
 	ShardCount, ShardIndex int64
+	// Format is the data's format; empty detects it (see ScanPredictions).
+	Format Format
 }
 
 // ScanResult is the statistics of the rows scanned.
@@ -61,9 +64,10 @@ type BadRowError struct {
 
 func (e *BadRowError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Reason) }
 
-// ScanPredictions reads a CSV prediction log (header row first) and counts
-// each row into its group's confusion matrix. Memory does not grow with
-// the number of rows.
+// ScanPredictions reads a prediction log and counts each row into its
+// group's confusion matrix. The format is o.Format, or detected from the
+// first bytes (a JSON object: JSON Lines; otherwise CSV with a header row).
+// Memory does not grow with the number of rows.
 func ScanPredictions(r io.Reader, o ScanOptions) (*ScanResult, error) {
 	if o.MaxLineBytes <= 0 {
 		o.MaxLineBytes = DefaultMaxLineBytes
@@ -71,8 +75,36 @@ func ScanPredictions(r io.Reader, o ScanOptions) (*ScanResult, error) {
 	if o.MaxGroups <= 0 {
 		o.MaxGroups = DefaultMaxGroups
 	}
-	lr := newLineReader(r, o.MaxLineBytes)
-	header, err := lr.next()
+	br := bufio.NewReaderSize(r, o.MaxLineBytes)
+	format, err := streamFormat(br, o.Format)
+	if err != nil {
+		return nil, err
+	}
+	var recs records
+	switch format {
+	case FormatJSONLines:
+		recs = newJSONLines(br, o.MaxLineBytes, o.columnNames())
+	default:
+		recs = &csvRecords{newLineReader(br, o.MaxLineBytes)}
+	}
+	return scanRecords(recs, o)
+}
+
+// records is what the scanner reads, whatever the format: the column names
+// first, then one record at a time with its fields in the order of the
+// names. A record can be unusable on its own (a JSON line that does not
+// parse); that follows the bad-row policy like a bad value.
+type records interface {
+	header() ([][]byte, error)
+	// next returns io.EOF after the last record.
+	next() (fields [][]byte, unusable string, err error)
+	// position names the last record read for messages ("line 7").
+	position() int64
+}
+
+// scanRecords is the scan shared by every format.
+func scanRecords(recs records, o ScanOptions) (*ScanResult, error) {
+	header, err := recs.header()
 	if errors.Is(err, io.EOF) {
 		return nil, errors.New("empty data: no header row")
 	}
@@ -94,7 +126,7 @@ func ScanPredictions(r io.Reader, o ScanOptions) (*ScanResult, error) {
 	s.fav = outcomeValues(o.Favorable)
 	var index int64 = -1
 	for {
-		fields, err := lr.next()
+		fields, unusable, err := recs.next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -105,12 +137,14 @@ func ScanPredictions(r io.Reader, o ScanOptions) (*ScanResult, error) {
 		if o.ShardCount > 1 && index%o.ShardCount != o.ShardIndex {
 			continue
 		}
-		reason, err := s.row(fields)
-		if err != nil {
-			return nil, err
+		reason := unusable
+		if reason == "" {
+			if reason, err = s.row(fields); err != nil {
+				return nil, err
+			}
 		}
 		if reason != "" {
-			if err := s.bad(lr.line, reason); err != nil {
+			if err := s.bad(recs.position(), reason); err != nil {
 				return nil, err
 			}
 		}
@@ -122,6 +156,27 @@ func ScanPredictions(r io.Reader, o ScanOptions) (*ScanResult, error) {
 		return nil, fmt.Errorf("every row was bad; first: %s", s.res.FirstBadRow)
 	}
 	return s.res, nil
+}
+
+// csvRecords reads CSV: the first record is the header.
+type csvRecords struct{ lr *lineReader }
+
+func (c *csvRecords) header() ([][]byte, error) { return c.lr.next() }
+
+func (c *csvRecords) next() ([][]byte, string, error) {
+	f, err := c.lr.next()
+	return f, "", err
+}
+
+func (c *csvRecords) position() int64 { return c.lr.line }
+
+// columnNames are the columns a scan reads, in the order locate finds them.
+func (o ScanOptions) columnNames() []string {
+	names := []string{o.Label, o.Prediction}
+	if o.Score != "" {
+		names = append(names, o.Score)
+	}
+	return append(names, o.Protected...)
 }
 
 type columns struct {

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
+
 	"github.com/fairness-operator/fairness-operator/internal/display"
 )
 
@@ -68,11 +70,25 @@ func Open(ctx context.Context, source string, stdin io.Reader, fo FetchOptions) 
 	return Decode(rc)
 }
 
-// Decode wraps rc so that gzip input is decompressed and a UTF-8 BOM is dropped.
+// zstdMagic starts every zstd frame.
+var zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
+
+// Decode wraps rc so that gzip and zstd input is decompressed and a UTF-8
+// BOM is dropped.
 func Decode(rc io.ReadCloser) (io.ReadCloser, error) {
 	br := bufio.NewReaderSize(rc, 64<<10)
-	magic, _ := br.Peek(2)
-	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+	magic, _ := br.Peek(4)
+	if bytes.HasPrefix(magic, zstdMagic) {
+		// klauspost/compress: the Go zstd decoder the ecosystem uses; the
+		// window limit bounds its memory against a hostile frame header.
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(64<<20))
+		if err != nil {
+			_ = rc.Close()
+			return nil, fmt.Errorf("reading zstd data: %w", err)
+		}
+		return stripBOM(readCloser{zstdErrors{zr}, multiCloser{closerFunc(func() error { zr.Close(); return nil }), rc}}), nil
+	}
+	if len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			_ = rc.Close()
@@ -81,6 +97,17 @@ func Decode(rc io.ReadCloser) (io.ReadCloser, error) {
 		return stripBOM(readCloser{gzipErrors{zr}, multiCloser{zr, rc}}), nil
 	}
 	return stripBOM(readCloser{br, rc}), nil
+}
+
+// zstdErrors names the zstd stream in decompression errors.
+type zstdErrors struct{ r io.Reader }
+
+func (z zstdErrors) Read(p []byte) (int, error) {
+	n, err := z.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("zstd data: %w", err)
+	}
+	return n, err
 }
 
 // gzipErrors names the gzip stream in decompression errors: a truncated

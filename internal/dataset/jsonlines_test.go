@@ -1,0 +1,135 @@
+package dataset
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/fairness-operator/fairness-operator/test/datasets"
+)
+
+// adultAsJSONLines writes the Adult predictions as JSON Lines the way a
+// model server's logger would: typed values, the decision and the applicant
+// nested, a key with a dot in it.
+func adultAsJSONLines(t *testing.T, csvData []byte) []byte {
+	t.Helper()
+	rows, err := csv.NewReader(bytes.NewReader(csvData)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	for _, r := range rows[1:] { // row,y_true,y_pred,score,sex,race
+		label, _ := strconv.Atoi(r[1])
+		score, _ := strconv.ParseFloat(r[3], 64)
+		line := map[string]any{
+			"id": r[0], "y_true": label == 1,
+			"decision": map[string]any{"approved": r[2] == "1", "score": score},
+			"applicant": map[string]any{"sex": r[4]}, "applicant.race": r[5],
+		}
+		if err := enc.Encode(line); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out.Bytes()
+}
+
+func TestJSONLinesGiveTheStatisticsOfTheSameCSV(t *testing.T) {
+	csvData, err := os.ReadFile(datasets.Path(t, "predictions", "adult_lr.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ScanPredictions(bytes.NewReader(csvData), ScanOptions{Label: "y_true", Prediction: "y_pred", Score: "score",
+		Protected: []string{"sex", "race"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jsonl := adultAsJSONLines(t, csvData)
+	var gz, zs bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, _ = zw.Write(jsonl)
+	_ = zw.Close()
+	zsw, err := zstd.NewWriter(&zs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = zsw.Write(jsonl)
+	_ = zsw.Close()
+	o := ScanOptions{Label: "y_true", Prediction: "decision.approved", Score: "decision.score",
+		Protected: []string{"applicant.sex", "applicant.race"}}
+	for name, data := range map[string][]byte{"plain": jsonl, "gzip": gz.Bytes(), "zstd": zs.Bytes()} {
+		t.Run(name, func(t *testing.T) {
+			rc, err := Decode(io.NopCloser(bytes.NewReader(data)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := ScanPredictions(rc, o) // detected from the first byte
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Rows != want.Rows || !reflect.DeepEqual(got.Table.Groups, want.Table.Groups) {
+				t.Fatalf("JSON Lines (%s): %d rows, groups differ from the CSV's %d rows", name, got.Rows, want.Rows)
+			}
+		})
+	}
+}
+
+func TestJSONLinesBadInput(t *testing.T) {
+	o := ScanOptions{Label: "y", Prediction: "d.p", Protected: []string{"g"}, Format: FormatJSONLines}
+	for _, c := range []struct{ name, data, want string }{
+		{"empty", "", "empty data"},
+		{"not json", `{"y":1,"d":{"p":1},"g":"a"}` + "\nnot json\n", `line 2: not a JSON object`},
+		{"missing key", `{"y":1,"d":{"p":1}}` + "\n", `line 1: no key "g"`},
+		{"null", `{"y":null,"d":{"p":1},"g":"a"}` + "\n", `line 1: "y" is null`},
+		{"not an object on the path", `{"y":1,"d":7,"g":"a"}` + "\n", `line 1: "d" is not an object on the path to "d.p"`},
+		{"array value", `{"y":1,"d":{"p":[1]},"g":"a"}` + "\n", `"d.p" is an object or array`},
+		{"label not binary", `{"y":"maybe","d":{"p":1},"g":"a"}` + "\n", `line 1: label "maybe" is not binary`},
+		{"blank lines only", "\n\n", "no data rows"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ScanPredictions(strings.NewReader(c.data), o)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v, want one containing %q", err, c.want)
+			}
+		})
+	}
+	o.MaxLineBytes = 64
+	if _, err := ScanPredictions(strings.NewReader(`{"y":1,"d":{"p":1},"g":"`+strings.Repeat("a", 100)+`"}`), o); err == nil ||
+		!strings.Contains(err.Error(), "longer than 64 bytes") {
+		t.Fatalf("a line past the limit: %v", err)
+	}
+}
+
+func TestFormatDetectionAndNames(t *testing.T) {
+	for _, c := range []struct {
+		data   string
+		format Format
+		want   string
+	}{
+		{"PAR1\x15\x04", FormatAuto, "is Parquet"},
+		{"y,p,g\n", FormatParquet, "does not start with Parquet's magic"},
+	} {
+		if _, err := ScanPredictions(strings.NewReader(c.data), ScanOptions{Label: "y", Prediction: "p", Protected: []string{"g"},
+			Format: c.format}); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q as %q: %v, want %q", c.data, c.format, err, c.want)
+		}
+	}
+	for name, want := range map[string]Format{"dt=2026-11-01/part-0.parquet": FormatParquet, "log.jsonl.gz": FormatJSONLines,
+		"x.ndjson.zst": FormatJSONLines, "preds.csv": FormatCSV, "blob": FormatAuto} {
+		if got := FormatOfName(name); got != want {
+			t.Errorf("FormatOfName(%q) = %q, want %q", name, got, want)
+		}
+	}
+	if _, err := ParseFormat("xml"); err == nil {
+		t.Error("ParseFormat accepted xml")
+	}
+}
