@@ -5,8 +5,10 @@ import (
 	"compress/gzip"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/fairness-operator/fairness-operator/internal/fairness"
 	"github.com/fairness-operator/fairness-operator/test/datasets"
 )
 
@@ -131,5 +134,60 @@ func TestFormatDetectionAndNames(t *testing.T) {
 	}
 	if _, err := ParseFormat("xml"); err == nil {
 		t.Error("ParseFormat accepted xml")
+	}
+}
+
+// Byte-range shards of a JSON Lines file put no header in front (every line
+// is a record): n shards count each line once, as one scan does.
+func TestJSONLinesFileShardsCoverEveryLineOnce(t *testing.T) {
+	csvData, err := os.ReadFile(datasets.Path(t, "predictions", "adult_lr.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "adult.jsonl")
+	jsonl := adultAsJSONLines(t, csvData)
+	if err := os.WriteFile(path, jsonl, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o := ScanOptions{Label: "y_true", Prediction: "decision.approved", Protected: []string{"applicant.sex", "applicant.race"}}
+	whole, err := ScanPredictions(bytes.NewReader(jsonl), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int64{1, 2, 5, 16} {
+		merged := fairness.NewTable(o.Protected, 0)
+		var rows int64
+		for i := range n {
+			rc, err := OpenFileShard(path, i, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := ScanPredictions(rc, o)
+			_ = rc.Close()
+			if err != nil {
+				t.Fatalf("shard %d/%d: %v", i, n, err)
+			}
+			rows += res.Rows
+			if err := merged.Merge(res.Table); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if rows != whole.Rows || !reflect.DeepEqual(merged.Groups, whole.Table.Groups) {
+			t.Fatalf("%d shards: %d rows (want %d) or different groups", n, rows, whole.Rows)
+		}
+	}
+}
+
+func TestZstdFilesAreNotSplitByBytes(t *testing.T) {
+	var zs bytes.Buffer
+	zw, _ := zstd.NewWriter(&zs)
+	_, _ = zw.Write([]byte("y,p,g\n1,1,a\n"))
+	_ = zw.Close()
+	path := filepath.Join(t.TempDir(), "data.csv.zst")
+	if err := os.WriteFile(path, zs.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenFileShard(path, 0, 2); !errors.Is(err, ErrCompressed) {
+		t.Fatalf("a zstd file split by bytes: %v, want ErrCompressed", err)
 	}
 }

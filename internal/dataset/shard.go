@@ -13,7 +13,8 @@ import (
 var ErrCompressed = errors.New("compressed data cannot be split by byte range")
 
 // OpenFileShard opens byte-range shard index of count of a plain (not
-// compressed) CSV file: the header line followed by the lines that start in
+// compressed) CSV or JSON Lines file: the header line (CSV) followed by the
+// lines that start in
 // [index*size/count, (index+1)*size/count). Boundaries move to line starts,
 // so every line belongs to exactly one shard. Quoted fields must not contain
 // newlines; use row sharding (ScanOptions.ShardCount) for such files.
@@ -36,11 +37,14 @@ func OpenFileShard(path string, index, count int64) (io.ReadCloser, error) {
 		_ = f.Close()
 		return nil, fmt.Errorf("reading the header line: %w", err)
 	}
-	if len(header) >= 2 && header[0] == 0x1f && header[1] == 0x8b {
+	if compressed(header) {
 		_ = f.Close()
 		return nil, ErrCompressed
 	}
 	header = bytes.Clone(header)
+	if headerless(header) {
+		header = nil
+	}
 	headerEnd := int64(len(header))
 	start, err := lineStartAtOrAfter(f, max(headerEnd, index*size/count), headerEnd, size)
 	if err == nil {
@@ -53,6 +57,18 @@ func OpenFileShard(path string, index, count int64) (io.ReadCloser, error) {
 	}
 	_ = f.Close()
 	return nil, err
+}
+
+// compressed reports gzip or zstd magic: such a file cannot be split by bytes.
+func compressed(head []byte) bool {
+	return len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b || bytes.HasPrefix(head, zstdMagic)
+}
+
+// headerless reports a JSON Lines file (its first line is an object), whose
+// every line is a record: no header goes in front of a byte-range shard.
+func headerless(firstLine []byte) bool {
+	trimmed := bytes.TrimLeft(firstLine, " \t\r\xef\xbb\xbf")
+	return len(trimmed) > 0 && trimmed[0] == '{'
 }
 
 // lineStartAtOrAfter finds the first offset >= off where a line starts.

@@ -21,8 +21,8 @@ var ErrNoRanges = errors.New("the server does not serve byte ranges of this file
 // end of the header: lines are short, so one probe usually does.
 const probeSize = 4 << 10
 
-// OpenURLShard opens byte-range shard index of count of a plain CSV file
-// served over HTTP(S) with range requests: the header line, then the lines
+// OpenURLShard opens byte-range shard index of count of a plain CSV or JSON
+// Lines file served over HTTP(S) with range requests: the header line (CSV), then the lines
 // that start in [index*size/count, (index+1)*size/count), as OpenFileShard
 // does for files. Each shard transfers about its own part of the file.
 func OpenURLShard(ctx context.Context, url string, fo FetchOptions, index, count int64) (io.ReadCloser, error) {
@@ -42,7 +42,7 @@ func OpenURLShard(ctx context.Context, url string, fo FetchOptions, index, count
 			return nil, err
 		}
 		head = append(head, chunk...)
-		if len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b {
+		if compressed(head) {
 			return nil, ErrNoRanges
 		}
 		nl = bytes.IndexByte(head, '\n')
@@ -51,7 +51,10 @@ func OpenURLShard(ctx context.Context, url string, fo FetchOptions, index, count
 		return nil, fmt.Errorf("no header line within the first %d bytes", len(head))
 	}
 	header := head[:nl+1]
-	headerEnd := int64(nl + 1)
+	if headerless(header) {
+		header = nil
+	}
+	headerEnd := int64(len(header))
 	align := func(off int64) (int64, error) {
 		if off <= headerEnd || off >= size {
 			return min(max(off, headerEnd), size), nil
