@@ -1,8 +1,29 @@
 package v1alpha1
 
-// DataSource says where an evaluation's data is. Exactly one field is set.
+// DataFormat is the layout of a prediction log.
+// +kubebuilder:validation:Enum=csv;jsonl
+type DataFormat string
+
+// The formats an evaluation reads.
+const (
+	// FormatCSV is comma-separated values with a header row.
+	FormatCSV DataFormat = "csv"
+	// FormatJSONLines is one JSON object per line; columns are keys or dotted paths.
+	FormatJSONLines DataFormat = "jsonl"
+)
+
+// DataSource says where an evaluation's data is. Exactly one of inline,
+// configMap, persistentVolumeClaim, url and builtin is set.
 // +kubebuilder:validation:XValidation:rule="[has(self.inline), has(self.configMap), has(self.persistentVolumeClaim), has(self.url), has(self.builtin)].filter(x, x).size() == 1",message="exactly one of inline, configMap, persistentVolumeClaim, url or builtin must be set"
+// +kubebuilder:validation:XValidation:rule="!has(self.format) || !has(self.builtin)",message="format does not apply to the builtin source"
 type DataSource struct {
+	// format of the data: csv (a header row, then one record per line) or
+	// jsonl (JSON Lines: one object per line; a column is a top-level key or
+	// a dotted path into nested objects). Empty detects it from the first
+	// bytes: a JSON object means jsonl. Plain, gzip or zstd either way.
+	// +optional
+	Format DataFormat `json:"format,omitempty"`
+
 	// inline holds a small CSV document (header row first) directly in the
 	// manifest. Meant for examples and tests; use a ConfigMap, a volume or a
 	// URL for real prediction logs.

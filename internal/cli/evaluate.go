@@ -16,6 +16,7 @@ import (
 
 type evaluateFlags struct {
 	data, label, prediction, score, favorable string
+	format                                    string
 	protected, privileged, thresholds         []string
 	thresholdsFile, output, failOn, mode      string
 	minGroupSize, maxBadRows                  int64
@@ -51,7 +52,9 @@ disparateImpact >=0.8 (Sev2, the four-fifths rule).`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.data, "data", dataset.BuiltinPrefix+dataset.SyntheticCredit,
-		"data to evaluate: a CSV file (plain or gzip), an http(s) URL, - for standard input, or builtin:synthetic-credit")
+		"data to evaluate: a CSV or JSON Lines file (plain, gzip or zstd), an http(s) URL, - for standard input, "+
+			"or builtin:synthetic-credit")
+	fl.StringVar(&f.format, "format", "", "data format: csv or jsonl (JSON Lines; columns are keys or dotted paths); default: detected")
 	fl.StringVar(&f.mode, "mode", "predictions", "predictions (the data holds label and prediction) or train")
 	fl.StringVar(&f.label, "label", "", "label column (true outcome); default repaid for the built-in dataset")
 	fl.StringVar(&f.prediction, "prediction", "", "prediction column; default approved for the built-in dataset")
@@ -66,7 +69,7 @@ disparateImpact >=0.8 (Sev2, the four-fifths rule).`,
 	fl.StringVar(&f.failOn, "fail-on", "Sev4", "lowest severity that makes the exit code 1 (Sev1..Sev4)")
 	fl.Int64Var(&f.maxBadRows, "max-bad-rows", 0, "skip and count up to this many bad rows instead of failing on the first")
 	fl.IntVar(&f.maxGroups, "max-groups", dataset.DefaultMaxGroups, "maximum number of distinct groups")
-	fl.IntVar(&f.maxLineBytes, "max-line-bytes", dataset.DefaultMaxLineBytes, "maximum length of one CSV record")
+	fl.IntVar(&f.maxLineBytes, "max-line-bytes", dataset.DefaultMaxLineBytes, "maximum length of one CSV record or JSON line")
 	fl.IntVar(&f.scoreBins, "score-bins", dataset.DefaultScoreBins, "score histogram bins for AUC and calibration")
 	fl.Int64Var(&f.rows, "rows", 10000, "rows of the built-in dataset")
 	fl.Int64Var(&f.seed, "seed", 42, "seed of the built-in dataset")
@@ -171,6 +174,18 @@ func (f *evaluateFlags) checkBounds() error {
 	return nil
 }
 
+// scanFormat reads --format; train mode reads CSV.
+func (f *evaluateFlags) scanFormat(train bool) (dataset.Format, error) {
+	format, err := dataset.ParseFormat(f.format)
+	if err != nil || format == dataset.FormatParquet {
+		return "", usageError("--format %q: want csv or jsonl", f.format)
+	}
+	if train && format == dataset.FormatJSONLines {
+		return "", usageError("--format jsonl: train mode reads CSV")
+	}
+	return format, nil
+}
+
 // config turns flags into the evaluation's settings. Train mode needs no
 // prediction column: the model makes the predictions.
 func (f *evaluateFlags) config() (evaluate.Source, dataset.ScanOptions, fairness.Options, error) {
@@ -179,9 +194,13 @@ func (f *evaluateFlags) config() (evaluate.Source, dataset.ScanOptions, fairness
 	if err := f.checkBounds(); err != nil {
 		return src, dataset.ScanOptions{}, fairness.Options{}, err
 	}
+	format, err := f.scanFormat(train)
+	if err != nil {
+		return src, dataset.ScanOptions{}, fairness.Options{}, err
+	}
 	scan := dataset.ScanOptions{Label: f.label, Prediction: f.prediction, Score: f.score, Protected: f.protected,
 		Favorable: f.favorable, MaxBadRows: f.maxBadRows, MaxGroups: f.maxGroups, MaxLineBytes: f.maxLineBytes,
-		ScoreBins: f.scoreBins}
+		ScoreBins: f.scoreBins, Format: format}
 	opts := fairness.Options{MinGroupSize: f.minGroupSize, ZeroDivisionAsZero: f.zeroDivision,
 		Privileged: map[string][]string{}}
 	if src.IsBuiltin() {

@@ -139,6 +139,9 @@ func TestEvaluateBadInputExitsTwo(t *testing.T) {
 		"privileged for undeclared attribute": {[]string{"--privileged", "race=White"},
 			"fairctl: --privileged \"race=White\": race is not a --protected attribute\n"},
 		"bad disparity": {[]string{"--disparity", "2"}, "fairctl: --disparity 2: want a value within [0, 1]\n"},
+		"bad format":    {[]string{"--format", "xml"}, "fairctl: --format \"xml\": want csv or jsonl\n"},
+		"train reads csv": {[]string{"--mode", "train", "--format", "jsonl"},
+			"fairctl: --format jsonl: train mode reads CSV\n"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -178,5 +181,32 @@ func TestEvaluateReadsStandardInput(t *testing.T) {
 		strings.NewReader("y,p,g\n1,1,a\n0,1,a\n1,0,b\n0,0,b\n"), &out, &errOut)
 	if code != ExitBreached || !strings.Contains(out.String(), `"rows": 4`) {
 		t.Fatalf("exit %d stderr %q out %s", code, errOut.String(), out.String())
+	}
+}
+
+// The same rows as CSV and as JSON Lines give the same report.
+func TestEvaluateJSONLinesLikeCSV(t *testing.T) {
+	dir := t.TempDir()
+	csvPath, jsonPath := filepath.Join(dir, "p.csv"), filepath.Join(dir, "p.log")
+	if err := os.WriteFile(csvPath, []byte("y,p,g\n1,1,a\n0,1,a\n1,0,b\n0,0,b\n1,1,b\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	lines := `{"y":1,"out":{"p":true},"g":"a"}
+{"y":0,"out":{"p":true},"g":"a"}
+{"y":1,"out":{"p":false},"g":"b"}
+{"y":0,"out":{"p":false},"g":"b"}
+{"y":1,"out":{"p":true},"g":"b"}
+`
+	if err := os.WriteFile(jsonPath, []byte(lines), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, fromCSV, _ := execute("evaluate", "--data", csvPath, "--label", "y", "--prediction", "p", "--protected", "g",
+		"--min-group-size", "1", "-o", "json")
+	for _, format := range []string{"", "jsonl"} {
+		_, fromJSON, errOut := execute("evaluate", "--data", jsonPath, "--format", format, "--label", "y",
+			"--prediction", "out.p", "--protected", "g", "--min-group-size", "1", "-o", "json")
+		if errOut != "" || strings.Replace(fromJSON, jsonPath, csvPath, 1) != fromCSV {
+			t.Fatalf("--format %q: stderr %q\n%s\nwant\n%s", format, errOut, fromJSON, fromCSV)
+		}
 	}
 }

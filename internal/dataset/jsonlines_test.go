@@ -36,7 +36,7 @@ func adultAsJSONLines(t *testing.T, csvData []byte) []byte {
 		score, _ := strconv.ParseFloat(r[3], 64)
 		line := map[string]any{
 			"id": r[0], "y_true": label == 1,
-			"decision": map[string]any{"approved": r[2] == "1", "score": score},
+			"decision":  map[string]any{"approved": r[2] == "1", "score": score},
 			"applicant": map[string]any{"sex": r[4]}, "applicant.race": r[5],
 		}
 		if err := enc.Encode(line); err != nil {

@@ -39,6 +39,8 @@ type RunConfig struct {
 	// dealt out by row number modulo Shards.
 	ByteRange bool `json:"byteRange,omitempty"`
 	MaxGroups int  `json:"maxGroups,omitempty"`
+	// Format is csv or jsonl; empty detects it from the data.
+	Format string `json:"format,omitempty"`
 	// Train, when set, trains a model and reports its test split (train mode).
 	Train *TrainRun `json:"train,omitempty"`
 }
@@ -85,8 +87,12 @@ func RunShard(ctx context.Context, c *RunConfig, index int64) (string, error) {
 		}
 		src.Fetch.Header = h
 	}
+	format, err := dataset.ParseFormat(c.Format)
+	if err != nil {
+		return "", fmt.Errorf("bad run configuration: %w", err)
+	}
 	scan := dataset.ScanOptions{Label: c.Label, Prediction: c.Prediction, Score: c.Score, Protected: c.Protected,
-		Favorable: c.Favorable, MaxGroups: c.MaxGroups}
+		Favorable: c.Favorable, MaxGroups: c.MaxGroups, Format: format}
 	if c.Shards > 1 {
 		scan.ShardCount, scan.ShardIndex = c.Shards, index
 		if src.IsBuiltin() {

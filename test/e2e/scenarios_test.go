@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -134,4 +135,57 @@ func TestSlackAndWebhookNotifiedOnce(t *testing.T) {
 			t.Errorf("%s received %d notifications, want 1 naming %s: %q", name, len(got), incident, got)
 		}
 	}
+}
+
+// A JSON Lines log (nested decision, typed values) over HTTP, split between
+// shards by range requests, gives the rows and groups of the same CSV.
+func TestJSONLinesSourceShardsLikeCSV(t *testing.T) {
+	var csvBody, jsonBody bytes.Buffer
+	csvBody.WriteString("y,p,g\n")
+	rng := rand.New(rand.NewPCG(3, 3))
+	const rows = 5000
+	for range rows {
+		y, p, g := rng.IntN(2), rng.IntN(2), string(rune('a'+rng.IntN(3)))
+		fmt.Fprintf(&csvBody, "%d,%d,%s\n", y, p, g)
+		fmt.Fprintf(&jsonBody, `{"y":%d,"decision":{"approved":%t},"applicant":{"g":%q}}`+"\n", y, p == 1, g)
+	}
+	modified := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	srv := hostServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body := csvBody.Bytes()
+		if strings.HasSuffix(r.URL.Path, ".jsonl") {
+			body = jsonBody.Bytes()
+		}
+		http.ServeContent(w, r, r.URL.Path, modified, bytes.NewReader(body))
+	}))
+	ns := namespace(t, "jsonl")
+	fromCSV := evaluation(ns, "csv", 1, 0)
+	fromCSV.Spec.Source = fairnessv1alpha1.DataSource{URL: &fairnessv1alpha1.URLSource{URL: srv.URL + "/preds.csv", TimeoutSeconds: 60}}
+	fromCSV.Spec.Columns = fairnessv1alpha1.ColumnMapping{Label: "y", Prediction: "p", Protected: []string{"g"}}
+	fromJSON := evaluation(ns, "jsonl", 3, 0)
+	fromJSON.Spec.Source = fairnessv1alpha1.DataSource{Format: fairnessv1alpha1.FormatJSONLines,
+		URL: &fairnessv1alpha1.URLSource{URL: srv.URL + "/preds.jsonl", TimeoutSeconds: 60}}
+	fromJSON.Spec.Columns = fairnessv1alpha1.ColumnMapping{Label: "y", Prediction: "decision.approved", Protected: []string{"applicant.g"}}
+	for _, e := range []*fairnessv1alpha1.FairnessEvaluation{fromCSV, fromJSON} {
+		if err := k8s().Create(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitForResult(t, fromCSV, fairnessv1alpha1.RunSucceeded, 3*time.Minute)
+	waitForResult(t, fromJSON, fairnessv1alpha1.RunSucceeded, 3*time.Minute)
+	if fromJSON.Status.LastRun.Rows != rows || fromCSV.Status.LastRun.Rows != rows {
+		t.Fatalf("rows: JSON Lines %d, CSV %d, want %d", fromJSON.Status.LastRun.Rows, fromCSV.Status.LastRun.Rows, rows)
+	}
+	csvGroups, jsonGroups := groupCounts(fromCSV), groupCounts(fromJSON)
+	if !reflect.DeepEqual(csvGroups, jsonGroups) {
+		t.Fatalf("groups from JSON Lines %v, from CSV %v", jsonGroups, csvGroups)
+	}
+}
+
+// groupCounts is each group's count as status shows it.
+func groupCounts(e *fairnessv1alpha1.FairnessEvaluation) map[string]int64 {
+	out := map[string]int64{}
+	for _, g := range e.Status.Groups {
+		out[g.Group] = g.Count
+	}
+	return out
 }
