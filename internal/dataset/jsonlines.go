@@ -43,7 +43,7 @@ func (j *jsonLines) header() ([][]byte, error) {
 	return h, nil
 }
 
-func (j *jsonLines) position() int64 { return j.line }
+func (j *jsonLines) position() (int64, string) { return j.line, "line" }
 
 func (j *jsonLines) next() ([][]byte, string, error) {
 	for {

@@ -56,13 +56,21 @@ type ScanResult struct {
 	DataVersion string
 }
 
-// BadRowError is a row that cannot be used, with its line number.
+// BadRowError is a row that cannot be used, with its line number (CSV,
+// JSON Lines) or row number (Parquet, Unit "row").
 type BadRowError struct {
 	Line   int64
+	Unit   string // "line" when empty
 	Reason string
 }
 
-func (e *BadRowError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Reason) }
+func (e *BadRowError) Error() string {
+	unit := e.Unit
+	if unit == "" {
+		unit = "line"
+	}
+	return fmt.Sprintf("%s %d: %s", unit, e.Line, e.Reason)
+}
 
 // ScanPredictions reads a prediction log and counts each row into its
 // group's confusion matrix. The format is o.Format, or detected from the
@@ -98,8 +106,9 @@ type records interface {
 	header() ([][]byte, error)
 	// next returns io.EOF after the last record.
 	next() (fields [][]byte, unusable string, err error)
-	// position names the last record read for messages ("line 7").
-	position() int64
+	// position is the number of the last record read for messages, and
+	// what it counts ("line", "row").
+	position() (int64, string)
 }
 
 // scanRecords is the scan shared by every format.
@@ -144,7 +153,8 @@ func scanRecords(recs records, o ScanOptions) (*ScanResult, error) {
 			}
 		}
 		if reason != "" {
-			if err := s.bad(recs.position(), reason); err != nil {
+			n, unit := recs.position()
+			if err := s.bad(n, unit, reason); err != nil {
 				return nil, err
 			}
 		}
@@ -168,7 +178,7 @@ func (c *csvRecords) next() ([][]byte, string, error) {
 	return f, "", err
 }
 
-func (c *csvRecords) position() int64 { return c.lr.line }
+func (c *csvRecords) position() (int64, string) { return c.lr.line, "line" }
 
 // columnNames are the columns a scan reads, in the order locate finds them.
 func (o ScanOptions) columnNames() []string {
@@ -349,15 +359,16 @@ func (e tooManyGroupsError) Error() string {
 		"(raise the limit with --max-groups)", e.max)
 }
 
-func (s *scanner) bad(line int64, reason string) error {
+func (s *scanner) bad(line int64, unit, reason string) error {
+	e := &BadRowError{Line: line, Unit: unit, Reason: reason}
 	if s.res.BadRows >= s.o.MaxBadRows {
 		if s.o.MaxBadRows > 0 {
-			return fmt.Errorf("more than %d bad rows; last: %w", s.o.MaxBadRows, &BadRowError{line, reason})
+			return fmt.Errorf("more than %d bad rows; last: %w", s.o.MaxBadRows, e)
 		}
-		return &BadRowError{Line: line, Reason: reason}
+		return e
 	}
 	if s.res.BadRows == 0 {
-		s.res.FirstBadRow = (&BadRowError{line, reason}).Error()
+		s.res.FirstBadRow = e.Error()
 	}
 	s.res.BadRows++
 	return nil
