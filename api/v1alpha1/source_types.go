@@ -1,7 +1,7 @@
 package v1alpha1
 
 // DataFormat is the layout of a prediction log.
-// +kubebuilder:validation:Enum=csv;jsonl
+// +kubebuilder:validation:Enum=csv;jsonl;parquet
 type DataFormat string
 
 // The formats an evaluation reads.
@@ -10,17 +10,23 @@ const (
 	FormatCSV DataFormat = "csv"
 	// FormatJSONLines is one JSON object per line; columns are keys or dotted paths.
 	FormatJSONLines DataFormat = "jsonl"
+	// FormatParquet is Apache Parquet, read by column chunk and sharded by row group.
+	FormatParquet DataFormat = "parquet"
 )
 
 // DataSource says where an evaluation's data is. Exactly one of inline,
 // configMap, persistentVolumeClaim, url and builtin is set.
 // +kubebuilder:validation:XValidation:rule="[has(self.inline), has(self.configMap), has(self.persistentVolumeClaim), has(self.url), has(self.builtin)].filter(x, x).size() == 1",message="exactly one of inline, configMap, persistentVolumeClaim, url or builtin must be set"
 // +kubebuilder:validation:XValidation:rule="!has(self.format) || !has(self.builtin)",message="format does not apply to the builtin source"
+// +kubebuilder:validation:XValidation:rule="!has(self.inline) || !has(self.format) || self.format != 'parquet'",message="inline data is text: it cannot be parquet"
 type DataSource struct {
-	// format of the data: csv (a header row, then one record per line) or
+	// format of the data: csv (a header row, then one record per line),
 	// jsonl (JSON Lines: one object per line; a column is a top-level key or
-	// a dotted path into nested objects). Empty detects it from the first
-	// bytes: a JSON object means jsonl. Plain, gzip or zstd either way.
+	// a dotted path into nested objects; plain, gzip or zstd like csv) or
+	// parquet (only the mapped columns are read; a column may be a dotted
+	// path through struct fields; shards take whole row groups; a URL must
+	// serve byte ranges). Empty detects it: Parquet's magic or a .parquet
+	// URL means parquet, a JSON object jsonl, anything else csv.
 	// +optional
 	Format DataFormat `json:"format,omitempty"`
 

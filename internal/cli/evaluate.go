@@ -52,9 +52,10 @@ disparateImpact >=0.8 (Sev2, the four-fifths rule).`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.data, "data", dataset.BuiltinPrefix+dataset.SyntheticCredit,
-		"data to evaluate: a CSV or JSON Lines file (plain, gzip or zstd), an http(s) URL, - for standard input, "+
+		"data to evaluate: a CSV or JSON Lines file (plain, gzip or zstd) or a Parquet file, an http(s) URL, "+
+			"- for standard input, "+
 			"or builtin:synthetic-credit")
-	fl.StringVar(&f.format, "format", "", "data format: csv or jsonl (JSON Lines; columns are keys or dotted paths); default: detected")
+	fl.StringVar(&f.format, "format", "", "data format: csv, jsonl (JSON Lines) or parquet; columns of the last two may be dotted paths; default: detected")
 	fl.StringVar(&f.mode, "mode", "predictions", "predictions (the data holds label and prediction) or train")
 	fl.StringVar(&f.label, "label", "", "label column (true outcome); default repaid for the built-in dataset")
 	fl.StringVar(&f.prediction, "prediction", "", "prediction column; default approved for the built-in dataset")
@@ -177,11 +178,11 @@ func (f *evaluateFlags) checkBounds() error {
 // scanFormat reads --format; train mode reads CSV.
 func (f *evaluateFlags) scanFormat(train bool) (dataset.Format, error) {
 	format, err := dataset.ParseFormat(f.format)
-	if err != nil || format == dataset.FormatParquet {
-		return "", usageError("--format %q: want csv or jsonl", f.format)
+	if err != nil {
+		return "", usageError("--format %q: want csv, jsonl or parquet", f.format)
 	}
-	if train && format == dataset.FormatJSONLines {
-		return "", usageError("--format jsonl: train mode reads CSV")
+	if train && format != dataset.FormatAuto && format != dataset.FormatCSV {
+		return "", usageError("--format %s: train mode reads CSV", format)
 	}
 	return format, nil
 }

@@ -139,7 +139,7 @@ func TestEvaluateBadInputExitsTwo(t *testing.T) {
 		"privileged for undeclared attribute": {[]string{"--privileged", "race=White"},
 			"fairctl: --privileged \"race=White\": race is not a --protected attribute\n"},
 		"bad disparity": {[]string{"--disparity", "2"}, "fairctl: --disparity 2: want a value within [0, 1]\n"},
-		"bad format":    {[]string{"--format", "xml"}, "fairctl: --format \"xml\": want csv or jsonl\n"},
+		"bad format":    {[]string{"--format", "xml"}, "fairctl: --format \"xml\": want csv, jsonl or parquet\n"},
 		"train reads csv": {[]string{"--mode", "train", "--format", "jsonl"},
 			"fairctl: --format jsonl: train mode reads CSV\n"},
 	}

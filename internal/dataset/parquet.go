@@ -26,6 +26,11 @@ const parquetBatchRows = 16 << 10
 type ParquetSource struct {
 	Name   string
 	Reader parquet.ReaderAtSeeker
+	// Version is the ETag or Last-Modified value an HTTP(S) source is pinned to.
+	Version string
+	// Size is the file's size; Fetched (when set) says how many bytes were read.
+	Size    int64
+	Fetched func() int64
 }
 
 // ScanParquet reads the mapped columns of a Parquet file (only those column
@@ -39,7 +44,10 @@ func ScanParquet(ctx context.Context, src ParquetSource, o ScanOptions) (*ScanRe
 		o.MaxGroups = DefaultMaxGroups
 	}
 	magic := make([]byte, len(parquetMagic))
-	if _, err := src.Reader.ReadAt(magic, 0); err != nil || string(magic) != parquetMagic {
+	if _, err := src.Reader.ReadAt(magic, 0); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: %w", src.Name, err)
+	}
+	if string(magic) != parquetMagic {
 		return nil, fmt.Errorf("%s: not a Parquet file: it does not start with %q", src.Name, parquetMagic)
 	}
 	rdr, err := file.NewParquetReader(src.Reader)
@@ -56,6 +64,7 @@ func ScanParquet(ctx context.Context, src ParquetSource, o ScanOptions) (*ScanRe
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", src.Name, err)
 	}
+	res.DataVersion = src.Version
 	return res, nil
 }
 

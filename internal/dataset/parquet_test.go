@@ -5,11 +5,15 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -233,5 +237,63 @@ func TestParquetNullsAndTypes(t *testing.T) {
 	if _, err := ScanParquet(context.Background(), src(), o); err == nil ||
 		!strings.Contains(err.Error(), `n.parquet: column "day" has type date32`) {
 		t.Fatalf("a date as a group: %v", err)
+	}
+}
+
+// Over HTTP(S), a Parquet file is read by ranged GETs: the footer and the
+// mapped columns' chunks, not the rest. A server without ranges, or a file
+// replaced mid-read, fails with a message naming the URL.
+func TestParquetOverHTTPRanges(t *testing.T) {
+	p := adultPredictions(t)
+	data := writeArrowParquet(t, p, compress.Codecs.Snappy, 4000)
+	etag := `"v1"`
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		tag := etag
+		mu.Unlock()
+		if r.URL.Path == "/noranges.parquet" {
+			_, _ = w.Write(data)
+			return
+		}
+		w.Header().Set("ETag", tag)
+		http.ServeContent(w, r, "adult.parquet", time.Time{}, bytes.NewReader(data))
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+	o := ScanOptions{Label: "y_true", Prediction: "decision.approved", Protected: []string{"sex"}}
+	local, err := ScanParquet(ctx, ParquetSource{Name: "local", Reader: bytes.NewReader(data)}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, closer, err := OpenParquet(ctx, srv.URL+"/adult.parquet", FetchOptions{}, FormatAuto)
+	if err != nil || src == nil {
+		t.Fatalf("OpenParquet: %v, %v", src, err)
+	}
+	defer func() { _ = closer.Close() }()
+	got, err := ScanParquet(ctx, *src, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Rows != local.Rows || !reflect.DeepEqual(got.Table.Groups, local.Table.Groups) || got.DataVersion != `"v1"` {
+		t.Fatalf("over HTTP: %d rows (want %d), version %q", got.Rows, local.Rows, got.DataVersion)
+	}
+	if fetched := src.Fetched(); fetched <= 0 || fetched >= src.Size {
+		t.Fatalf("fetched %d of %d bytes: the unmapped columns should not be read", fetched, src.Size)
+	}
+	if _, _, err := OpenParquet(ctx, srv.URL+"/noranges.parquet", FetchOptions{}, FormatAuto); err == nil ||
+		!strings.Contains(err.Error(), "does not serve them") {
+		t.Fatalf("a server without ranges: %v", err)
+	}
+	changing, closer2, err := OpenParquet(ctx, srv.URL+"/adult.parquet", FetchOptions{}, FormatParquet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = closer2.Close() }()
+	mu.Lock()
+	etag = `"v2"` // the object is replaced before the column chunks are read
+	mu.Unlock()
+	if _, err := ScanParquet(ctx, *changing, o); err == nil || !strings.Contains(err.Error(), "changed while") {
+		t.Fatalf("a file replaced mid-read: %v", err)
 	}
 }

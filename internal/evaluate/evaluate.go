@@ -62,6 +62,16 @@ func (s Source) Open(ctx context.Context, stdin io.Reader, scan *dataset.ScanOpt
 
 // Statistics scans a prediction log into per-group sufficient statistics.
 func Statistics(ctx context.Context, src Source, scan dataset.ScanOptions, stdin io.Reader) (*dataset.ScanResult, error) {
+	if !src.IsBuiltin() && src.Data != "-" {
+		pq, closer, err := dataset.OpenParquet(ctx, src.Data, src.Fetch, scan.Format)
+		if err != nil {
+			return nil, err
+		}
+		if pq != nil {
+			defer func() { _ = closer.Close() }()
+			return dataset.ScanParquet(ctx, *pq, scan)
+		}
+	}
 	rc, err := src.Open(ctx, stdin, &scan)
 	if err != nil {
 		return nil, err
