@@ -13,6 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -137,48 +143,94 @@ func TestSlackAndWebhookNotifiedOnce(t *testing.T) {
 	}
 }
 
-// A JSON Lines log (nested decision, typed values) over HTTP, split between
-// shards by range requests, gives the rows and groups of the same CSV.
-func TestJSONLinesSourceShardsLikeCSV(t *testing.T) {
+// The same rows as CSV, as JSON Lines (nested decision, typed values) and as
+// Parquet (5 row groups, snappy), over HTTP: JSON Lines split between 3
+// shards by range requests, Parquet between 4 shards by row group, read by
+// ranged GETs. All three give the same rows and groups.
+func TestJSONLinesAndParquetSourcesShardLikeCSV(t *testing.T) {
 	var csvBody, jsonBody bytes.Buffer
 	csvBody.WriteString("y,p,g\n")
 	rng := rand.New(rand.NewPCG(3, 3))
 	const rows = 5000
+	var ys []int64
+	var ps []bool
+	var gs []string
 	for range rows {
 		y, p, g := rng.IntN(2), rng.IntN(2), string(rune('a'+rng.IntN(3)))
 		fmt.Fprintf(&csvBody, "%d,%d,%s\n", y, p, g)
 		fmt.Fprintf(&jsonBody, `{"y":%d,"decision":{"approved":%t},"applicant":{"g":%q}}`+"\n", y, p == 1, g)
+		ys, ps, gs = append(ys, int64(y)), append(ps, p == 1), append(gs, g)
 	}
+	parquetBody := parquetOf(t, ys, ps, gs, 1000)
 	modified := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	srv := hostServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body := csvBody.Bytes()
-		if strings.HasSuffix(r.URL.Path, ".jsonl") {
+		switch {
+		case strings.HasSuffix(r.URL.Path, ".jsonl"):
 			body = jsonBody.Bytes()
+		case strings.HasSuffix(r.URL.Path, ".parquet"):
+			body = parquetBody
 		}
 		http.ServeContent(w, r, r.URL.Path, modified, bytes.NewReader(body))
 	}))
-	ns := namespace(t, "jsonl")
+	ns := namespace(t, "formats")
+	source := func(path string, format fairnessv1alpha1.DataFormat) fairnessv1alpha1.DataSource {
+		return fairnessv1alpha1.DataSource{Format: format, URL: &fairnessv1alpha1.URLSource{URL: srv.URL + path, TimeoutSeconds: 60}}
+	}
 	fromCSV := evaluation(ns, "csv", 1, 0)
-	fromCSV.Spec.Source = fairnessv1alpha1.DataSource{URL: &fairnessv1alpha1.URLSource{URL: srv.URL + "/preds.csv", TimeoutSeconds: 60}}
+	fromCSV.Spec.Source = source("/preds.csv", "")
 	fromCSV.Spec.Columns = fairnessv1alpha1.ColumnMapping{Label: "y", Prediction: "p", Protected: []string{"g"}}
 	fromJSON := evaluation(ns, "jsonl", 3, 0)
-	fromJSON.Spec.Source = fairnessv1alpha1.DataSource{Format: fairnessv1alpha1.FormatJSONLines,
-		URL: &fairnessv1alpha1.URLSource{URL: srv.URL + "/preds.jsonl", TimeoutSeconds: 60}}
+	fromJSON.Spec.Source = source("/preds.jsonl", fairnessv1alpha1.FormatJSONLines)
 	fromJSON.Spec.Columns = fairnessv1alpha1.ColumnMapping{Label: "y", Prediction: "decision.approved", Protected: []string{"applicant.g"}}
-	for _, e := range []*fairnessv1alpha1.FairnessEvaluation{fromCSV, fromJSON} {
+	fromParquet := evaluation(ns, "parquet", 4, 0)
+	fromParquet.Spec.Source = source("/preds.parquet", fairnessv1alpha1.FormatParquet)
+	fromParquet.Spec.Columns = fairnessv1alpha1.ColumnMapping{Label: "y", Prediction: "decision.approved", Protected: []string{"g"}}
+	all := []*fairnessv1alpha1.FairnessEvaluation{fromCSV, fromJSON, fromParquet}
+	for _, e := range all {
 		if err := k8s().Create(context.Background(), e); err != nil {
 			t.Fatal(err)
 		}
 	}
-	waitForResult(t, fromCSV, fairnessv1alpha1.RunSucceeded, 3*time.Minute)
-	waitForResult(t, fromJSON, fairnessv1alpha1.RunSucceeded, 3*time.Minute)
-	if fromJSON.Status.LastRun.Rows != rows || fromCSV.Status.LastRun.Rows != rows {
-		t.Fatalf("rows: JSON Lines %d, CSV %d, want %d", fromJSON.Status.LastRun.Rows, fromCSV.Status.LastRun.Rows, rows)
+	for _, e := range all {
+		waitForResult(t, e, fairnessv1alpha1.RunSucceeded, 3*time.Minute)
+		if e.Status.LastRun.Rows != rows {
+			t.Fatalf("%s read %d rows, want %d", e.Name, e.Status.LastRun.Rows, rows)
+		}
 	}
-	csvGroups, jsonGroups := groupCounts(fromCSV), groupCounts(fromJSON)
-	if !reflect.DeepEqual(csvGroups, jsonGroups) {
-		t.Fatalf("groups from JSON Lines %v, from CSV %v", jsonGroups, csvGroups)
+	want := groupCounts(fromCSV)
+	for _, e := range all[1:] {
+		if got := groupCounts(e); !reflect.DeepEqual(got, want) {
+			t.Fatalf("groups from %s %v, from CSV %v", e.Name, got, want)
+		}
 	}
+}
+
+// parquetOf writes rows as Parquet with arrow-go: the decision in a struct.
+func parquetOf(t *testing.T, ys []int64, ps []bool, gs []string, rowGroup int64) []byte {
+	t.Helper()
+	decision := arrow.StructOf(arrow.Field{Name: "approved", Type: arrow.FixedWidthTypes.Boolean})
+	schema := arrow.NewSchema([]arrow.Field{{Name: "y", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "decision", Type: decision}, {Name: "g", Type: arrow.BinaryTypes.String}}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	sb := b.Field(1).(*array.StructBuilder)
+	for i := range ys {
+		b.Field(0).(*array.Int64Builder).Append(ys[i])
+		sb.Append(true)
+		sb.FieldBuilder(0).(*array.BooleanBuilder).Append(ps[i])
+		b.Field(2).(*array.StringBuilder).Append(gs[i])
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	tbl := array.NewTableFromRecords(schema, []arrow.RecordBatch{rec})
+	defer tbl.Release()
+	var buf bytes.Buffer
+	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Snappy), parquet.WithMaxRowGroupLength(rowGroup))
+	if err := pqarrow.WriteTable(tbl, &buf, rowGroup, props, pqarrow.DefaultWriterProps()); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
 
 // groupCounts is each group's count as status shows it.
