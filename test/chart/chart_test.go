@@ -107,20 +107,24 @@ func TestSchemaRejectsWrongValues(t *testing.T) {
 		set  string
 		want string
 	}{
-		"replicaCount as a string":  {"replicaCount=two", "replicaCount"},
-		"zero replicas":             {"replicaCount=0", "replicaCount"},
-		"unknown pull policy":       {"image.pullPolicy=Sometimes", "pullPolicy"},
-		"bad namespace name":        {"watchNamespaces={Team_A}", "watchNamespaces"},
-		"bad deadline":              {"evaluation.deadlines.sev1=soon", "sev1"},
-		"crds.keep not a boolean":   {"crds.keep=maybe", "keep"},
-		"unknown top-level value":   {"replicas=3", "replicas"},
-		"port out of range":         {"metrics.port=70000", "port"},
-		"unknown notification kind": {"evaluation.incidentPolicy.notifications[0].kind=pigeon", "kind"},
-		"no notification pacing":    {"notifications.ratePerSecond=0", "ratePerSecond"},
-		"zero API burst":            {"kubeAPI.burst=0", "burst"},
-		"bad notification timeout":  {"notifications.timeout=forever", "timeout"},
-		"bad schedule interval":     {"evaluation.minScheduleInterval=often", "minScheduleInterval"},
-		"zero workers":              {"workers.evaluations=0", "evaluations"},
+		"replicaCount as a string":   {"replicaCount=two", "replicaCount"},
+		"zero replicas":              {"replicaCount=0", "replicaCount"},
+		"unknown pull policy":        {"image.pullPolicy=Sometimes", "pullPolicy"},
+		"bad namespace name":         {"watchNamespaces={Team_A}", "watchNamespaces"},
+		"bad deadline":               {"evaluation.deadlines.sev1=soon", "sev1"},
+		"crds.keep not a boolean":    {"crds.keep=maybe", "keep"},
+		"unknown top-level value":    {"replicas=3", "replicas"},
+		"port out of range":          {"metrics.port=70000", "port"},
+		"unknown notification kind":  {"evaluation.incidentPolicy.notifications[0].kind=pigeon", "kind"},
+		"no notification pacing":     {"notifications.ratePerSecond=0", "ratePerSecond"},
+		"zero API burst":             {"kubeAPI.burst=0", "burst"},
+		"bad notification timeout":   {"notifications.timeout=forever", "timeout"},
+		"bad schedule interval":      {"evaluation.minScheduleInterval=often", "minScheduleInterval"},
+		"zero workers":               {"workers.evaluations=0", "evaluations"},
+		"bad fullnameOverride":       {"fullnameOverride=Credit_Fairness", "fullnameOverride"},
+		"unknown serviceAccount key": {"serviceAccount.role=admin", "serviceAccount"},
+		"extraArgs not a flag":       {"extraArgs={verbose}", "extraArgs"},
+		"unknown PDB key":            {"podDisruptionBudget.min=1", "podDisruptionBudget"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -142,7 +146,8 @@ func TestServerSideDryRun(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	for name, extra := range map[string][]string{"default": nil, "namespaced": {"--set", "watchNamespaces={default}",
-		"--set", "grafanaDashboard.enabled=true"}} {
+		"--set", "grafanaDashboard.enabled=true", "--set", "podDisruptionBudget.enabled=true", "--set", "networkPolicy.enabled=true",
+		"--set", "serviceAccount.annotations.iam\\.gke\\.io/gcp-service-account=fairness@project.iam.gserviceaccount.com"}} {
 		t.Run(name, func(t *testing.T) {
 			rendered, err := runCmd(t, helm, append([]string{"template", "fo", chartDir, "-n", "fairness-system"}, extra...)...)
 			if err != nil {
@@ -156,8 +161,14 @@ func TestServerSideDryRun(t *testing.T) {
 			if err != nil {
 				t.Fatalf("kubectl apply --dry-run=server: %v\n%s", err, out)
 			}
-			for _, want := range []string{"deployment.apps/fo-fairness-operator created (server dry run)",
-				"customresourcedefinition.apiextensions.k8s.io/fairnessevaluations.fairness.dev"} {
+			wants := []string{"deployment.apps/fo-fairness-operator created (server dry run)",
+				"customresourcedefinition.apiextensions.k8s.io/fairnessevaluations.fairness.dev",
+				"clusterrole.rbac.authorization.k8s.io/fo-fairness-operator-view created (server dry run)"}
+			if name == "namespaced" {
+				wants = append(wants, "poddisruptionbudget.policy/fo-fairness-operator created (server dry run)",
+					"networkpolicy.networking.k8s.io/fo-fairness-operator created (server dry run)")
+			}
+			for _, want := range wants {
 				if !strings.Contains(out, want) {
 					t.Errorf("dry run output lacks %q:\n%s", want, out)
 				}
