@@ -113,7 +113,7 @@ func (r *BiasIncidentReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	var wake time.Time
 	if !persistFirst && dueDeliveries(&in, now) {
 		if stale, err := r.stale(ctx, &in); err != nil || stale {
-			return ctrl.Result{RequeueAfter: 50 * time.Millisecond}, err
+			return ctrl.Result{RequeueAfter: staleCacheDelay}, err
 		}
 	}
 	if !persistFirst {
@@ -125,14 +125,14 @@ func (r *BiasIncidentReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if !equality.Semantic.DeepEqual(before.Status, in.Status) {
 		if err := r.patchStatus(ctx, before, &in); err != nil {
 			if apierrors.IsConflict(err) {
-				return ctrl.Result{RequeueAfter: 100 * time.Millisecond}, nil
+				return ctrl.Result{RequeueAfter: conflictDelay}, nil
 			}
 			return ctrl.Result{}, err
 		}
 	}
 	r.Metrics.ObserveIncident(&in)
 	if persistFirst {
-		return ctrl.Result{RequeueAfter: time.Millisecond}, nil
+		return ctrl.Result{RequeueAfter: persistedDelay}, nil
 	}
 	if at, ok := incident.NextWakeup(policy, view(&in), now); ok && (wake.IsZero() || at.Before(wake)) {
 		wake = at
@@ -141,7 +141,7 @@ func (r *BiasIncidentReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		wake = now.Add(ttl)
 	}
 	if !wake.IsZero() {
-		return ctrl.Result{RequeueAfter: max(wake.Sub(now), 10*time.Millisecond)}, nil
+		return ctrl.Result{RequeueAfter: max(wake.Sub(now), minWakeDelay)}, nil
 	}
 	return ctrl.Result{}, nil
 }
@@ -166,7 +166,7 @@ func (r *BiasIncidentReconciler) ttlWait(in *fairnessv1alpha1.BiasIncident, now 
 	if r.ResolvedTTL <= 0 || in.Status.State != fairnessv1alpha1.IncidentResolved || in.Status.ResolvedAt == nil {
 		return 0
 	}
-	return max(in.Status.ResolvedAt.Add(r.ResolvedTTL).Sub(now), time.Millisecond)
+	return max(in.Status.ResolvedAt.Add(r.ResolvedTTL).Sub(now), expiredDelay)
 }
 
 // expired reports whether a resolved incident is past its retention.

@@ -151,7 +151,7 @@ func (r *FairnessEvaluationReconciler) reconcile(ctx context.Context, eval *fair
 		if missing != "" {
 			// The pod would wait for its volume until the deadline; say why now and look again later.
 			r.stall(eval, fairnessv1alpha1.ReasonSourceNotFound, missing)
-			return ctrl.Result{RequeueAfter: 30 * time.Second}, nil
+			return ctrl.Result{RequeueAfter: missingSourceDelay}, nil
 		}
 		if err := r.startRun(ctx, eval, plan, sched, now); err != nil {
 			return ctrl.Result{}, err
@@ -180,7 +180,7 @@ func (r *FairnessEvaluationReconciler) reconcile(ctx context.Context, eval *fair
 		return ctrl.Result{}, err
 	}
 	if sched != nil && !eval.Spec.Suspend && st.NextScheduledRun != nil {
-		return ctrl.Result{RequeueAfter: max(st.NextScheduledRun.Sub(now), time.Second)}, nil
+		return ctrl.Result{RequeueAfter: max(st.NextScheduledRun.Sub(now), minScheduleDelay)}, nil
 	}
 	return ctrl.Result{}, nil
 }
