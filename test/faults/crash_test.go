@@ -59,6 +59,7 @@ func killAndRestart(t *testing.T, point string, i int) (posts int) {
 		release := data.hold(ns)
 		defer release()
 		m := startManager(t, ns, "")
+		defer m.uninstall() // each repetition's release goes when it is done, not at the end of all
 		eval := biasedEvaluation(ns)
 		if err := k8s().Create(ctx, eval); err != nil {
 			t.Fatal(err)
@@ -68,6 +69,7 @@ func killAndRestart(t *testing.T, point string, i int) (posts int) {
 		release()
 	} else {
 		m := startManager(t, ns, point)
+		defer m.uninstall()
 		if err := k8s().Create(ctx, biasedEvaluation(ns)); err != nil {
 			t.Fatal(err)
 		}

@@ -31,6 +31,7 @@ type managerRelease struct {
 	ns, name  string
 	replicas  int
 	extraArgs []string
+	gone      bool // uninstalled
 }
 
 // startManager installs the release. faultPoint, when set, makes the
@@ -69,10 +70,12 @@ func (m *managerRelease) helm(verb, faultPoint string) {
 // Deployment replaces the killed manager's pod with one that runs on.
 func (m *managerRelease) restartWithoutFault() { m.helm("upgrade", "") }
 
+// uninstall saves the managers' logs and removes the release (once).
 func (m *managerRelease) uninstall() {
-	if os.Getenv("FAIRNESS_E2E_KEEP") != "" && m.t.Failed() {
+	if m.gone || os.Getenv("FAIRNESS_E2E_KEEP") != "" && m.t.Failed() {
 		return
 	}
+	m.gone = true
 	out, _ := exec.Command("kubectl", "--kubeconfig", cluster.Kubeconfig, "logs", "-n", m.ns, "-l", "app.kubernetes.io/instance="+m.name,
 		"--tail=-1", "--prefix").CombinedOutput()
 	_ = os.WriteFile(filepath.Join(workDir, "manager-"+m.ns+".log"), out, 0o600)
