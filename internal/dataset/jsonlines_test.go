@@ -155,26 +155,35 @@ func TestJSONLinesFileShardsCoverEveryLineOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, n := range []int64{1, 2, 5, 16} {
-		merged := fairness.NewTable(o.Protected, 0)
-		var rows int64
-		for i := range n {
+		checkShardsAddUp(t, whole, n, func(i int64) (*ScanResult, error) {
 			rc, err := OpenFileShard(path, i, n)
 			if err != nil {
-				t.Fatal(err)
+				return nil, err
 			}
-			res, err := ScanPredictions(rc, o)
-			_ = rc.Close()
-			if err != nil {
-				t.Fatalf("shard %d/%d: %v", i, n, err)
-			}
-			rows += res.Rows
-			if err := merged.Merge(res.Table); err != nil {
-				t.Fatal(err)
-			}
+			defer func() { _ = rc.Close() }()
+			return ScanPredictions(rc, o)
+		})
+	}
+}
+
+// checkShardsAddUp scans n shards and checks that their rows and merged
+// groups are one scan's (whole).
+func checkShardsAddUp(t *testing.T, whole *ScanResult, n int64, scanShard func(i int64) (*ScanResult, error)) {
+	t.Helper()
+	merged := fairness.NewTable(whole.Table.Attributes, whole.Table.ScoreBins)
+	var rows int64
+	for i := range n {
+		res, err := scanShard(i)
+		if err != nil {
+			t.Fatalf("shard %d/%d: %v", i, n, err)
 		}
-		if rows != whole.Rows || !reflect.DeepEqual(merged.Groups, whole.Table.Groups) {
-			t.Fatalf("%d shards: %d rows (want %d) or different groups", n, rows, whole.Rows)
+		rows += res.Rows
+		if err := merged.Merge(res.Table); err != nil {
+			t.Fatal(err)
 		}
+	}
+	if rows != whole.Rows || !reflect.DeepEqual(merged.Groups, whole.Table.Groups) {
+		t.Fatalf("%d shards: %d rows (want %d) or different groups", n, rows, whole.Rows)
 	}
 }
 

@@ -22,7 +22,6 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
-	"github.com/fairness-operator/fairness-operator/internal/fairness"
 	"github.com/fairness-operator/fairness-operator/test/datasets"
 )
 
@@ -140,23 +139,11 @@ func TestParquetShardsByRowGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, n := range []int64{2, 3, 8, 1000} {
-		merged := fairness.NewTable(adultParquetColumns.Protected, DefaultScoreBins)
-		var rows int64
-		for i := range n {
+		checkShardsAddUp(t, whole, n, func(i int64) (*ScanResult, error) {
 			o := adultParquetColumns
 			o.ShardCount, o.ShardIndex = n, i
-			res, err := ScanParquet(context.Background(), ParquetSource{Name: "a", Reader: bytes.NewReader(data)}, o)
-			if err != nil {
-				t.Fatalf("shard %d/%d: %v", i, n, err)
-			}
-			rows += res.Rows
-			if err := merged.Merge(res.Table); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if rows != whole.Rows || !reflect.DeepEqual(merged.Groups, whole.Table.Groups) {
-			t.Fatalf("%d shards: %d rows, want %d", n, rows, whole.Rows)
-		}
+			return ScanParquet(context.Background(), ParquetSource{Name: "a", Reader: bytes.NewReader(data)}, o)
+		})
 	}
 }
 
