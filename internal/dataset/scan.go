@@ -42,6 +42,10 @@ type ScanOptions struct {
 	ShardCount, ShardIndex int64
 	// Format is the data's format; empty detects it (see ScanPredictions).
 	Format Format
+	// Part says the scan reads one byte-range part of the data: a part with
+	// no rows is not an error (a small file has more shards than lines);
+	// whether the whole holds rows is checked when the parts are merged.
+	Part bool
 }
 
 // ScanResult is the statistics of the rows scanned.
@@ -114,6 +118,9 @@ type records interface {
 // scanRecords is the scan shared by every format.
 func scanRecords(recs records, o ScanOptions) (*ScanResult, error) {
 	header, err := recs.header()
+	if errors.Is(err, io.EOF) && o.Part {
+		return &ScanResult{Table: fairness.NewTable(o.Protected, scoreBins(o))}, nil
+	}
 	if errors.Is(err, io.EOF) {
 		return nil, errors.New("empty data: no header row")
 	}
@@ -124,14 +131,8 @@ func scanRecords(recs records, o ScanOptions) (*ScanResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	bins := 0
-	if o.Score != "" {
-		bins = o.ScoreBins
-		if bins <= 0 {
-			bins = DefaultScoreBins
-		}
-	}
-	s := &scanner{o: o, cols: cols, res: &ScanResult{Table: fairness.NewTable(o.Protected, bins)}, plain: map[string]*fairness.Group{}}
+	s := &scanner{o: o, cols: cols, res: &ScanResult{Table: fairness.NewTable(o.Protected, scoreBins(o))},
+		plain: map[string]*fairness.Group{}}
 	s.fav = outcomeValues(o.Favorable)
 	var index int64 = -1
 	for {
@@ -159,13 +160,24 @@ func scanRecords(recs records, o ScanOptions) (*ScanResult, error) {
 			}
 		}
 	}
-	if index < 0 {
+	if index < 0 && !o.Part {
 		return nil, errors.New("no data rows after the header")
 	}
 	if s.res.Rows == 0 && s.res.BadRows > 0 {
 		return nil, fmt.Errorf("every row was bad; first: %s", s.res.FirstBadRow)
 	}
 	return s.res, nil
+}
+
+// scoreBins is the histogram resolution of a scan (0 without scores).
+func scoreBins(o ScanOptions) int {
+	if o.Score == "" {
+		return 0
+	}
+	if o.ScoreBins <= 0 {
+		return DefaultScoreBins
+	}
+	return o.ScoreBins
 }
 
 // csvRecords reads CSV: the first record is the header.

@@ -42,6 +42,7 @@ func (s Source) Open(ctx context.Context, stdin io.Reader, scan *dataset.ScanOpt
 		switch {
 		case err == nil:
 			scan.ShardCount, scan.ShardIndex = 0, 0 // the byte range already selects the rows
+			scan.Part = true
 			return rc, nil
 		case !errors.Is(err, dataset.ErrNoRanges):
 			return nil, err
@@ -52,6 +53,7 @@ func (s Source) Open(ctx context.Context, stdin io.Reader, scan *dataset.ScanOpt
 		switch {
 		case err == nil:
 			scan.ShardCount, scan.ShardIndex = 0, 0 // the byte range already selects the rows
+			scan.Part = true
 			return rc, nil
 		case !errors.Is(err, dataset.ErrCompressed):
 			return nil, err

@@ -156,7 +156,7 @@ func MergeResults(runID string, shards int64, results []*Result) (*fairness.Tabl
 	}
 	seen := make([]bool, shards)
 	var merged *fairness.Table
-	var rows int64
+	var rows, bad int64
 	version, versionShard := "", int64(0)
 	for _, r := range results {
 		if r.DataVersion != "" && version == "" {
@@ -185,6 +185,11 @@ func MergeResults(runID string, shards int64, results []*Result) (*fairness.Tabl
 			return nil, 0, fmt.Errorf("shard %d: %w", r.Shard, err)
 		}
 		rows += r.Rows
+		bad += r.BadRows
+	}
+	if rows == 0 && bad == 0 {
+		// Shards that read byte ranges accept an empty part; the whole must hold rows.
+		return nil, 0, fmt.Errorf("no data rows: the %d shards found none", shards)
 	}
 	return merged, rows, nil
 }

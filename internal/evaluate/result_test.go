@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -121,4 +123,50 @@ func FuzzDecodeResult(f *testing.F) {
 		_, _ = r.Table()
 		_, _, _ = MergeResults(r.RunID, r.Shards, []*Result{r})
 	})
+}
+
+// A small file split by byte range into more shards than it has lines:
+// the shards that get no line succeed with no rows, and the merge counts
+// every row once. A file with no data rows at all still fails, at the merge.
+func TestEmptyByteRangeShardsAreNotErrors(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for name, c := range map[string]struct {
+		data    string
+		rows    int64
+		wantErr string
+	}{
+		"three rows, eight shards": {"y,p,g\n1,1,a\n0,1,b\n1,0,a\n", 3, ""},
+		"header only":              {"y,p,g\n", 0, "no data rows: the 8 shards found none"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".csv")
+			if err := os.WriteFile(path, []byte(c.data), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cfg := &RunConfig{RunID: "r1", Data: path, Shards: 8, ByteRange: true, Label: "y", Prediction: "p", Protected: []string{"g"}}
+			var parts []*Result
+			for i := range int64(8) {
+				enc, err := RunShard(ctx, cfg, i)
+				if err != nil {
+					t.Fatalf("shard %d: %v", i, err)
+				}
+				r, err := DecodeResult(enc)
+				if err != nil {
+					t.Fatal(err)
+				}
+				parts = append(parts, r)
+			}
+			_, rows, err := MergeResults("r1", 8, parts)
+			if c.wantErr != "" {
+				if err == nil || err.Error() != c.wantErr {
+					t.Fatalf("merge: %v, want %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil || rows != c.rows {
+				t.Fatalf("merge: %d rows, %v; want %d", rows, err, c.rows)
+			}
+		})
+	}
 }
