@@ -188,7 +188,6 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		if err := c.startRealNode(ctx, assets); err != nil {
 			return nil, err
 		}
-		c.recordRealNode()
 	} else {
 		agentCtx, cancel := context.WithCancel(ctx)
 		c.cancel = cancel
@@ -256,10 +255,6 @@ func (c *Cluster) startProcess(bin, logName string, args ...string) error {
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if c.Node == NodeReal && filepath.Base(bin) == "containerd" {
-		// containerd starts the shim it finds first on PATH.
-		cmd.Env = os.Environ()
-	}
 	if err := cmd.Start(); err != nil {
 		_ = logFile.Close()
 		return fmt.Errorf("starting %s: %w", filepath.Base(bin), err)
@@ -346,7 +341,6 @@ func (c *Cluster) ReviveNode(ctx context.Context) error {
 		if err := c.startProcess(old.cmd.Path, logName, old.cmd.Args[1:]...); err != nil {
 			return err
 		}
-		c.recordRealNode()
 		return c.waitNodeReady(ctx, time.Minute)
 	}
 	c.agent.gone.Store(false)
@@ -386,7 +380,7 @@ func (c *Cluster) Stop() {
 		p.stop(10 * time.Second)
 	}
 	if c.Node == NodeReal && c.nodeLock != nil {
-		killContainerProcesses(c.opts.Dir)
+		killProcessesNaming(c.opts.Dir)
 		cleanHost(c.opts.Log, c.opts.Dir, filepath.Join(c.assets, "kube-proxy"))
 		_ = os.Remove(realNodeRecord)
 		_ = c.nodeLock.Close()

@@ -8,67 +8,52 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 )
 
-// realNodeRecord names the state folder and the processes of the real node
-// that holds (or last held) the lock, so the next one can clean up after a
-// test binary that was killed before its Stop ran.
+// realNodeRecord names the state folder of the real node that holds (or
+// last held) the lock, so the next one can clean up after a test binary that
+// was killed before its Stop ran.
 const realNodeRecord = "/run/fairness-real-node.record"
 
-// recordRealNode writes the state folder and the PIDs started so far.
+// recordRealNode writes the state folder. Its processes need no record:
+// every one of them names the folder on its command line.
 func (c *Cluster) recordRealNode() {
-	var b strings.Builder
-	fmt.Fprintln(&b, c.opts.Dir)
-	for _, p := range c.procs {
-		fmt.Fprintln(&b, p.cmd.Process.Pid)
-	}
-	_ = os.WriteFile(realNodeRecord, []byte(b.String()), 0o600)
+	_ = os.WriteFile(realNodeRecord, []byte(c.opts.Dir+"\n"), 0o600)
 }
 
 // cleanStaleRealNode undoes what a previous real node left behind: its
-// processes (only those whose command line names its folder), mounts,
-// network namespaces, cgroups, bridges and kube-proxy's rules.
+// processes, mounts, network namespaces, cgroups, bridges and kube-proxy's
+// rules.
 func cleanStaleRealNode(log io.Writer, kubeProxy string) {
 	raw, err := os.ReadFile(realNodeRecord)
-	if err == nil {
-		lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
-		dir := lines[0]
-		for _, l := range lines[1:] {
-			pid, err := strconv.Atoi(l)
-			if err != nil {
-				continue
-			}
-			cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-			if err == nil && strings.Contains(string(cmdline), dir) {
-				fmt.Fprintf(log, "real node: killing process %d left by a previous run\n", pid)
-				_ = syscall.Kill(pid, syscall.SIGKILL)
-			}
-		}
-		killContainerProcesses(dir)
-		cleanHost(log, dir, kubeProxy)
-	} else {
+	dir := strings.TrimSpace(string(raw))
+	if err != nil || dir == "" {
 		cleanHost(log, "", kubeProxy)
+		return
 	}
+	if n := killProcessesNaming(dir); n > 0 {
+		fmt.Fprintf(log, "real node: killed %d processes left by a previous run in %s\n", n, dir)
+	}
+	cleanHost(log, dir, kubeProxy)
 }
 
-// killContainerProcesses kills the containerd shims serving state (their
-// containers die with them).
-func killContainerProcesses(state string) {
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
+// killProcessesNaming kills every process whose command line names the
+// state folder (the components, and the containerd shims, whose containers
+// die with them), except this process and its parent.
+func killProcessesNaming(state string) int {
+	killed := 0
+	for pid, argv := range processes() {
+		if pid == os.Getpid() || pid == os.Getppid() || !strings.Contains(strings.Join(argv, " "), state) {
 			continue
 		}
-		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err == nil && strings.Contains(string(cmdline), "containerd-shim") && strings.Contains(string(cmdline), state) {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
+		if syscall.Kill(pid, syscall.SIGKILL) == nil {
+			killed++
 		}
 	}
+	return killed
 }
 
 // cleanHost removes the host-wide traces of a node whose state folder was

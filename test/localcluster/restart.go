@@ -3,6 +3,7 @@ package localcluster
 import (
 	"bytes"
 	"fmt"
+	"iter"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -53,28 +54,33 @@ func (c *Cluster) restart(bin, arg string, sig syscall.Signal, down time.Duratio
 
 // findProcess scans /proc for bin with arg on its command line.
 func findProcess(bin, arg string) (int, []string, error) {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return 0, nil, err
-	}
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		raw, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || len(raw) == 0 {
-			continue
-		}
-		argv := strings.Split(string(bytes.TrimRight(raw, "\x00")), "\x00")
-		if filepath.Base(argv[0]) != bin {
-			continue
-		}
-		if slices.Contains(argv[1:], arg) {
+	for pid, argv := range processes() {
+		if filepath.Base(argv[0]) == bin && slices.Contains(argv[1:], arg) {
 			return pid, argv, nil
 		}
 	}
 	return 0, nil, fmt.Errorf("no %s process with %s", bin, arg)
+}
+
+// processes yields the PID and command line of every process in /proc
+// (kernel threads, with empty command lines, are left out).
+func processes() iter.Seq2[int, []string] {
+	return func(yield func(int, []string) bool) {
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil {
+				continue
+			}
+			raw, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+			if err != nil || len(raw) == 0 {
+				continue
+			}
+			if !yield(pid, strings.Split(string(bytes.TrimRight(raw, "\x00")), "\x00")) {
+				return
+			}
+		}
+	}
 }
 
 // processAlive: the process exists and is not a zombie.
