@@ -22,6 +22,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -75,10 +76,17 @@ func (a *NodeAgent) Register(ctx context.Context) error {
 	}
 	capacity := corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("64"),
 		corev1.ResourceMemory: resource.MustParse("256Gi"), corev1.ResourcePods: resource.MustParse("10000")}
-	node.Status = corev1.NodeStatus{Capacity: capacity, Allocatable: capacity,
-		Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "LocalAgentReady",
-			LastHeartbeatTime: metav1.Now(), LastTransitionTime: metav1.Now()}}}
-	if err := a.Client.Status().Update(ctx, node); err != nil {
+	// The node controllers write the new Node too (taints, annotations):
+	// report the status on the latest version.
+	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if err := a.Client.Get(ctx, client.ObjectKeyFromObject(node), node); err != nil {
+			return err
+		}
+		node.Status = corev1.NodeStatus{Capacity: capacity, Allocatable: capacity,
+			Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "LocalAgentReady",
+				LastHeartbeatTime: metav1.Now(), LastTransitionTime: metav1.Now()}}}
+		return a.Client.Status().Update(ctx, node)
+	}); err != nil {
 		return fmt.Errorf("reporting node status: %w", err)
 	}
 	// Admission and the node lifecycle controller taint a node that is not
