@@ -21,6 +21,9 @@ import (
 // whatever the file's size.
 const parquetBatchRows = 16 << 10
 
+// parquetBufferBytes is the read buffer of each column chunk.
+const parquetBufferBytes = 4 << 20
+
 // ParquetSource is a Parquet file to scan: random access, since the footer
 // (at the end) says where each column chunk is. Name appears in messages.
 type ParquetSource struct {
@@ -50,11 +53,19 @@ func ScanParquet(ctx context.Context, src ParquetSource, o ScanOptions) (*ScanRe
 	if string(magic) != parquetMagic {
 		return nil, fmt.Errorf("%s: not a Parquet file: it does not start with %q", src.Name, parquetMagic)
 	}
-	rdr, err := file.NewParquetReader(src.Reader)
+	// Column chunks stream through a bounded buffer instead of being read
+	// whole: memory stays flat however large a row group is, and each
+	// buffer fill is one ranged read of a remote object.
+	props := parquet.NewReaderProperties(memory.DefaultAllocator)
+	props.BufferedStreamEnabled, props.BufferSize = true, parquetBufferBytes
+	rdr, err := file.NewParquetReader(src.Reader, file.WithReadProps(props))
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a readable Parquet file: %w", src.Name, err)
 	}
 	defer func() { _ = rdr.Close() }()
+	if o.window != nil && len(rowGroupsOf(rdr, &o)) == 0 {
+		return nil, nil // a multi-object shard that owns none of this file's row groups
+	}
 	recs, err := newParquetRecords(ctx, src.Name, rdr, o.columnNames(), &o)
 	if err != nil {
 		return nil, err
@@ -128,6 +139,15 @@ func rowGroupsOf(rdr *file.Reader, o *ScanOptions) []int {
 	for i := range all {
 		all[i] = i
 	}
+	if o.window != nil {
+		mine := []int{}
+		for _, g := range all {
+			if o.window.owns(rowGroupMiddle(rdr, g)) {
+				mine = append(mine, g)
+			}
+		}
+		return mine
+	}
 	if o.ShardCount <= 1 || int64(n) < o.ShardCount {
 		return all
 	}
@@ -148,6 +168,20 @@ func rowGroupsOf(rdr *file.Reader, o *ScanOptions) []int {
 	slices.Sort(mine)
 	o.ShardCount, o.ShardIndex = 0, 0
 	return mine
+}
+
+// rowGroupMiddle is the file offset of a row group's middle byte: from the
+// start of its first column chunk, half its compressed size on.
+func rowGroupMiddle(rdr *file.Reader, g int) int64 {
+	rg := rdr.MetaData().RowGroup(g)
+	start := rg.FileOffset()
+	if cc, err := rg.ColumnChunk(0); err == nil {
+		start = cc.DataPageOffset()
+		if cc.HasDictionaryPage() && cc.DictionaryPageOffset() > 0 {
+			start = min(start, cc.DictionaryPageOffset())
+		}
+	}
+	return start + rg.TotalCompressedSize()/2
 }
 
 func dedupe(xs []int) []int {

@@ -46,6 +46,9 @@ type ScanOptions struct {
 	// no rows is not an error (a small file has more shards than lines);
 	// whether the whole holds rows is checked when the parts are merged.
 	Part bool
+	// window, when set, selects the Parquet row groups whose middle byte is
+	// in a shard's bytes of a multi-object source (see ScanObjects).
+	window *byteWindow
 }
 
 // ScanResult is the statistics of the rows scanned.
@@ -58,6 +61,8 @@ type ScanResult struct {
 	// DataVersion is the version of the file a byte-range shard read (an
 	// ETag or Last-Modified value), when the source gives one.
 	DataVersion string
+	// Objects describes the objects of a multi-object source (ScanObjects).
+	Objects *ObjectsRead
 }
 
 // BadRowError is a row that cannot be used, with its line number (CSV,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/fairness-operator/fairness-operator/internal/dataset"
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
+	"github.com/fairness-operator/fairness-operator/internal/objectstore"
 )
 
 // Source says where the data is: Data is a file path, an http(s) URL, "-"
@@ -23,6 +24,19 @@ type Source struct {
 	// ByteRange shards files by byte range (ShardIndex of ShardCount in
 	// ScanOptions) instead of by row number.
 	ByteRange bool
+	// Objects configures an object-store source (Data is s3://, gs:// or azblob://).
+	Objects ObjectStore
+}
+
+// ObjectStore says which objects under an object-store URL are read and how
+// the store is reached; credentials come from the provider's default chain.
+type ObjectStore struct {
+	// Glob selects object names relative to the prefix; empty reads all.
+	Glob string `json:"glob,omitempty"`
+	// Endpoint, Region and PathStyle reach S3-compatible stores.
+	Endpoint  string `json:"endpoint,omitempty"`
+	Region    string `json:"region,omitempty"`
+	PathStyle *bool  `json:"forcePathStyle,omitempty"`
 }
 
 // IsBuiltin reports whether the source is the built-in generator.
@@ -64,6 +78,9 @@ func (s Source) Open(ctx context.Context, stdin io.Reader, scan *dataset.ScanOpt
 
 // Statistics scans a prediction log into per-group sufficient statistics.
 func Statistics(ctx context.Context, src Source, scan dataset.ScanOptions, stdin io.Reader) (*dataset.ScanResult, error) {
+	if objectstore.IsURL(src.Data) {
+		return objectStatistics(ctx, src, scan)
+	}
 	if !src.IsBuiltin() && src.Data != "-" {
 		pq, closer, err := dataset.OpenParquet(ctx, src.Data, src.Fetch, scan.Format)
 		if err != nil {
@@ -84,6 +101,26 @@ func Statistics(ctx context.Context, src Source, scan dataset.ScanOptions, stdin
 		res.DataVersion = v.DataVersion()
 	}
 	return res, err
+}
+
+// objectStatistics lists the objects under an object-store URL and scans
+// the shard's units of them.
+func objectStatistics(ctx context.Context, src Source, scan dataset.ScanOptions) (*dataset.ScanResult, error) {
+	store, err := objectstore.Open(ctx, src.Data, objectstore.Options{Endpoint: src.Objects.Endpoint,
+		Region: src.Objects.Region, PathStyle: src.Objects.PathStyle})
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = store.Close() }()
+	listed, err := store.List(ctx, src.Objects.Glob)
+	if err != nil {
+		return nil, err
+	}
+	objs := make([]dataset.Object, len(listed))
+	for i, o := range listed {
+		objs[i] = dataset.Object{Name: o.Name(), Size: o.Size, Version: o.Version, ReadRange: o.NewRangeReader}
+	}
+	return dataset.ScanObjects(ctx, dataset.ObjectSource{Objects: objs, Fetched: store.Fetched}, scan)
 }
 
 // Predictions evaluates a prediction log and grades it.
