@@ -62,8 +62,16 @@ const (
 	ReasonResultTooLarge = "ResultTooLarge"
 	// ReasonInvalidSpec: the spec passed schema validation but cannot be acted on (for example the schedule).
 	ReasonInvalidSpec = "InvalidSpec"
-	// ReasonSourceNotFound: a referenced ConfigMap, PersistentVolumeClaim or Secret does not exist.
+	// ReasonSourceNotFound: a referenced ConfigMap, PersistentVolumeClaim or Secret does not exist,
+	// or an object-store bucket, or any object under the prefix and glob.
 	ReasonSourceNotFound = "SourceNotFound"
+	// ReasonSourceAccessDenied: the object store refused the credentials, or they lack permission.
+	ReasonSourceAccessDenied = "SourceAccessDenied"
+	// ReasonSourceChanged: the data changed while a run read it (an object's ETag, a file's version).
+	ReasonSourceChanged = "SourceChanged"
+	// ReasonInvalidData: the data cannot be read: a truncated or corrupt file, bad magic, a mapped
+	// column missing or of an unsupported type, bad rows beyond the policy.
+	ReasonInvalidData = "InvalidData"
 	// ReasonThresholdBreached: BiasDetected is True.
 	ReasonThresholdBreached = "ThresholdBreached"
 	// ReasonWithinThresholds: BiasDetected is False.

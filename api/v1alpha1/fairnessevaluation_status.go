@@ -132,11 +132,57 @@ type RunStatus struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=4096
 	Message string `json:"message,omitempty"`
+	// source describes what the run read from an object store: how many
+	// objects and bytes, the bytes fetched, the first objects with their
+	// ETags, and a hash of the full listing.
+	// +optional
+	Source *SourceStatus `json:"source,omitempty"`
 	// statistics are the run's merged sufficient statistics in their compact
 	// encoding; changing thresholds re-grades them without a new run.
 	// +optional
 	// +kubebuilder:validation:MaxLength=65536
 	Statistics string `json:"statistics,omitempty"`
+}
+
+// SourceStatus is what a run read from an object store.
+type SourceStatus struct {
+	// objects is the number of objects listed under the prefix and glob;
+	// every one was read.
+	// +required
+	Objects int64 `json:"objects"`
+	// bytes is the objects' total size.
+	// +required
+	Bytes int64 `json:"bytes"`
+	// bytesFetched is what the run's pods transferred: ranged reads of
+	// Parquet fetch the footer and the mapped columns only.
+	// +optional
+	BytesFetched int64 `json:"bytesFetched,omitempty"`
+	// listHash is a SHA-256 over the full listing (each object's name, size
+	// and ETag, in key order): two runs with the same hash read the same data.
+	// +required
+	// +kubebuilder:validation:MaxLength=80
+	ListHash string `json:"listHash"`
+	// objectList names the first objects of the listing (at most 16) with
+	// their sizes and ETags.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=16
+	ObjectList []SourceObject `json:"objectList,omitempty"`
+}
+
+// SourceObject is one object a run read.
+type SourceObject struct {
+	// name is the object's URL.
+	// +required
+	// +kubebuilder:validation:MaxLength=2048
+	Name string `json:"name"`
+	// etag is the version the run read (an ETag, or a GCS generation).
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	ETag string `json:"etag,omitempty"`
+	// size in bytes.
+	// +optional
+	Size int64 `json:"size,omitempty"`
 }
 
 // RunRecord is one entry of the run history.

@@ -15,8 +15,8 @@ const (
 )
 
 // DataSource says where an evaluation's data is. Exactly one of inline,
-// configMap, persistentVolumeClaim, url and builtin is set.
-// +kubebuilder:validation:XValidation:rule="[has(self.inline), has(self.configMap), has(self.persistentVolumeClaim), has(self.url), has(self.builtin)].filter(x, x).size() == 1",message="exactly one of inline, configMap, persistentVolumeClaim, url or builtin must be set"
+// configMap, persistentVolumeClaim, url, objectStore and builtin is set.
+// +kubebuilder:validation:XValidation:rule="[has(self.inline), has(self.configMap), has(self.persistentVolumeClaim), has(self.url), has(self.objectStore), has(self.builtin)].filter(x, x).size() == 1",message="exactly one of inline, configMap, persistentVolumeClaim, url, objectStore or builtin must be set"
 // +kubebuilder:validation:XValidation:rule="!has(self.format) || !has(self.builtin)",message="format does not apply to the builtin source"
 // +kubebuilder:validation:XValidation:rule="!has(self.inline) || !has(self.format) || self.format != 'parquet'",message="inline data is text: it cannot be parquet"
 type DataSource struct {
@@ -51,6 +51,13 @@ type DataSource struct {
 	// url fetches the CSV over HTTP(S). Plain or gzip-compressed.
 	// +optional
 	URL *URLSource `json:"url,omitempty"`
+
+	// objectStore reads every object under a prefix in S3 (or an
+	// S3-compatible store), Google Cloud Storage or Azure Blob Storage: CSV,
+	// JSON Lines or Parquet. Shards split the objects by bytes: Parquet by
+	// row group, plain CSV and JSON Lines by line, compressed objects whole.
+	// +optional
+	ObjectStore *ObjectStoreSource `json:"objectStore,omitempty"`
 
 	// builtin generates a synthetic dataset inside the evaluation pod; useful
 	// for demos and smoke tests of the pipeline.

@@ -12,6 +12,7 @@ import (
 	"github.com/fairness-operator/fairness-operator/internal/display"
 	"github.com/fairness-operator/fairness-operator/internal/evaluate"
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
+	"github.com/fairness-operator/fairness-operator/internal/objectstore"
 )
 
 type evaluateFlags struct {
@@ -24,6 +25,10 @@ type evaluateFlags struct {
 	rows, seed                                int64
 	disparity                                 float64
 	zeroDivision                              bool
+	// object storage
+	glob, endpoint, region string
+	forcePathStyle         bool
+	forcePathStyleSet      bool
 	// train mode
 	method, constraint, features    string
 	excludeProtected, imputeMissing bool
@@ -48,13 +53,22 @@ disparateImpact >=0.8 (Sev2, the four-fifths rule).`,
   fairctl evaluate --data preds.csv.gz --label y_true --prediction y_pred --protected race \
       --privileged race=Caucasian --threshold 'disparateImpact>=0.8:Sev1' --fail-on Sev2 -o json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runEvaluate(cmd.Context(), s, f) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f.forcePathStyleSet = cmd.Flags().Changed("force-path-style")
+			return runEvaluate(cmd.Context(), s, f)
+		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.data, "data", dataset.BuiltinPrefix+dataset.SyntheticCredit,
 		"data to evaluate: a CSV or JSON Lines file (plain, gzip or zstd) or a Parquet file, an http(s) URL, "+
-			"- for standard input, "+
+			"the objects under s3://, gs:// or azblob://bucket/prefix (credentials from the provider's default chain: "+
+			"AWS_* variables, GOOGLE_APPLICATION_CREDENTIALS, AZURE_STORAGE_*), - for standard input, "+
 			"or builtin:synthetic-credit")
+	fl.StringVar(&f.glob, "glob", "", "object storage: read only objects whose names under the prefix match, e.g. 'dt=2026-11-*/part-*.parquet'")
+	fl.StringVar(&f.endpoint, "endpoint", "", "s3://: an S3-compatible store's URL (default: AWS, or $AWS_ENDPOINT_URL_S3)")
+	fl.StringVar(&f.region, "region", "", "s3://: the bucket's region (default: $AWS_REGION, else us-east-1)")
+	fl.BoolVar(&f.forcePathStyle, "force-path-style", false,
+		"s3://: address buckets as endpoint/bucket (default: exactly when an endpoint is set)")
 	fl.StringVar(&f.format, "format", "", "data format: csv, jsonl (JSON Lines) or parquet; columns of the last two may be dotted paths; default: detected")
 	fl.StringVar(&f.mode, "mode", "predictions", "predictions (the data holds label and prediction) or train")
 	fl.StringVar(&f.label, "label", "", "label column (true outcome); default repaid for the built-in dataset")
@@ -120,7 +134,8 @@ func runEvaluate(ctx context.Context, s Streams, f *evaluateFlags) error {
 	if res.BadRows > 0 {
 		fmt.Fprintf(s.Err, "fairctl: skipped %d bad rows; first: %s\n", res.BadRows, res.FirstBadRow)
 	}
-	if err := render(s.Out, format, &Output{Report: report, Data: display.RedactURL(src.Data), Thresholds: opts.Thresholds}); err != nil {
+	if err := render(s.Out, format, &Output{Report: report, Data: display.RedactURL(src.Data), Thresholds: opts.Thresholds,
+		Source: sourceOutput(res.Objects)}); err != nil {
 		return err
 	}
 	if err := notEvaluatedError(report.NotEvaluated); err != nil {
@@ -187,12 +202,39 @@ func (f *evaluateFlags) scanFormat(train bool) (dataset.Format, error) {
 	return format, nil
 }
 
+// objectStore checks and applies the object-storage flags.
+func (f *evaluateFlags) objectStore(src *evaluate.Source, train bool) error {
+	if !objectstore.IsURL(f.data) {
+		if f.glob != "" || f.endpoint != "" || f.region != "" || f.forcePathStyleSet {
+			return usageError("--glob, --endpoint, --region and --force-path-style apply to s3://, gs:// and azblob:// data")
+		}
+		return nil
+	}
+	if train {
+		return usageError("--mode train reads one CSV file, not %s", display.RedactURL(f.data))
+	}
+	if _, err := objectstore.ParseURL(f.data); err != nil {
+		return usageError("--data: %v", err)
+	}
+	if (f.endpoint != "" || f.region != "" || f.forcePathStyleSet) && !strings.HasPrefix(f.data, "s3://") {
+		return usageError("--endpoint, --region and --force-path-style apply to s3:// data")
+	}
+	src.Objects = evaluate.ObjectStore{Glob: f.glob, Endpoint: f.endpoint, Region: f.region}
+	if f.forcePathStyleSet {
+		src.Objects.PathStyle = &f.forcePathStyle
+	}
+	return nil
+}
+
 // config turns flags into the evaluation's settings. Train mode needs no
 // prediction column: the model makes the predictions.
 func (f *evaluateFlags) config() (evaluate.Source, dataset.ScanOptions, fairness.Options, error) {
 	train := f.mode == "train"
 	src := evaluate.Source{Data: f.data}
 	if err := f.checkBounds(); err != nil {
+		return src, dataset.ScanOptions{}, fairness.Options{}, err
+	}
+	if err := f.objectStore(&src, train); err != nil {
 		return src, dataset.ScanOptions{}, fairness.Options{}, err
 	}
 	format, err := f.scanFormat(train)

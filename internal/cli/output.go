@@ -10,6 +10,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/fairness-operator/fairness-operator/internal/dataset"
 	"github.com/fairness-operator/fairness-operator/internal/display"
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
 )
@@ -20,6 +21,24 @@ type Output struct {
 	*fairness.Report
 	Data       string               `json:"data"`
 	Thresholds []fairness.Threshold `json:"thresholds"`
+	// Source describes the objects read from an object store.
+	Source *SourceOutput `json:"source,omitempty"`
+}
+
+// SourceOutput is what an evaluation read from an object store.
+type SourceOutput struct {
+	Objects      int                 `json:"objects"`
+	Bytes        int64               `json:"bytes"`
+	BytesFetched int64               `json:"bytesFetched"`
+	ListHash     string              `json:"listHash"`
+	ObjectList   []dataset.ObjectRef `json:"objectList,omitempty"`
+}
+
+func sourceOutput(o *dataset.ObjectsRead) *SourceOutput {
+	if o == nil {
+		return nil
+	}
+	return &SourceOutput{Objects: o.Count, Bytes: o.Bytes, BytesFetched: o.Fetched, ListHash: o.Hash, ObjectList: o.Listed}
 }
 
 type format string
@@ -133,6 +152,10 @@ func renderText(w io.Writer, o *Output, markdown bool) error {
 		}
 	}
 	fmt.Fprintf(w, "Data: %s   Rows: %d   Protected: %s\n", o.Data, r.Rows, strings.Join(r.Attributes, ", "))
+	if o.Source != nil {
+		fmt.Fprintf(w, "Objects: %d (%d bytes, %d fetched)   Listing: %s\n", o.Source.Objects, o.Source.Bytes,
+			o.Source.BytesFetched, o.Source.ListHash)
+	}
 
 	heading("Groups")
 	t := newTextTable(w, markdown)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fairness-operator/fairness-operator/internal/dataset"
 	"github.com/fairness-operator/fairness-operator/internal/display"
 	"github.com/fairness-operator/fairness-operator/internal/evaluate"
 )
@@ -33,6 +34,9 @@ func newRunCommand(s Streams) *cobra.Command {
 			out, runErr := runShard(cmd, config, index)
 			if runErr != nil {
 				out = display.Bounded(display.RedactURLs(runErr.Error()), maxErrorMessage)
+				if reason := dataset.ReasonOf(runErr); reason != "" {
+					out = reason + ": " + out // the controller's condition reason
+				}
 			}
 			if terminationLog != "" {
 				if err := os.WriteFile(terminationLog, []byte(out), 0o644); err != nil { //nolint:gosec // read by the kubelet

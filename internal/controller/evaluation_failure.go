@@ -36,9 +36,12 @@ func failureOf(jobReason, jobMsg string, pods []corev1.Pod) runOutcome {
 		if t == nil || pods[i].Status.Phase != corev1.PodFailed {
 			continue
 		}
+		reason, rest, _ := strings.Cut(t.Message, ": ")
 		switch {
 		case strings.HasPrefix(t.Message, "ResultTooLarge:"):
 			return runOutcome{reason: fairnessv1alpha1.ReasonResultTooLarge, msg: t.Message}
+		case podReasons[reason]:
+			return runOutcome{reason: reason, msg: rest}
 		case t.Message != "":
 			return runOutcome{reason: fairnessv1alpha1.ReasonEvaluationFailed, msg: t.Message}
 		default:
@@ -48,6 +51,11 @@ func failureOf(jobReason, jobMsg string, pods []corev1.Pod) runOutcome {
 	}
 	return runOutcome{reason: fairnessv1alpha1.ReasonEvaluationFailed, msg: strings.TrimSpace(jobReason + ": " + jobMsg)}
 }
+
+// podReasons are the reasons a pod's termination message may start with
+// ("Reason: message"), as fairctl run writes them.
+var podReasons = map[string]bool{fairnessv1alpha1.ReasonSourceAccessDenied: true, fairnessv1alpha1.ReasonSourceNotFound: true,
+	fairnessv1alpha1.ReasonSourceChanged: true, fairnessv1alpha1.ReasonInvalidData: true}
 
 func terminatedState(p *corev1.Pod) *corev1.ContainerStateTerminated {
 	for _, cs := range p.Status.ContainerStatuses {

@@ -109,6 +109,10 @@ func runConfig(eval *fairnessv1alpha1.FairnessEvaluation, runID string) evaluate
 		if src.URL.HeadersSecretRef != nil {
 			c.HeadersDir = headersMountDir
 		}
+	case src.ObjectStore != nil:
+		o := src.ObjectStore
+		c.Data = o.URL
+		c.ObjectStore = &evaluate.ObjectStore{Glob: o.Glob, Endpoint: o.Endpoint, Region: o.Region, PathStyle: o.ForcePathStyle}
 	case src.Builtin != nil:
 		name := string(src.Builtin.Name)
 		if name == "" {
@@ -168,6 +172,9 @@ func BuildJob(eval *fairnessv1alpha1.FairnessEvaluation, runID, image string, de
 		},
 	}
 	addDataVolume(&pod, &container, eval.Spec.Source)
+	if o := eval.Spec.Source.ObjectStore; o != nil {
+		addObjectStoreAccess(&pod, &container, o)
+	}
 	pod.Containers = []corev1.Container{container}
 	job := &batchv1.Job{
 		ObjectMeta: metav1.ObjectMeta{Name: JobName(eval.Name, runID), Namespace: eval.Namespace, Labels: labels},

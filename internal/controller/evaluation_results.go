@@ -26,7 +26,8 @@ const completionIndexAnnotation = "batch.kubernetes.io/job-completion-index"
 type runOutcome struct {
 	table  *fairness.Table
 	rows   int64
-	reason string // set when the run failed
+	source *evaluate.SourceRead // an object-store source's listing
+	reason string               // set when the run failed
 	msg    string
 }
 
@@ -128,10 +129,26 @@ func outcomeOf(run *fairnessv1alpha1.RunStatus, failed bool, jobReason, jobMsg s
 		return runOutcome{reason: fairnessv1alpha1.ReasonResultMissing, msg: "the Job completed but no pod left a result"}
 	}
 	table, rows, err := evaluate.MergeResults(run.ID, shards, results)
+	if errors.Is(err, evaluate.ErrDataChanged) {
+		return runOutcome{reason: fairnessv1alpha1.ReasonSourceChanged, msg: err.Error()}
+	}
 	if err != nil {
 		return runOutcome{reason: fairnessv1alpha1.ReasonResultInvalid, msg: err.Error()}
 	}
-	return runOutcome{table: table, rows: rows}
+	return runOutcome{table: table, rows: rows, source: evaluate.MergeObjects(results)}
+}
+
+// sourceStatus is the status form of what a run read from an object store.
+func sourceStatus(s *evaluate.SourceRead) *fairnessv1alpha1.SourceStatus {
+	if s == nil {
+		return nil
+	}
+	st := &fairnessv1alpha1.SourceStatus{Objects: s.Objects, Bytes: s.Bytes, BytesFetched: s.Fetched, ListHash: s.Hash}
+	for _, o := range s.Listed[:min(len(s.Listed), 16)] {
+		st.ObjectList = append(st.ObjectList, fairnessv1alpha1.SourceObject{Name: display.Bounded(display.RedactURL(o.Name), 2048),
+			ETag: display.Bounded(o.Version, 256), Size: o.Size})
+	}
+	return st
 }
 
 // errHandOff marks a finding that could not reach its incident; the run
@@ -164,7 +181,7 @@ func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fair
 		r.event(eval, corev1.EventTypeWarning, "RunFailed", fmt.Sprintf("run %s failed: %s: %s", run.ID, out.reason, out.msg))
 		r.effects.add(eval, func() { r.Metrics.RunFinished(eval, run, false) })
 	} else {
-		run.Result, run.Rows = fairnessv1alpha1.RunSucceeded, out.rows
+		run.Result, run.Rows, run.Source = fairnessv1alpha1.RunSucceeded, out.rows, sourceStatus(out.source)
 		if enc, err := evaluate.NewResult(run.ID, 0, 1, out.rows, 0, out.table).Encode(); err == nil && len(enc) <= 65536 {
 			run.Statistics = enc
 		}

@@ -61,7 +61,7 @@ func (r *FairnessEvaluationReconciler) minScheduleInterval() time.Duration {
 // +kubebuilder:rbac:groups=fairness.dev,resources=biasincidents/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=batch,resources=jobs,verbs=get;list;watch;create;delete
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list
-// +kubebuilder:rbac:groups="",resources=configmaps;persistentvolumeclaims,verbs=get
+// +kubebuilder:rbac:groups="",resources=configmaps;persistentvolumeclaims;secrets;serviceaccounts,verbs=get
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile follows a fixed order: get the evaluation, remember its status,
@@ -256,8 +256,9 @@ func (r *FairnessEvaluationReconciler) SetupWithManager(mgr ctrl.Manager) error 
 		Complete(r)
 }
 
-// missingSource names a ConfigMap (or its key), PersistentVolumeClaim or
-// header Secret the evaluation refers to that does not exist; "" when all do.
+// missingSource names a ConfigMap (or its key), PersistentVolumeClaim,
+// header or credentials Secret (or a key it needs) or ServiceAccount the
+// evaluation refers to that does not exist; "" when all do.
 func (r *FairnessEvaluationReconciler) missingSource(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation) (string, error) {
 	src := eval.Spec.Source
 	ns := eval.Namespace
@@ -267,6 +268,12 @@ func (r *FairnessEvaluationReconciler) missingSource(ctx context.Context, eval *
 			return false, nil
 		}
 		return err == nil, err
+	}
+	if o := src.ObjectStore; o != nil && o.ServiceAccountName != "" {
+		if ok, err := exists(&corev1.ServiceAccount{}, o.ServiceAccountName); err != nil || !ok {
+			return fmt.Sprintf("ServiceAccount %q (spec.source.objectStore.serviceAccountName) not found in namespace %s",
+				o.ServiceAccountName, ns), err
+		}
 	}
 	switch {
 	case src.ConfigMap != nil:
@@ -289,6 +296,13 @@ func (r *FairnessEvaluationReconciler) missingSource(ctx context.Context, eval *
 		if err != nil || !ok {
 			return fmt.Sprintf("Secret %q (URL headers) not found in namespace %s", src.URL.HeadersSecretRef.Name, ns), err
 		}
+	case src.ObjectStore != nil && src.ObjectStore.CredentialsSecretRef != nil:
+		var secret corev1.Secret
+		name := src.ObjectStore.CredentialsSecretRef.Name
+		if ok, err := exists(&secret, name); err != nil || !ok {
+			return fmt.Sprintf("Secret %q (object-store credentials) not found in namespace %s", name, ns), err
+		}
+		return objectStoreSecretProblem(src.ObjectStore, &secret), nil
 	}
 	return "", nil
 }

@@ -44,8 +44,9 @@ type ObjectsRead struct {
 
 // ObjectRef names one object and its version.
 type ObjectRef struct {
-	Name, Version string
-	Size          int64
+	Name    string `json:"name"`
+	Version string `json:"etag,omitempty"`
+	Size    int64  `json:"size"`
 }
 
 // ListingHash identifies a listing: names, sizes and versions, in order.

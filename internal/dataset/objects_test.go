@@ -221,7 +221,7 @@ func TestBadObjects(t *testing.T) {
 		{name: "type.parquet", data: dateParquet(t), o: ScanOptions{Label: "y_true", Prediction: "y_pred",
 			Protected: []string{"day"}}, mention: []string{"s3://logs/bad/type.parquet", `column "day" has type date32`}},
 		{name: "bad-line.csv", data: []byte("y_true,y_pred,sex\n1,1,a\n1,maybe,b\n"),
-			o: ScanOptions{Label: "y_true", Prediction: "y_pred", Protected: []string{"sex"}},
+			o:       ScanOptions{Label: "y_true", Prediction: "y_pred", Protected: []string{"sex"}},
 			mention: []string{"s3://logs/bad/bad-line.csv", "line 3"}},
 		{name: "truncated.csv.gz", data: gzipped(t, p.csv)[:2000], o: ScanOptions{Label: "y_true", Prediction: "y_pred",
 			Protected: []string{"sex"}}, mention: []string{"s3://logs/bad/truncated.csv.gz", "gzip stream truncated"}},

@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
+	"github.com/fairness-operator/fairness-operator/internal/dataset"
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
 )
 
@@ -34,6 +36,63 @@ type Result struct {
 	// DataVersion is the version of the file the shard read (see
 	// dataset.ScanResult), so the shards of a run are checked to agree.
 	DataVersion string `json:"ver,omitempty"`
+	// Objects describes an object-store source: the listing (every shard
+	// saw the same, by DataVersion) and what this shard fetched.
+	Objects *ResultObjects `json:"obj,omitempty"`
+}
+
+// ResultObjects is the compact form of dataset.ObjectsRead: the listing's
+// count, bytes and hash, the bytes this shard fetched, and (from shard 0
+// only, within the termination message) the first objects' names.
+type ResultObjects struct {
+	Count   int         `json:"n"`
+	Bytes   int64       `json:"b"`
+	Fetched int64       `json:"f"`
+	Hash    string      `json:"h"`
+	Listed  [][3]string `json:"o,omitempty"` // name, version, size
+}
+
+// ObjectsOf packs what a scan says about its objects; shard 0 names them.
+func ObjectsOf(o *dataset.ObjectsRead, shard int64) *ResultObjects {
+	if o == nil {
+		return nil
+	}
+	r := &ResultObjects{Count: o.Count, Bytes: o.Bytes, Fetched: o.Fetched, Hash: o.Hash}
+	if shard == 0 {
+		for _, l := range o.Listed {
+			r.Listed = append(r.Listed, [3]string{l.Name, l.Version, strconv.FormatInt(l.Size, 10)})
+		}
+	}
+	return r
+}
+
+// SourceRead is what a run read from an object store, over all shards.
+type SourceRead struct {
+	Objects, Bytes, Fetched int64
+	Hash                    string
+	Listed                  []dataset.ObjectRef
+}
+
+// MergeObjects adds up the shards' object reports (nil when the source is
+// not an object store). The listing is checked equal by MergeResults.
+func MergeObjects(results []*Result) *SourceRead {
+	var out *SourceRead
+	for _, r := range results {
+		if r.Objects == nil {
+			continue
+		}
+		if out == nil {
+			out = &SourceRead{Objects: int64(r.Objects.Count), Bytes: r.Objects.Bytes, Hash: r.Objects.Hash}
+		}
+		out.Fetched += r.Objects.Fetched
+		if len(r.Objects.Listed) > 0 && out.Listed == nil {
+			for _, l := range r.Objects.Listed {
+				size, _ := strconv.ParseInt(l[2], 10, 64)
+				out.Listed = append(out.Listed, dataset.ObjectRef{Name: l[0], Version: l[1], Size: size})
+			}
+		}
+	}
+	return out
 }
 
 // group is one group, compactly: key values, [tp fp tn fn], and histogram
@@ -148,6 +207,10 @@ func DecodeResult(s string) (*Result, error) {
 	return &r, nil
 }
 
+// ErrDataChanged means the shards of a run read different versions of the
+// data (a file or listing changed during the run).
+var ErrDataChanged = errors.New("the data changed during the run")
+
 // MergeResults checks that results are the shards 0..shards-1 of run runID
 // and adds their statistics.
 func MergeResults(runID string, shards int64, results []*Result) (*fairness.Table, int64, error) {
@@ -163,8 +226,8 @@ func MergeResults(runID string, shards int64, results []*Result) (*fairness.Tabl
 			version, versionShard = r.DataVersion, r.Shard
 		}
 		if r.DataVersion != "" && r.DataVersion != version {
-			return nil, 0, fmt.Errorf("the data changed during the run: shard %d read version %s, shard %d version %s; run again",
-				versionShard, version, r.Shard, r.DataVersion)
+			return nil, 0, fmt.Errorf("%w: shard %d read version %s, shard %d version %s; run again",
+				ErrDataChanged, versionShard, version, r.Shard, r.DataVersion)
 		}
 		switch {
 		case r.RunID != runID:

@@ -39,8 +39,10 @@ type RunConfig struct {
 	// dealt out by row number modulo Shards.
 	ByteRange bool `json:"byteRange,omitempty"`
 	MaxGroups int  `json:"maxGroups,omitempty"`
-	// Format is csv or jsonl; empty detects it from the data.
+	// Format is csv, jsonl or parquet; empty detects it from the data.
 	Format string `json:"format,omitempty"`
+	// ObjectStore configures an object-store source (Data is its URL).
+	ObjectStore *ObjectStore `json:"objectStore,omitempty"`
 	// Train, when set, trains a model and reports its test split (train mode).
 	Train *TrainRun `json:"train,omitempty"`
 }
@@ -80,6 +82,9 @@ func RunShard(ctx context.Context, c *RunConfig, index int64) (string, error) {
 	}
 	src := Source{Data: c.Data, Builtin: c.Builtin, ByteRange: c.ByteRange,
 		Fetch: dataset.FetchOptions{Timeout: time.Duration(c.TimeoutSeconds) * time.Second}}
+	if c.ObjectStore != nil {
+		src.Objects = *c.ObjectStore
+	}
 	if c.HeadersDir != "" {
 		h, err := readHeaders(c.HeadersDir)
 		if err != nil {
@@ -108,6 +113,7 @@ func RunShard(ctx context.Context, c *RunConfig, index int64) (string, error) {
 	var table *fairness.Table
 	var rows, bad int64
 	var version string
+	var objects *dataset.ObjectsRead
 	if c.Train != nil {
 		tc := TrainConfig{Label: c.Label, Favorable: c.Favorable, Protected: c.Protected, Features: c.Train.Features,
 			ExcludeProtected: c.Train.ExcludeProtected, TestSize: c.Train.TestSize, RandomState: c.Train.RandomState,
@@ -122,11 +128,17 @@ func RunShard(ctx context.Context, c *RunConfig, index int64) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		table, rows, bad, version = res.Table, res.Rows, res.BadRows, res.DataVersion
+		table, rows, bad, version, objects = res.Table, res.Rows, res.BadRows, res.DataVersion, res.Objects
 	}
 	result := NewResult(c.RunID, index, c.Shards, rows, bad, table)
 	result.DataVersion = version
+	result.Objects = ObjectsOf(objects, index)
 	enc, err := result.Encode()
+	// The object names are a courtesy: fewer of them rather than no result.
+	for err == nil && len(enc) > MaxTerminationMessage && result.Objects != nil && len(result.Objects.Listed) > 0 {
+		result.Objects.Listed = result.Objects.Listed[:len(result.Objects.Listed)/2]
+		enc, err = result.Encode()
+	}
 	if err != nil {
 		return "", err
 	}

@@ -6,6 +6,7 @@
   - configmaps
   - persistentvolumeclaims
   - secrets
+  - serviceaccounts
   verbs:
   - get
 - apiGroups:
