@@ -46,6 +46,16 @@ func TestFailureOf(t *testing.T) {
 		{"node lost", batchv1.JobReasonDeadlineExceeded, []corev1.Pod{runningPod("p1", corev1.ConditionFalse)},
 			fairnessv1alpha1.ReasonNodeLost, "node node-a stopped reporting"},
 		{"no pods", "BackoffLimitExceeded", nil, fairnessv1alpha1.ReasonEvaluationFailed, "BackoffLimitExceeded"},
+		{"access denied", "BackoffLimitExceeded", []corev1.Pod{failedPod("p1", 1, "Error",
+			"SourceAccessDenied: s3://logs/: access denied")}, fairnessv1alpha1.ReasonSourceAccessDenied, "s3://logs/: access denied"},
+		{"no objects", "BackoffLimitExceeded", []corev1.Pod{failedPod("p1", 1, "Error",
+			"SourceNotFound: s3://logs/x/: not found")}, fairnessv1alpha1.ReasonSourceNotFound, "s3://logs/x/"},
+		{"object changed", "BackoffLimitExceeded", []corev1.Pod{failedPod("p1", 1, "Error",
+			"SourceChanged: s3://logs/a.csv: the object changed")}, fairnessv1alpha1.ReasonSourceChanged, "s3://logs/a.csv"},
+		{"corrupt data", "BackoffLimitExceeded", []corev1.Pod{failedPod("p1", 1, "Error",
+			"InvalidData: s3://logs/a.parquet: not a Parquet file")}, fairnessv1alpha1.ReasonInvalidData, "not a Parquet file"},
+		{"an unknown prefix is a message", "BackoffLimitExceeded", []corev1.Pod{failedPod("p1", 1, "Error",
+			"Panic: something")}, fairnessv1alpha1.ReasonEvaluationFailed, "Panic: something"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -70,6 +70,71 @@ func TestBuildJob(t *testing.T) {
 				t.Fatalf("volume %+v config %+v env %v", v, rc, c.Env)
 			}
 		}},
+		"object store with a Secret: keys by reference, never values": {func() *fairnessv1alpha1.FairnessEvaluation {
+			e := base()
+			e.Spec.Shards = 4
+			e.Spec.Source = fairnessv1alpha1.DataSource{Format: fairnessv1alpha1.FormatParquet,
+				ObjectStore: &fairnessv1alpha1.ObjectStoreSource{URL: "s3://logs/dt/", Glob: "*.parquet",
+					Endpoint: "http://minio:9000", Region: "eu-west-1", ForcePathStyle: new(true),
+					CredentialsSecretRef: &fairnessv1alpha1.LocalObjectReference{Name: "keys"}}}
+			return e
+		}, func(t *testing.T, job *batchv1.Job, rc *evaluate.RunConfig) {
+			c := job.Spec.Template.Spec.Containers[0]
+			want := map[string]bool{"AWS_ACCESS_KEY_ID": false, "AWS_SECRET_ACCESS_KEY": false, "AWS_SESSION_TOKEN": true}
+			for _, e := range c.Env {
+				ref := e.ValueFrom.SecretKeyRef
+				optional, known := want[e.Name]
+				if !known || e.Value != "" || ref.Name != "keys" || ref.Key != e.Name || *ref.Optional != optional {
+					t.Errorf("env %+v", e)
+				}
+				delete(want, e.Name)
+			}
+			if len(want) != 0 || rc.Data != "s3://logs/dt/" || rc.Format != "parquet" || rc.ObjectStore == nil ||
+				*rc.ObjectStore != (evaluate.ObjectStore{Glob: "*.parquet", Endpoint: "http://minio:9000", Region: "eu-west-1",
+					PathStyle: rc.ObjectStore.PathStyle}) || !*rc.ObjectStore.PathStyle || rc.ByteRange {
+				t.Fatalf("missing env %v, config %+v %+v", want, rc, rc.ObjectStore)
+			}
+		}},
+		"object store with web identity: a token for the cloud's audience only": {func() *fairnessv1alpha1.FairnessEvaluation {
+			e := base()
+			e.Spec.Source = fairnessv1alpha1.DataSource{ObjectStore: &fairnessv1alpha1.ObjectStoreSource{URL: "s3://logs/",
+				ServiceAccountName: "log-reader",
+				WebIdentity:        &fairnessv1alpha1.WebIdentity{RoleARN: "arn:aws:iam::123456789012:role/reader"}}}
+			return e
+		}, func(t *testing.T, job *batchv1.Job, _ *evaluate.RunConfig) {
+			pod := job.Spec.Template.Spec
+			c := pod.Containers[0]
+			if pod.ServiceAccountName != "log-reader" || len(pod.Volumes) != 1 || pod.Volumes[0].Projected == nil {
+				t.Fatalf("pod %+v", pod)
+			}
+			tok := pod.Volumes[0].Projected.Sources[0].ServiceAccountToken
+			env := map[string]string{}
+			for _, e := range c.Env {
+				env[e.Name] = e.Value
+			}
+			if tok.Audience != "sts.amazonaws.com" || *tok.ExpirationSeconds != 3600 || c.VolumeMounts[0].MountPath != webIdentityDir ||
+				env["AWS_WEB_IDENTITY_TOKEN_FILE"] != webIdentityDir+"/token" ||
+				env["AWS_ROLE_ARN"] != "arn:aws:iam::123456789012:role/reader" {
+				t.Fatalf("token %+v env %v", tok, env)
+			}
+		}},
+		"azure web identity and account": {func() *fairnessv1alpha1.FairnessEvaluation {
+			e := base()
+			e.Spec.Source = fairnessv1alpha1.DataSource{ObjectStore: &fairnessv1alpha1.ObjectStoreSource{URL: "azblob://logs/p/",
+				AccountName: "acmelogs", WebIdentity: &fairnessv1alpha1.WebIdentity{ClientID: "c", TenantID: "t"}}}
+			return e
+		}, func(t *testing.T, job *batchv1.Job, _ *evaluate.RunConfig) {
+			pod := job.Spec.Template.Spec
+			env := map[string]string{}
+			for _, e := range pod.Containers[0].Env {
+				env[e.Name] = e.Value
+			}
+			if pod.Volumes[0].Projected.Sources[0].ServiceAccountToken.Audience != "api://AzureADTokenExchange" ||
+				env["AZURE_FEDERATED_TOKEN_FILE"] == "" || env["AZURE_CLIENT_ID"] != "c" || env["AZURE_TENANT_ID"] != "t" ||
+				env["AZURE_STORAGE_ACCOUNT"] != "acmelogs" {
+				t.Fatalf("pod %+v env %v", pod, env)
+			}
+		}},
 		"manager default resources": {base, func(t *testing.T, job *batchv1.Job, _ *evaluate.RunConfig) {
 			if job.Spec.Template.Spec.Containers[0].Resources.Limits.Memory().String() != "128Mi" {
 				t.Fatalf("resources %+v", job.Spec.Template.Spec.Containers[0].Resources)
@@ -117,6 +182,35 @@ func TestBuildJob(t *testing.T) {
 			}
 			c.check(t, job, rc)
 		})
+	}
+}
+
+func TestObjectStoreSecretProblem(t *testing.T) {
+	secret := func(keys ...string) *corev1.Secret {
+		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "keys"}, Data: map[string][]byte{}}
+		for _, k := range keys {
+			s.Data[k] = []byte("x")
+		}
+		return s
+	}
+	cases := []struct {
+		url    string
+		secret *corev1.Secret
+		want   string
+	}{
+		{"s3://b/", secret("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"), ""},
+		{"s3://b/", secret("AWS_ACCESS_KEY_ID"), `Secret "keys" (object-store credentials for s3://) has no key AWS_SECRET_ACCESS_KEY`},
+		{"s3://b/", secret("access", "secret"), "has no key AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY"},
+		{"gs://b/", secret("credentials.json"), ""},
+		{"gs://b/", secret("key.json"), "has no key credentials.json"},
+		{"azblob://c/", secret("AZURE_STORAGE_SAS_TOKEN"), ""},
+		{"azblob://c/", secret("AZURE_STORAGE_ACCOUNT"), "has no key AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN"},
+	}
+	for _, c := range cases {
+		got := objectStoreSecretProblem(&fairnessv1alpha1.ObjectStoreSource{URL: c.url}, c.secret)
+		if (c.want == "" && got != "") || !strings.Contains(got, c.want) {
+			t.Errorf("%s with keys %v: %q, want %q", c.url, c.secret.Data, got, c.want)
+		}
 	}
 }
 
