@@ -80,10 +80,11 @@ export FAIRNESS_DATASETS ?= $(if $(wildcard ../shared/datasets),$(abspath ../sha
 FUZZTIME ?= 50000x
 
 .PHONY: test-tools
-test-tools: ## Build (or find cached) helm, promtool and Alertmanager, which the chart and end-to-end tests run.
+test-tools: ## Build (or find cached) helm, promtool, Alertmanager and versitygw (S3), which the chart and end-to-end tests run.
 	hack/build-helm.sh
 	hack/build-promtool.sh
 	hack/build-alertmanager.sh
+	hack/build-versitygw.sh
 
 .PHONY: node-packages
 node-packages: ## Install containerd, runc, the CNI plugins and iptables from Debian's packages when missing (root).

@@ -168,11 +168,17 @@ func setCondition(conds *[]metav1.Condition, gen int64, typ string, status metav
 var specStallReasons = map[string]bool{fairnessv1alpha1.ReasonInvalidSpec: true, fairnessv1alpha1.ReasonSourceNotFound: true}
 
 // clearSpecStall removes a Stalled condition caused by the spec, which the
-// current pass decides again.
-func clearSpecStall(conds *[]metav1.Condition) {
-	if c := meta.FindStatusCondition(*conds, fairnessv1alpha1.ConditionStalled); c != nil && specStallReasons[c.Reason] {
-		meta.RemoveStatusCondition(conds, fairnessv1alpha1.ConditionStalled)
+// current pass decides again. A stall that the last run's failure set (an
+// object store's SourceNotFound, say) stays until the next run.
+func clearSpecStall(st *fairnessv1alpha1.FairnessEvaluationStatus) {
+	c := meta.FindStatusCondition(st.Conditions, fairnessv1alpha1.ConditionStalled)
+	if c == nil || !specStallReasons[c.Reason] {
+		return
 	}
+	if lr := st.LastRun; lr != nil && lr.Result == fairnessv1alpha1.RunFailed && lr.Reason == c.Reason && st.ActiveRun == nil {
+		return
+	}
+	meta.RemoveStatusCondition(&st.Conditions, fairnessv1alpha1.ConditionStalled)
 }
 
 // SafeMessage is how any text that may come from users, data or pods is

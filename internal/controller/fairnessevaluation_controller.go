@@ -129,7 +129,7 @@ func (r *FairnessEvaluationReconciler) reconcile(ctx context.Context, eval *fair
 	} else {
 		st.NextScheduledRun = nil
 	}
-	clearSpecStall(&st.Conditions) // re-checked on this pass
+	clearSpecStall(st) // re-checked on this pass
 	if warn, msg := credentialsInURL(eval.Spec); warn {
 		setCondition(&st.Conditions, eval.Generation, fairnessv1alpha1.ConditionCredentialsInURL, metav1.ConditionTrue,
 			fairnessv1alpha1.ReasonURLCarriesCredentials, msg)

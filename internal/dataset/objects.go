@@ -172,7 +172,9 @@ func scanObject(ctx context.Context, obj Object, w byteWindow, o ScanOptions) (*
 	if obj.Size == 0 {
 		return nil, nil
 	}
-	head, err := readObjectRange(ctx, obj, 0, min(obj.Size, probeSize))
+	// The magic bytes say Parquet, gzip or zstd; a text object's first
+	// line is read on demand.
+	head, err := readObjectRange(ctx, obj, 0, min(obj.Size, int64(len(zstdMagic))))
 	if err != nil {
 		return nil, err
 	}

@@ -148,3 +148,22 @@ func fmtYAML(t *testing.T, obj map[string]any) string {
 	}
 	return string(b)
 }
+
+// Evaluation pods' ServiceAccounts for workload identity: created in their
+// namespaces with the cloud's annotations and no API token.
+func TestEvaluationServiceAccounts(t *testing.T) {
+	docs := renderDocs(t, "evaluationServiceAccounts[0].namespace=credit-risk",
+		"evaluationServiceAccounts[0].name=loans-log-reader",
+		`evaluationServiceAccounts[0].annotations.eks\.amazonaws\.com/role-arn=arn:aws:iam::123456789012:role/reader`)
+	sa := docs["ServiceAccount/loans-log-reader"]
+	if sa == nil {
+		t.Fatalf("no evaluation ServiceAccount in %v", keys(docs))
+	}
+	if field(sa, "metadata", "namespace") != "credit-risk" || sa["automountServiceAccountToken"] != false ||
+		field(sa, "metadata", "annotations", "eks.amazonaws.com/role-arn") != "arn:aws:iam::123456789012:role/reader" {
+		t.Fatalf("ServiceAccount %v", sa)
+	}
+	if _, ok := renderDocs(t)["ServiceAccount/loans-log-reader"]; ok {
+		t.Fatal("rendered by default")
+	}
+}
