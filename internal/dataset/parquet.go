@@ -71,7 +71,12 @@ func ScanParquet(ctx context.Context, src ParquetSource, o ScanOptions) (*ScanRe
 		return nil, err
 	}
 	defer recs.release()
-	res, err := scanRecords(recs, o)
+	var res *ScanResult
+	if columnarEligible(recs, o) {
+		res, err = scanParquetColumnar(recs, o)
+	} else {
+		res, err = scanRecords(recs, o)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", src.Name, err)
 	}
@@ -105,7 +110,13 @@ func newParquetRecords(ctx context.Context, name string, rdr *file.Reader, names
 		leaves = append(leaves, i)
 	}
 	groups := rowGroupsOf(rdr, o)
-	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: parquetBatchRows}, memory.DefaultAllocator)
+	props := pqarrow.ArrowReadProperties{BatchSize: parquetBatchRows}
+	for _, leaf := range leaves {
+		if schema.Column(leaf).PhysicalType() == parquet.Types.ByteArray {
+			props.SetReadDict(leaf, true) // group values become dictionary indexes, decoded once per batch
+		}
+	}
+	fr, err := pqarrow.NewFileReader(rdr, props, memory.DefaultAllocator)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}

@@ -1,0 +1,296 @@
+package dataset
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/fairness-operator/fairness-operator/internal/fairness"
+)
+
+// The columnar path counts Parquet rows straight from arrow's typed arrays:
+// each distinct value of a label, prediction or group column is turned into
+// text and judged once (a dictionary entry once per batch), instead of
+// formatting and parsing every value of every row as the record path does.
+// It is written by hand because no library counts confusion matrices over
+// arrow arrays; the rules it applies are the scanner's own (s.outcome,
+// s.group, s.bad), so its results equal the record path's, which the tests
+// compare on the same files.
+
+// maxColumnarAttributes bounds the protected attributes of the group key.
+const maxColumnarAttributes = 4
+
+// columnarEligible reports whether a scan can take the columnar path: no
+// row-number sharding, and a score (if any) that is a double, whose text
+// form reads back to the same value.
+func columnarEligible(p *parquetRecords, o ScanOptions) bool {
+	if o.ShardCount > 1 || len(o.Protected) > maxColumnarAttributes {
+		return false
+	}
+	if o.Score == "" {
+		return true
+	}
+	t, ok := fieldType(p.rr.Schema().Fields(), p.paths[2]) // label, prediction, score, protected...
+	return ok && t.ID() == arrow.FLOAT64
+}
+
+// fieldType follows a path of field indexes through struct fields.
+func fieldType(fields []arrow.Field, path []int) (arrow.DataType, bool) {
+	t := fields[path[0]].Type
+	for _, child := range path[1:] {
+		st, ok := t.(*arrow.StructType)
+		if !ok {
+			return nil, false
+		}
+		t = st.Field(child).Type
+	}
+	return t, true
+}
+
+// outcomeCache judges each distinct value of a label or prediction column
+// once: 1 favourable, 0 not, -1 not binary.
+type outcomeCache struct {
+	s       *scanner
+	byInt   map[int64]int8
+	byBool  [2]int8
+	scratch []byte
+}
+
+func newOutcomeCache(s *scanner) *outcomeCache {
+	c := &outcomeCache{s: s, byInt: map[int64]int8{}}
+	for i, b := range []bool{false, true} {
+		c.byBool[i] = c.judge(strconv.AppendBool(nil, b))
+	}
+	return c
+}
+
+func (c *outcomeCache) judge(b []byte) int8 {
+	v, ok := c.s.outcome(b)
+	switch {
+	case !ok:
+		return -1
+	case v:
+		return 1
+	}
+	return 0
+}
+
+// codes fills out with the outcome of every row of arr (nulls are caught
+// before, by the caller).
+func (c *outcomeCache) codes(arr arrow.Array, out []int8) []int8 {
+	n := arr.Len()
+	out = out[:0]
+	switch a := arr.(type) {
+	case *array.Boolean:
+		for i := range n {
+			if a.Value(i) {
+				out = append(out, c.byBool[1])
+			} else {
+				out = append(out, c.byBool[0])
+			}
+		}
+	case *array.Int64:
+		for _, v := range a.Int64Values() {
+			out = append(out, c.intCode(v))
+		}
+	case *array.Int32:
+		for _, v := range a.Int32Values() {
+			out = append(out, c.intCode(int64(v)))
+		}
+	case *array.Dictionary:
+		dict := a.Dictionary()
+		perEntry := make([]int8, dict.Len())
+		for j := range perEntry {
+			c.scratch = appendValue(c.scratch[:0], dict, j)
+			perEntry[j] = c.judge(c.scratch)
+		}
+		for i := range n {
+			out = append(out, perEntry[a.GetValueIndex(i)])
+		}
+	default:
+		for i := range n {
+			c.scratch = appendValue(c.scratch[:0], arr, i)
+			out = append(out, c.judge(c.scratch))
+		}
+	}
+	return out
+}
+
+func (c *outcomeCache) intCode(v int64) int8 {
+	code, ok := c.byInt[v]
+	if !ok {
+		code = c.judge(strconv.AppendInt(nil, v, 10))
+		c.byInt[v] = code
+	}
+	return code
+}
+
+// valueIDs interns the values of a group column: each distinct text gets
+// an id, so that a row's group is found by its ids.
+type valueIDs struct {
+	ids     map[string]int32
+	texts   [][]byte
+	byInt   map[int64]int32
+	scratch []byte
+}
+
+func newValueIDs() *valueIDs { return &valueIDs{ids: map[string]int32{}, byInt: map[int64]int32{}} }
+
+func (v *valueIDs) intern(b []byte) int32 {
+	if id, ok := v.ids[string(b)]; ok {
+		return id
+	}
+	id := int32(len(v.texts))
+	v.texts = append(v.texts, append([]byte(nil), b...))
+	v.ids[string(b)] = id
+	return id
+}
+
+func (v *valueIDs) rowIDs(arr arrow.Array, out []int32) []int32 {
+	n := arr.Len()
+	out = out[:0]
+	switch a := arr.(type) {
+	case *array.Dictionary:
+		dict := a.Dictionary()
+		perEntry := make([]int32, dict.Len())
+		for j := range perEntry {
+			v.scratch = appendValue(v.scratch[:0], dict, j)
+			perEntry[j] = v.intern(v.scratch)
+		}
+		for i := range n {
+			out = append(out, perEntry[a.GetValueIndex(i)])
+		}
+	case *array.Int64:
+		for _, x := range a.Int64Values() {
+			id, ok := v.byInt[x]
+			if !ok {
+				id = v.intern(strconv.AppendInt(v.scratch[:0], x, 10))
+				v.byInt[x] = id
+			}
+			out = append(out, id)
+		}
+	default:
+		for i := range n {
+			v.scratch = appendValue(v.scratch[:0], arr, i)
+			out = append(out, v.intern(v.scratch))
+		}
+	}
+	return out
+}
+
+// scanParquetColumnar counts the record batches of p with the scanner's
+// rules, a batch at a time.
+func scanParquetColumnar(p *parquetRecords, o ScanOptions) (*ScanResult, error) {
+	header, _ := p.header()
+	cols, err := locate(header, o)
+	if err != nil {
+		return nil, err
+	}
+	s := &scanner{o: o, cols: cols, res: &ScanResult{Table: fairness.NewTable(o.Protected, scoreBins(o))},
+		plain: map[string]*fairness.Group{}}
+	s.fav = outcomeValues(o.Favorable)
+	outcomes := newOutcomeCache(s)
+	values := make([]*valueIDs, len(cols.protected))
+	for i := range values {
+		values[i] = newValueIDs()
+	}
+	groups := map[[maxColumnarAttributes]int32]*fairness.Group{}
+	fields := make([][]byte, cols.width)
+	var labels, preds []int8
+	ids := make([][]int32, len(cols.protected))
+	var scratch []byte
+	for {
+		if !p.rr.Next() {
+			if err := p.rr.Err(); err != nil && !errors.Is(err, io.EOF) {
+				return nil, fmt.Errorf("reading row group %d (after row %d): %w", p.groupAt(p.rowNum), p.rowNum, err)
+			}
+			break
+		}
+		p.batch = p.rr.RecordBatch()
+		if err := p.bind(); err != nil {
+			p.batch = nil
+			return nil, err
+		}
+		labels = outcomes.codes(p.cols[cols.label], labels)
+		preds = outcomes.codes(p.cols[cols.prediction], preds)
+		var scores *array.Float64
+		if cols.score >= 0 {
+			scores = p.cols[cols.score].(*array.Float64)
+		}
+		for i, c := range cols.protected {
+			ids[i] = values[i].rowIDs(p.cols[c], ids[i])
+		}
+		nulls := false
+		for _, arr := range p.cols {
+			nulls = nulls || arr.NullN() > 0
+		}
+		rows := int(p.batch.NumRows())
+		for r := range rows {
+			p.rowNum++
+			reason := ""
+			if nulls {
+				for c, arr := range p.cols {
+					if arr.IsNull(r) {
+						reason = fmt.Sprintf("%q is null", p.names[c])
+						break
+					}
+				}
+			}
+			label, pred := labels[r], preds[r]
+			score := 0.0
+			switch {
+			case reason != "":
+			case label < 0:
+				scratch = appendValue(scratch[:0], p.cols[cols.label], r)
+				reason = fmt.Sprintf("label %s is not binary (want %s)", quoteField(scratch), s.describeOutcome())
+			case pred < 0:
+				scratch = appendValue(scratch[:0], p.cols[cols.prediction], r)
+				reason = fmt.Sprintf("prediction %s is not binary (want %s)", quoteField(scratch), s.describeOutcome())
+			case scores != nil:
+				score = scores.Value(r)
+				if math.IsNaN(score) || score < 0 || score > 1 {
+					scratch = appendValue(scratch[:0], scores, r)
+					reason = fmt.Sprintf("score %s is not a number in [0, 1]", quoteField(scratch))
+				}
+			}
+			if reason != "" {
+				if err := s.bad(p.rowNum, "row", reason); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			var key [maxColumnarAttributes]int32
+			for i := range ids {
+				key[i] = ids[i][r]
+			}
+			g := groups[key]
+			if g == nil {
+				for i, c := range cols.protected {
+					fields[c] = values[i].texts[key[i]]
+				}
+				if g, err = s.group(fields); err != nil {
+					return nil, err
+				}
+				groups[key] = g
+			}
+			g.Counts.Observe(label == 1, pred == 1)
+			if g.Scores != nil {
+				g.Scores.Observe(score, label == 1)
+			}
+			s.res.Rows++
+		}
+		p.batch = nil
+	}
+	if p.rowNum == 0 && !o.Part {
+		return nil, errors.New("no data rows after the header")
+	}
+	if s.res.Rows == 0 && s.res.BadRows > 0 {
+		return nil, fmt.Errorf("every row was bad; first: %s", s.res.FirstBadRow)
+	}
+	return s.res, nil
+}
