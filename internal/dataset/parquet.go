@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -63,19 +64,50 @@ func ScanParquet(ctx context.Context, src ParquetSource, o ScanOptions) (*ScanRe
 		return nil, fmt.Errorf("%s: not a readable Parquet file: %w", src.Name, err)
 	}
 	defer func() { _ = rdr.Close() }()
-	if o.window != nil && len(rowGroupsOf(rdr, &o)) == 0 {
+	groups := rowGroupsOf(rdr, &o)
+	if o.window != nil && len(groups) == 0 {
 		return nil, nil // a multi-object shard that owns none of this file's row groups
 	}
-	recs, err := newParquetRecords(ctx, src.Name, rdr, o.columnNames(), &o)
-	if err != nil {
-		return nil, err
+	parts := splitRowGroups(rdr, groups, runtime.GOMAXPROCS(0))
+	recs := make([]*parquetRecords, len(parts))
+	defer func() {
+		for _, r := range recs {
+			if r != nil {
+				r.release()
+			}
+		}
+	}()
+	var offset int64
+	for i, part := range parts {
+		if recs[i], err = newParquetRecords(ctx, src.Name, rdr, o.columnNames(), part); err != nil {
+			return nil, err
+		}
+		recs[i].rowNum = offset // row numbers in messages count from the shard's first row
+		if n := len(recs[i].ends); n > 0 {
+			offset += recs[i].ends[n-1]
+		}
 	}
-	defer recs.release()
+	columnar := columnarEligible(recs[0], o)
 	var res *ScanResult
-	if columnarEligible(recs, o) {
-		res, err = scanParquetColumnar(recs, o)
-	} else {
-		res, err = scanRecords(recs, o)
+	if len(recs) > 1 && columnar {
+		res, err = scanParquetParallel(recs, o)
+	}
+	if len(recs) == 1 || !columnar || errors.Is(err, errRescan) {
+		if len(recs) > 1 { // one reader over all the row groups
+			for _, r := range recs {
+				r.release()
+			}
+			recs = recs[:1]
+			if recs[0], err = newParquetRecords(ctx, src.Name, rdr, o.columnNames(), groups); err != nil {
+				recs[0] = nil
+				return nil, err
+			}
+		}
+		if columnar {
+			res, err = scanParquetColumnar(recs[0], o, true)
+		} else {
+			res, err = scanRecords(recs[0], o)
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", src.Name, err)
@@ -99,7 +131,8 @@ type parquetRecords struct {
 	scratch [][]byte
 }
 
-func newParquetRecords(ctx context.Context, name string, rdr *file.Reader, names []string, o *ScanOptions) (*parquetRecords, error) {
+// newParquetRecords reads the named columns of the given row groups.
+func newParquetRecords(ctx context.Context, name string, rdr *file.Reader, names []string, groups []int) (*parquetRecords, error) {
 	schema := rdr.MetaData().Schema
 	var leaves []int
 	for _, n := range names {
@@ -109,7 +142,6 @@ func newParquetRecords(ctx context.Context, name string, rdr *file.Reader, names
 		}
 		leaves = append(leaves, i)
 	}
-	groups := rowGroupsOf(rdr, o)
 	props := pqarrow.ArrowReadProperties{BatchSize: parquetBatchRows}
 	for _, leaf := range leaves {
 		if schema.Column(leaf).PhysicalType() == parquet.Types.ByteArray {
@@ -193,6 +225,30 @@ func rowGroupMiddle(rdr *file.Reader, g int) int64 {
 		}
 	}
 	return start + rg.TotalCompressedSize()/2
+}
+
+// splitRowGroups cuts a shard's row groups into at most n contiguous runs
+// of about equal compressed bytes, one per core: contiguous, so that row
+// numbers in messages are those of one reader; never an empty run.
+func splitRowGroups(rdr *file.Reader, groups []int, n int) [][]int {
+	if n <= 1 || len(groups) <= 1 {
+		return [][]int{groups}
+	}
+	var total int64
+	for _, g := range groups {
+		total += rdr.MetaData().RowGroup(g).TotalCompressedSize()
+	}
+	var parts [][]int
+	var acc int64
+	start := 0
+	for i, g := range groups {
+		acc += rdr.MetaData().RowGroup(g).TotalCompressedSize()
+		if acc*int64(n) >= total*int64(len(parts)+1) && len(parts) < n-1 && i+1 < len(groups) {
+			parts = append(parts, groups[start:i+1])
+			start = i + 1
+		}
+	}
+	return append(parts, groups[start:])
 }
 
 func dedupe(xs []int) []int {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -55,8 +56,11 @@ func fieldType(fields []arrow.Field, path []int) (arrow.DataType, bool) {
 // outcomeCache judges each distinct value of a label or prediction column
 // once: 1 favourable, 0 not, -1 not binary.
 type outcomeCache struct {
-	s       *scanner
-	byInt   map[int64]int8
+	s     *scanner
+	byInt map[int64]int8
+	// small holds the codes of 0..len-1 (0 unknown, else code+2): labels
+	// are nearly always small integers, and an array beats a map.
+	small   [256]int8
 	byBool  [2]int8
 	scratch []byte
 }
@@ -109,9 +113,7 @@ func (c *outcomeCache) codes(arr arrow.Array, out []int8) []int8 {
 			c.scratch = appendValue(c.scratch[:0], dict, j)
 			perEntry[j] = c.judge(c.scratch)
 		}
-		for i := range n {
-			out = append(out, perEntry[a.GetValueIndex(i)])
-		}
+		out = gatherIndexes(a, perEntry, out)
 	default:
 		for i := range n {
 			c.scratch = appendValue(c.scratch[:0], arr, i)
@@ -122,12 +124,45 @@ func (c *outcomeCache) codes(arr arrow.Array, out []int8) []int8 {
 }
 
 func (c *outcomeCache) intCode(v int64) int8 {
+	if v >= 0 && v < int64(len(c.small)) {
+		if k := c.small[v]; k != 0 {
+			return k - 2
+		}
+		code := c.judge(strconv.AppendInt(nil, v, 10))
+		c.small[v] = code + 2
+		return code
+	}
 	code, ok := c.byInt[v]
 	if !ok {
 		code = c.judge(strconv.AppendInt(nil, v, 10))
 		c.byInt[v] = code
 	}
 	return code
+}
+
+// gatherIndexes appends perEntry[index] for each row of a dictionary array,
+// reading the index array once by its type (GetValueIndex switches on it
+// for every row).
+func gatherIndexes[T any](a *array.Dictionary, perEntry []T, out []T) []T {
+	switch ix := a.Indices().(type) {
+	case *array.Int32:
+		for _, i := range ix.Int32Values() {
+			out = append(out, perEntry[i])
+		}
+	case *array.Int16:
+		for _, i := range ix.Int16Values() {
+			out = append(out, perEntry[i])
+		}
+	case *array.Int8:
+		for _, i := range ix.Int8Values() {
+			out = append(out, perEntry[i])
+		}
+	default:
+		for i := range a.Len() {
+			out = append(out, perEntry[a.GetValueIndex(i)])
+		}
+	}
+	return out
 }
 
 // valueIDs interns the values of a group column: each distinct text gets
@@ -162,9 +197,7 @@ func (v *valueIDs) rowIDs(arr arrow.Array, out []int32) []int32 {
 			v.scratch = appendValue(v.scratch[:0], dict, j)
 			perEntry[j] = v.intern(v.scratch)
 		}
-		for i := range n {
-			out = append(out, perEntry[a.GetValueIndex(i)])
-		}
+		out = gatherIndexes(a, perEntry, out)
 	case *array.Int64:
 		for _, x := range a.Int64Values() {
 			id, ok := v.byInt[x]
@@ -183,9 +216,51 @@ func (v *valueIDs) rowIDs(arr arrow.Array, out []int32) []int32 {
 	return out
 }
 
+// groupIndex finds a row's group by its value ids: a flat table while the
+// ids fit its radix (the usual few values per attribute), a map beyond.
+type groupIndex struct {
+	n     int
+	bits  uint
+	flat  []*fairness.Group
+	other map[[maxColumnarAttributes]int32]*fairness.Group
+}
+
+func newGroupIndex(attributes int) *groupIndex {
+	bits := map[int]uint{1: 16, 2: 8, 3: 5, 4: 4}[attributes]
+	return &groupIndex{n: attributes, bits: bits, flat: make([]*fairness.Group, 1<<(bits*uint(attributes))),
+		other: map[[maxColumnarAttributes]int32]*fairness.Group{}}
+}
+
+func (x *groupIndex) slot(key *[maxColumnarAttributes]int32) (int, bool) {
+	idx := 0
+	for _, id := range key[:x.n] {
+		if id >= 1<<x.bits {
+			return 0, false
+		}
+		idx = idx<<x.bits | int(id)
+	}
+	return idx, true
+}
+
+func (x *groupIndex) get(key [maxColumnarAttributes]int32) *fairness.Group {
+	if i, ok := x.slot(&key); ok {
+		return x.flat[i]
+	}
+	return x.other[key]
+}
+
+func (x *groupIndex) put(key [maxColumnarAttributes]int32, g *fairness.Group) {
+	if i, ok := x.slot(&key); ok {
+		x.flat[i] = g
+		return
+	}
+	x.other[key] = g
+}
+
 // scanParquetColumnar counts the record batches of p with the scanner's
-// rules, a batch at a time.
-func scanParquetColumnar(p *parquetRecords, o ScanOptions) (*ScanResult, error) {
+// rules, a batch at a time. whole: p reads all of the shard's rows, so a
+// scan with no good rows is an error here rather than at the merge.
+func scanParquetColumnar(p *parquetRecords, o ScanOptions, whole bool) (*ScanResult, error) {
 	header, _ := p.header()
 	cols, err := locate(header, o)
 	if err != nil {
@@ -199,7 +274,7 @@ func scanParquetColumnar(p *parquetRecords, o ScanOptions) (*ScanResult, error) 
 	for i := range values {
 		values[i] = newValueIDs()
 	}
-	groups := map[[maxColumnarAttributes]int32]*fairness.Group{}
+	groups := newGroupIndex(len(cols.protected))
 	fields := make([][]byte, cols.width)
 	var labels, preds []int8
 	ids := make([][]int32, len(cols.protected))
@@ -268,7 +343,7 @@ func scanParquetColumnar(p *parquetRecords, o ScanOptions) (*ScanResult, error) 
 			for i := range ids {
 				key[i] = ids[i][r]
 			}
-			g := groups[key]
+			g := groups.get(key)
 			if g == nil {
 				for i, c := range cols.protected {
 					fields[c] = values[i].texts[key[i]]
@@ -276,7 +351,7 @@ func scanParquetColumnar(p *parquetRecords, o ScanOptions) (*ScanResult, error) 
 				if g, err = s.group(fields); err != nil {
 					return nil, err
 				}
-				groups[key] = g
+				groups.put(key, g)
 			}
 			g.Counts.Observe(label == 1, pred == 1)
 			if g.Scores != nil {
@@ -286,11 +361,66 @@ func scanParquetColumnar(p *parquetRecords, o ScanOptions) (*ScanResult, error) 
 		}
 		p.batch = nil
 	}
-	if p.rowNum == 0 && !o.Part {
-		return nil, errors.New("no data rows after the header")
-	}
-	if s.res.Rows == 0 && s.res.BadRows > 0 {
-		return nil, fmt.Errorf("every row was bad; first: %s", s.res.FirstBadRow)
+	if whole {
+		return s.res, checkScanned(s.res, p.rowNum, o)
 	}
 	return s.res, nil
+}
+
+// checkScanned fails a whole scan that found no rows, or only bad ones.
+func checkScanned(res *ScanResult, read int64, o ScanOptions) error {
+	if read == 0 && !o.Part {
+		return errors.New("no data rows after the header")
+	}
+	if res.Rows == 0 && res.BadRows > 0 {
+		return fmt.Errorf("every row was bad; first: %s", res.FirstBadRow)
+	}
+	return nil
+}
+
+// errRescan asks for one reader over all row groups: a parallel scan failed
+// or ran out of bad-row budget, and the error must name the row one reader
+// would have stopped at.
+var errRescan = errors.New("scan again with one reader")
+
+// scanParquetParallel scans runs of row groups on all cores and adds their
+// statistics in order, as one reader would have counted them (the first
+// bad row is the earliest run's). Any error, or more bad rows than the
+// budget, is errRescan: errors are rare, and one reader then reports them
+// exactly as it always does.
+func scanParquetParallel(recs []*parquetRecords, o ScanOptions) (*ScanResult, error) {
+	results := make([]*ScanResult, len(recs))
+	errs := make([]error, len(recs))
+	var wg sync.WaitGroup
+	for i, r := range recs {
+		wg.Go(func() { results[i], errs[i] = scanParquetColumnar(r, o, false) })
+	}
+	wg.Wait()
+	var merged *ScanResult
+	for i, res := range results {
+		if errs[i] != nil {
+			return nil, errRescan
+		}
+		if merged == nil {
+			merged = res
+			continue
+		}
+		if err := merged.Table.Merge(res.Table); err != nil {
+			return nil, err
+		}
+		merged.Rows += res.Rows
+		merged.BadRows += res.BadRows
+		if merged.FirstBadRow == "" {
+			merged.FirstBadRow = res.FirstBadRow
+		}
+	}
+	maxGroups := o.MaxGroups
+	if maxGroups <= 0 {
+		maxGroups = DefaultMaxGroups
+	}
+	if len(merged.Table.Groups) > maxGroups || merged.BadRows > o.MaxBadRows {
+		return nil, errRescan
+	}
+	last := recs[len(recs)-1]
+	return merged, checkScanned(merged, last.rowNum, o)
 }
