@@ -12,7 +12,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
@@ -57,7 +56,7 @@ func ScanParquet(ctx context.Context, src ParquetSource, o ScanOptions) (*ScanRe
 	// Column chunks stream through a bounded buffer instead of being read
 	// whole: memory stays flat however large a row group is, and each
 	// buffer fill is one ranged read of a remote object.
-	props := parquet.NewReaderProperties(memory.DefaultAllocator)
+	props := parquet.NewReaderProperties(&poolAllocator{})
 	props.BufferedStreamEnabled, props.BufferSize = true, parquetBufferBytes
 	rdr, err := file.NewParquetReader(src.Reader, file.WithReadProps(props))
 	if err != nil {
@@ -148,7 +147,7 @@ func newParquetRecords(ctx context.Context, name string, rdr *file.Reader, names
 			props.SetReadDict(leaf, true) // group values become dictionary indexes, decoded once per batch
 		}
 	}
-	fr, err := pqarrow.NewFileReader(rdr, props, memory.DefaultAllocator)
+	fr, err := pqarrow.NewFileReader(rdr, props, &poolAllocator{})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}

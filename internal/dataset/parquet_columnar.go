@@ -100,6 +100,10 @@ func (c *outcomeCache) codes(arr arrow.Array, out []int8) []int8 {
 		}
 	case *array.Int64:
 		for _, v := range a.Int64Values() {
+			if uint64(v) < uint64(len(c.small)) && c.small[v] != 0 {
+				out = append(out, c.small[v]-2)
+				continue
+			}
 			out = append(out, c.intCode(v))
 		}
 	case *array.Int32:
@@ -231,30 +235,31 @@ func newGroupIndex(attributes int) *groupIndex {
 		other: map[[maxColumnarAttributes]int32]*fairness.Group{}}
 }
 
-func (x *groupIndex) slot(key *[maxColumnarAttributes]int32) (int, bool) {
-	idx := 0
-	for _, id := range key[:x.n] {
-		if id >= 1<<x.bits {
-			return 0, false
+// slots computes each row's flat-table slot from its ids, -1 where an id
+// does not fit the radix.
+func (x *groupIndex) slots(ids [][]int32, out []int32) []int32 {
+	rows := len(ids[0])
+	out = append(out[:0], make([]int32, rows)...)
+	limit := int32(1) << x.bits
+	for _, col := range ids {
+		for r, id := range col {
+			if id >= limit || out[r] < 0 {
+				out[r] = -1
+				continue
+			}
+			out[r] = out[r]<<x.bits | id
 		}
-		idx = idx<<x.bits | int(id)
 	}
-	return idx, true
+	return out
 }
 
-func (x *groupIndex) get(key [maxColumnarAttributes]int32) *fairness.Group {
-	if i, ok := x.slot(&key); ok {
-		return x.flat[i]
+// key is a row's ids, for the map of groups beyond the flat table.
+func (x *groupIndex) key(ids [][]int32, r int) [maxColumnarAttributes]int32 {
+	var k [maxColumnarAttributes]int32
+	for i := range ids {
+		k[i] = ids[i][r]
 	}
-	return x.other[key]
-}
-
-func (x *groupIndex) put(key [maxColumnarAttributes]int32, g *fairness.Group) {
-	if i, ok := x.slot(&key); ok {
-		x.flat[i] = g
-		return
-	}
-	x.other[key] = g
+	return k
 }
 
 // scanParquetColumnar counts the record batches of p with the scanner's
@@ -275,10 +280,14 @@ func scanParquetColumnar(p *parquetRecords, o ScanOptions, whole bool) (*ScanRes
 		values[i] = newValueIDs()
 	}
 	groups := newGroupIndex(len(cols.protected))
+	// tallies[slot] counts the rows of the group in groups.flat[slot] by
+	// label*2+prediction; they are added to the groups at the end. Rows whose
+	// ids do not fit the flat table are counted on their group directly.
+	tallies := make([][4]int64, len(groups.flat))
 	fields := make([][]byte, cols.width)
 	var labels, preds []int8
+	var slots []int32
 	ids := make([][]int32, len(cols.protected))
-	var scratch []byte
 	for {
 		if !p.rr.Next() {
 			if err := p.rr.Err(); err != nil && !errors.Is(err, io.EOF) {
@@ -300,71 +309,97 @@ func scanParquetColumnar(p *parquetRecords, o ScanOptions, whole bool) (*ScanRes
 		for i, c := range cols.protected {
 			ids[i] = values[i].rowIDs(p.cols[c], ids[i])
 		}
+		slots = groups.slots(ids, slots)
 		nulls := false
 		for _, arr := range p.cols {
 			nulls = nulls || arr.NullN() > 0
 		}
-		rows := int(p.batch.NumRows())
-		for r := range rows {
-			p.rowNum++
-			reason := ""
-			if nulls {
-				for c, arr := range p.cols {
-					if arr.IsNull(r) {
-						reason = fmt.Sprintf("%q is null", p.names[c])
-						break
-					}
-				}
-			}
+		base := p.rowNum
+		for r := range int(p.batch.NumRows()) {
 			label, pred := labels[r], preds[r]
 			score := 0.0
-			switch {
-			case reason != "":
-			case label < 0:
-				scratch = appendValue(scratch[:0], p.cols[cols.label], r)
-				reason = fmt.Sprintf("label %s is not binary (want %s)", quoteField(scratch), s.describeOutcome())
-			case pred < 0:
-				scratch = appendValue(scratch[:0], p.cols[cols.prediction], r)
-				reason = fmt.Sprintf("prediction %s is not binary (want %s)", quoteField(scratch), s.describeOutcome())
-			case scores != nil:
+			if scores != nil {
 				score = scores.Value(r)
-				if math.IsNaN(score) || score < 0 || score > 1 {
-					scratch = appendValue(scratch[:0], scores, r)
-					reason = fmt.Sprintf("score %s is not a number in [0, 1]", quoteField(scratch))
+			}
+			if nulls || label < 0 || pred < 0 || scores != nil && (math.IsNaN(score) || score < 0 || score > 1) {
+				p.rowNum = base + int64(r) + 1
+				if reason := p.badReason(s, r, label, pred); reason != "" {
+					if err := s.bad(p.rowNum, "row", reason); err != nil {
+						return nil, err
+					}
+					continue
 				}
 			}
-			if reason != "" {
-				if err := s.bad(p.rowNum, "row", reason); err != nil {
-					return nil, err
-				}
-				continue
+			slot := slots[r]
+			var g *fairness.Group
+			if slot >= 0 {
+				g = groups.flat[slot]
+			} else {
+				g = groups.other[groups.key(ids, r)]
 			}
-			var key [maxColumnarAttributes]int32
-			for i := range ids {
-				key[i] = ids[i][r]
-			}
-			g := groups.get(key)
 			if g == nil {
 				for i, c := range cols.protected {
-					fields[c] = values[i].texts[key[i]]
+					fields[c] = values[i].texts[ids[i][r]]
 				}
 				if g, err = s.group(fields); err != nil {
+					p.rowNum = base + int64(r) + 1
 					return nil, err
 				}
-				groups.put(key, g)
+				if slot >= 0 {
+					groups.flat[slot] = g
+				} else {
+					groups.other[groups.key(ids, r)] = g
+				}
 			}
-			g.Counts.Observe(label == 1, pred == 1)
+			if slot >= 0 {
+				tallies[slot][label<<1|pred]++
+			} else {
+				g.Counts.Observe(label == 1, pred == 1)
+			}
 			if g.Scores != nil {
 				g.Scores.Observe(score, label == 1)
 			}
 			s.res.Rows++
 		}
+		p.rowNum = base + p.batch.NumRows()
 		p.batch = nil
+	}
+	for slot, t := range tallies {
+		if g := groups.flat[slot]; g != nil {
+			g.Counts.Add(fairness.Counts{TN: t[0], FP: t[1], FN: t[2], TP: t[3]})
+		}
 	}
 	if whole {
 		return s.res, checkScanned(s.res, p.rowNum, o)
 	}
 	return s.res, nil
+}
+
+// badReason says why row r of the current batch is bad, in the record
+// path's order (a null, the label, the prediction, the score); "" when it
+// is good.
+func (p *parquetRecords) badReason(s *scanner, r int, label, pred int8) string {
+	for c, arr := range p.cols {
+		if arr.IsNull(r) {
+			return fmt.Sprintf("%q is null", p.names[c])
+		}
+	}
+	var scratch []byte
+	c := s.cols
+	switch {
+	case label < 0:
+		scratch = appendValue(scratch, p.cols[c.label], r)
+		return fmt.Sprintf("label %s is not binary (want %s)", quoteField(scratch), s.describeOutcome())
+	case pred < 0:
+		scratch = appendValue(scratch, p.cols[c.prediction], r)
+		return fmt.Sprintf("prediction %s is not binary (want %s)", quoteField(scratch), s.describeOutcome())
+	case c.score >= 0:
+		if v := p.cols[c.score].(*array.Float64).Value(r); math.IsNaN(v) || v < 0 || v > 1 {
+			scratch = appendValue(scratch, p.cols[c.score], r)
+			return fmt.Sprintf("score %s is not a number in [0, 1]", quoteField(scratch))
+		}
+	}
+	return ""
 }
 
 // checkScanned fails a whole scan that found no rows, or only bad ones.
