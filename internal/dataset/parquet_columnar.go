@@ -262,6 +262,23 @@ func (x *groupIndex) key(ids [][]int32, r int) [maxColumnarAttributes]int32 {
 	return k
 }
 
+// columnarScan is the state of one columnar scan.
+type columnarScan struct {
+	p        *parquetRecords
+	s        *scanner
+	outcomes *outcomeCache
+	values   []*valueIDs
+	groups   *groupIndex
+	// tallies[slot] counts the rows of the group in groups.flat[slot] by
+	// label*2+prediction; they are added to the groups at the end. Rows whose
+	// ids do not fit the flat table are counted on their group directly.
+	tallies       [][4]int64
+	fields        [][]byte
+	labels, preds []int8
+	slots         []int32
+	ids           [][]int32
+}
+
 // scanParquetColumnar counts the record batches of p with the scanner's
 // rules, a batch at a time. whole: p reads all of the shard's rows, so a
 // scan with no good rows is an error here rather than at the merge.
@@ -274,98 +291,28 @@ func scanParquetColumnar(p *parquetRecords, o ScanOptions, whole bool) (*ScanRes
 	s := &scanner{o: o, cols: cols, res: &ScanResult{Table: fairness.NewTable(o.Protected, scoreBins(o))},
 		plain: map[string]*fairness.Group{}}
 	s.fav = outcomeValues(o.Favorable)
-	outcomes := newOutcomeCache(s)
-	values := make([]*valueIDs, len(cols.protected))
-	for i := range values {
-		values[i] = newValueIDs()
+	c := &columnarScan{p: p, s: s, outcomes: newOutcomeCache(s), groups: newGroupIndex(len(cols.protected)),
+		fields: make([][]byte, cols.width), ids: make([][]int32, len(cols.protected))}
+	c.tallies = make([][4]int64, len(c.groups.flat))
+	for range cols.protected {
+		c.values = append(c.values, newValueIDs())
 	}
-	groups := newGroupIndex(len(cols.protected))
-	// tallies[slot] counts the rows of the group in groups.flat[slot] by
-	// label*2+prediction; they are added to the groups at the end. Rows whose
-	// ids do not fit the flat table are counted on their group directly.
-	tallies := make([][4]int64, len(groups.flat))
-	fields := make([][]byte, cols.width)
-	var labels, preds []int8
-	var slots []int32
-	ids := make([][]int32, len(cols.protected))
-	for {
-		if !p.rr.Next() {
-			if err := p.rr.Err(); err != nil && !errors.Is(err, io.EOF) {
-				return nil, fmt.Errorf("reading row group %d (after row %d): %w", p.groupAt(p.rowNum), p.rowNum, err)
-			}
-			break
-		}
+	for p.rr.Next() {
 		p.batch = p.rr.RecordBatch()
-		if err := p.bind(); err != nil {
-			p.batch = nil
+		err := p.bind()
+		if err == nil {
+			err = c.batch()
+		}
+		p.batch = nil
+		if err != nil {
 			return nil, err
 		}
-		labels = outcomes.codes(p.cols[cols.label], labels)
-		preds = outcomes.codes(p.cols[cols.prediction], preds)
-		var scores *array.Float64
-		if cols.score >= 0 {
-			scores = p.cols[cols.score].(*array.Float64)
-		}
-		for i, c := range cols.protected {
-			ids[i] = values[i].rowIDs(p.cols[c], ids[i])
-		}
-		slots = groups.slots(ids, slots)
-		nulls := false
-		for _, arr := range p.cols {
-			nulls = nulls || arr.NullN() > 0
-		}
-		base := p.rowNum
-		for r := range int(p.batch.NumRows()) {
-			label, pred := labels[r], preds[r]
-			score := 0.0
-			if scores != nil {
-				score = scores.Value(r)
-			}
-			if nulls || label < 0 || pred < 0 || scores != nil && (math.IsNaN(score) || score < 0 || score > 1) {
-				p.rowNum = base + int64(r) + 1
-				if reason := p.badReason(s, r, label, pred); reason != "" {
-					if err := s.bad(p.rowNum, "row", reason); err != nil {
-						return nil, err
-					}
-					continue
-				}
-			}
-			slot := slots[r]
-			var g *fairness.Group
-			if slot >= 0 {
-				g = groups.flat[slot]
-			} else {
-				g = groups.other[groups.key(ids, r)]
-			}
-			if g == nil {
-				for i, c := range cols.protected {
-					fields[c] = values[i].texts[ids[i][r]]
-				}
-				if g, err = s.group(fields); err != nil {
-					p.rowNum = base + int64(r) + 1
-					return nil, err
-				}
-				if slot >= 0 {
-					groups.flat[slot] = g
-				} else {
-					groups.other[groups.key(ids, r)] = g
-				}
-			}
-			if slot >= 0 {
-				tallies[slot][label<<1|pred]++
-			} else {
-				g.Counts.Observe(label == 1, pred == 1)
-			}
-			if g.Scores != nil {
-				g.Scores.Observe(score, label == 1)
-			}
-			s.res.Rows++
-		}
-		p.rowNum = base + p.batch.NumRows()
-		p.batch = nil
 	}
-	for slot, t := range tallies {
-		if g := groups.flat[slot]; g != nil {
+	if err := p.rr.Err(); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("reading row group %d (after row %d): %w", p.groupAt(p.rowNum), p.rowNum, err)
+	}
+	for slot, t := range c.tallies {
+		if g := c.groups.flat[slot]; g != nil {
 			g.Counts.Add(fairness.Counts{TN: t[0], FP: t[1], FN: t[2], TP: t[3]})
 		}
 	}
@@ -373,6 +320,83 @@ func scanParquetColumnar(p *parquetRecords, o ScanOptions, whole bool) (*ScanRes
 		return s.res, checkScanned(s.res, p.rowNum, o)
 	}
 	return s.res, nil
+}
+
+// batch counts the rows of the current batch, in order.
+func (c *columnarScan) batch() error {
+	p, s, cols := c.p, c.s, &c.s.cols
+	c.labels = c.outcomes.codes(p.cols[cols.label], c.labels)
+	c.preds = c.outcomes.codes(p.cols[cols.prediction], c.preds)
+	var scores *array.Float64
+	if cols.score >= 0 {
+		scores = p.cols[cols.score].(*array.Float64)
+	}
+	for i, col := range cols.protected {
+		c.ids[i] = c.values[i].rowIDs(p.cols[col], c.ids[i])
+	}
+	c.slots = c.groups.slots(c.ids, c.slots)
+	nulls := false
+	for _, arr := range p.cols {
+		nulls = nulls || arr.NullN() > 0
+	}
+	base := p.rowNum
+	defer func() { p.rowNum = base + p.batch.NumRows() }()
+	for r := range int(p.batch.NumRows()) {
+		label, pred := c.labels[r], c.preds[r]
+		score := 0.0
+		if scores != nil {
+			score = scores.Value(r)
+		}
+		if nulls || label < 0 || pred < 0 || scores != nil && (math.IsNaN(score) || score < 0 || score > 1) {
+			if reason := p.badReason(s, r, label, pred); reason != "" {
+				if err := s.bad(base+int64(r)+1, "row", reason); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		g, err := c.group(r)
+		if err != nil {
+			return err
+		}
+		if slot := c.slots[r]; slot >= 0 {
+			c.tallies[slot][label<<1|pred]++
+		} else {
+			g.Counts.Observe(label == 1, pred == 1)
+		}
+		if g.Scores != nil {
+			g.Scores.Observe(score, label == 1)
+		}
+		s.res.Rows++
+	}
+	return nil
+}
+
+// group finds row r's group, creating it (by the scanner's rules) when new.
+func (c *columnarScan) group(r int) (*fairness.Group, error) {
+	slot := c.slots[r]
+	var g *fairness.Group
+	if slot >= 0 {
+		g = c.groups.flat[slot]
+	} else {
+		g = c.groups.other[c.groups.key(c.ids, r)]
+	}
+	if g != nil {
+		return g, nil
+	}
+	for i, col := range c.s.cols.protected {
+		c.fields[col] = c.values[i].texts[c.ids[i][r]]
+	}
+	g, err := c.s.group(c.fields)
+	if err != nil {
+		return nil, err
+	}
+	if slot >= 0 {
+		c.groups.flat[slot] = g
+	} else {
+		c.groups.other[c.groups.key(c.ids, r)] = g
+	}
+	return g, nil
 }
 
 // badReason says why row r of the current batch is bad, in the record

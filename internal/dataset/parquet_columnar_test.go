@@ -80,7 +80,7 @@ func TestParquetPathsAgree(t *testing.T) {
 		// every format shares.
 		o.MaxGroups = DefaultMaxGroups // as ScanParquet sets it
 		rdr, recs := openRecords(t, data, o)
-		defer rdr.Close()
+		defer func() { _ = rdr.Close() }()
 		defer recs.release()
 		res, err := scanRecords(recs, o)
 		if err != nil {

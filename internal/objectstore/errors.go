@@ -54,8 +54,7 @@ var s3AccessCodes = map[string]bool{"AccessDenied": true, "Forbidden": true, "In
 
 // classify turns a provider error into an Error with its reason.
 func classify(object string, err error) error {
-	var already *Error
-	if errors.As(err, &already) {
+	if _, ok := errors.AsType[*Error](err); ok {
 		return err
 	}
 	reason := ""

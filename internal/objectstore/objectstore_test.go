@@ -40,8 +40,7 @@ func TestParseURL(t *testing.T) {
 }
 
 func reasonOf(err error) string {
-	var e *objectstore.Error
-	if errors.As(err, &e) {
+	if e, ok := errors.AsType[*objectstore.Error](err); ok {
 		return e.Reason
 	}
 	return ""

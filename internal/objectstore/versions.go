@@ -4,7 +4,6 @@ import (
 	"strconv"
 
 	"cloud.google.com/go/storage"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	azblobblob "github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -60,7 +59,7 @@ func versionOf(scheme string, lo *blob.ListObject) (string, func(func(any) bool)
 				if opts.AccessConditions.ModifiedAccessConditions == nil {
 					opts.AccessConditions.ModifiedAccessConditions = &azblobblob.ModifiedAccessConditions{}
 				}
-				opts.AccessConditions.ModifiedAccessConditions.IfMatch = (*azcore.ETag)(&etag)
+				opts.AccessConditions.ModifiedAccessConditions.IfMatch = &etag
 			}
 			return nil
 		}
