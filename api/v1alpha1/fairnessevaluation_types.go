@@ -156,6 +156,15 @@ type ColumnMapping struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=256
 	FavorableLabel string `json:"favorableLabel,omitempty"`
+	// nullGroup, when set, is the group value of a protected attribute that is
+	// null (Parquet) or null or absent (JSON Lines), so that such rows are
+	// counted as their own group (for example "(unknown)", as bias audits
+	// report the individuals of unknown category) instead of as bad rows.
+	// CSV has no null: an empty field is the empty value.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	NullGroup string `json:"nullGroup,omitempty"`
 }
 
 // PrivilegedValues declares the privileged values of one protected attribute.

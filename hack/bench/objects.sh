@@ -5,6 +5,8 @@
 # cores: wall time (hyperfine, every command of a table in one run, so pairs
 # share the machine's state), peak RSS and bytes fetched.
 #   hack/bench/objects.sh ROWS [OUT]    (ROWS such as 10000000; OUT: a folder)
+# RUNS (default 5) sets hyperfine's runs; JSONL=0 leaves JSON Lines out of the
+# peak-memory runs (at 100M rows one JSON Lines run takes about 7 minutes).
 set -euo pipefail
 ROWS=${1:-10000000}
 OUT=${2:-/tmp/fairness-bench-objects}
@@ -33,12 +35,14 @@ for procs in 1 2; do
     cmds+=("GOMAXPROCS=$procs $EVAL --data $DATA/bench/$f" "GOMAXPROCS=$procs $EVAL --data s3://bench/$f")
   done
   # Exit code 1 is a breach (the data carries a disparity), not a failure.
-  hyperfine --warmup 1 --runs 5 -i --export-markdown "$OUT/hyperfine-$ROWS-$procs.md" "${cmds[@]}"
+  hyperfine --warmup 1 --runs "${RUNS:-5}" -i --export-markdown "$OUT/hyperfine-$ROWS-$procs.md" "${cmds[@]}"
   cat "$OUT/hyperfine-$ROWS-$procs.md"
 done
 echo "peak RSS and bytes fetched (one run each):"
 for procs in 1 2; do
-  for f in credit.csv credit-snappy.parquet credit-zstd.parquet credit.jsonl; do
+  formats="credit.csv credit-snappy.parquet credit-zstd.parquet"
+  [ "${JSONL:-1}" = 0 ] || formats="$formats credit.jsonl"
+  for f in $formats; do
     for data in "$DATA/bench/$f" "s3://bench/$f"; do
       fetched=$( { GOMAXPROCS=$procs /usr/bin/time -f "%e s %M KiB" -o "$OUT/time.txt" $EVAL --data "$data" || true; } |
         sed -n 's/.*"bytesFetched": \([0-9]*\).*/\1/p')

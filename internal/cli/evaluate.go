@@ -27,6 +27,7 @@ type evaluateFlags struct {
 	zeroDivision                              bool
 	// object storage
 	glob, endpoint, region string
+	nullGroup              string
 	forcePathStyle         bool
 	forcePathStyleSet      bool
 	// train mode
@@ -76,6 +77,8 @@ disparateImpact >=0.8 (Sev2, the four-fifths rule).`,
 	fl.StringVar(&f.score, "score", "", "score column in [0, 1], for AUC and calibration")
 	fl.StringArrayVar(&f.protected, "protected", nil, "protected attribute column; repeat for intersectional groups")
 	fl.StringArrayVar(&f.privileged, "privileged", nil, "ATTR=VALUE: a privileged value, for AIF360-style metrics; repeatable")
+	fl.StringVar(&f.nullGroup, "null-group", "",
+		"count a null (Parquet) or null or absent (JSON Lines) protected value as this group instead of a bad row")
 	fl.StringVar(&f.favorable, "favorable", "", "label/prediction value meaning the favourable outcome (default 1/true)")
 	fl.StringArrayVar(&f.thresholds, "threshold", nil, "METRIC[/METHOD][@ATTR]<=VALUE:SEV (>= for ratios); repeatable")
 	fl.StringVar(&f.thresholdsFile, "thresholds-file", "", "YAML file with thresholds shaped like a FairnessEvaluation's spec.thresholds")
@@ -243,7 +246,7 @@ func (f *evaluateFlags) config() (evaluate.Source, dataset.ScanOptions, fairness
 	}
 	scan := dataset.ScanOptions{Label: f.label, Prediction: f.prediction, Score: f.score, Protected: f.protected,
 		Favorable: f.favorable, MaxBadRows: f.maxBadRows, MaxGroups: f.maxGroups, MaxLineBytes: f.maxLineBytes,
-		ScoreBins: f.scoreBins, Format: format}
+		ScoreBins: f.scoreBins, Format: format, NullGroup: f.nullGroup}
 	opts := fairness.Options{MinGroupSize: f.minGroupSize, ZeroDivisionAsZero: f.zeroDivision,
 		Privileged: map[string][]string{}}
 	if src.IsBuiltin() {

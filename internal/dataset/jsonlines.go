@@ -22,10 +22,13 @@ type jsonLines struct {
 	names   []string
 	paths   [][]string
 	fields  [][]byte
+	// nullAs is, per column, the value a missing or null protected value
+	// counts as (ScanOptions.NullGroup); nil: a bad row.
+	nullAs [][]byte
 }
 
-func newJSONLines(br *bufio.Reader, maxLine int, names []string) *jsonLines {
-	j := &jsonLines{br: br, maxLine: maxLine, names: names, fields: make([][]byte, len(names))}
+func newJSONLines(br *bufio.Reader, maxLine int, names []string, nullAs [][]byte) *jsonLines {
+	j := &jsonLines{br: br, maxLine: maxLine, names: names, fields: make([][]byte, len(names)), nullAs: nullAs}
 	for _, n := range names {
 		j.paths = append(j.paths, strings.Split(n, "."))
 	}
@@ -60,7 +63,10 @@ func (j *jsonLines) next() ([][]byte, string, error) {
 			return nil, "not a JSON object: " + jsonProblem(err), nil
 		}
 		for i, p := range j.paths {
-			v, why := lookup(obj, j.names[i], p)
+			v, why, missing := lookup(obj, j.names[i], p)
+			if missing && j.nullAs[i] != nil {
+				v, why = j.nullAs[i], ""
+			}
 			if why != "" {
 				return nil, why, nil
 			}
@@ -86,42 +92,44 @@ func (j *jsonLines) readLine() ([]byte, error) {
 
 // lookup finds a column's value: the whole name as a key first, then the
 // dotted path through nested objects.
-func lookup(obj map[string]json.RawMessage, name string, path []string) ([]byte, string) {
+// lookup finds a column's value; missing reports a key that is absent or
+// null, which a protected column may count as its own group.
+func lookup(obj map[string]json.RawMessage, name string, path []string) (value []byte, why string, missing bool) {
 	if v, ok := obj[name]; ok {
 		return scalar(name, v)
 	}
 	for i, key := range path {
 		v, ok := obj[key]
 		if !ok {
-			return nil, fmt.Sprintf("no key %q", name)
+			return nil, fmt.Sprintf("no key %q", name), true
 		}
 		if i == len(path)-1 {
 			return scalar(name, v)
 		}
 		obj = nil
 		if err := json.Unmarshal(v, &obj); err != nil || obj == nil {
-			return nil, fmt.Sprintf("%q is not an object on the path to %q", strings.Join(path[:i+1], "."), name)
+			return nil, fmt.Sprintf("%q is not an object on the path to %q", strings.Join(path[:i+1], "."), name), false
 		}
 	}
-	return nil, fmt.Sprintf("no key %q", name)
+	return nil, fmt.Sprintf("no key %q", name), true
 }
 
 // scalar turns a JSON value into the field bytes a CSV row would hold.
-func scalar(name string, v json.RawMessage) ([]byte, string) {
+func scalar(name string, v json.RawMessage) ([]byte, string, bool) {
 	v = bytes.TrimSpace(v)
 	switch {
 	case len(v) == 0 || bytes.Equal(v, []byte("null")):
-		return nil, fmt.Sprintf("%q is null", name)
+		return nil, fmt.Sprintf("%q is null", name), true
 	case v[0] == '"':
 		var s string
 		if err := json.Unmarshal(v, &s); err != nil {
-			return nil, fmt.Sprintf("%q: %s", name, jsonProblem(err))
+			return nil, fmt.Sprintf("%q: %s", name, jsonProblem(err)), false
 		}
-		return []byte(s), ""
+		return []byte(s), "", false
 	case v[0] == '{' || v[0] == '[':
-		return nil, fmt.Sprintf("%q is an object or array, not a value", name)
+		return nil, fmt.Sprintf("%q is an object or array, not a value", name), false
 	}
-	return v, "" // a number, true or false, as written
+	return v, "", false // a number, true or false, as written
 }
 
 // jsonProblem shortens encoding/json's message (it can quote the input).

@@ -200,3 +200,26 @@ func TestZstdFilesAreNotSplitByBytes(t *testing.T) {
 		t.Fatalf("a zstd file split by bytes: %v, want ErrCompressed", err)
 	}
 }
+
+// A missing or null protected value is a bad row, or its own group when
+// NullGroup names one; a missing label stays a bad row.
+func TestJSONLinesNullGroup(t *testing.T) {
+	data := `{"y":1,"p":1,"sex":"f"}
+{"y":0,"p":1}
+{"y":1,"p":0,"sex":null}
+{"p":0,"sex":"m"}
+`
+	o := ScanOptions{Label: "y", Prediction: "p", Protected: []string{"sex"}, MaxBadRows: 5}
+	res, err := ScanPredictions(strings.NewReader(data), o)
+	if err != nil || res.Rows != 1 || res.BadRows != 3 {
+		t.Fatalf("without NullGroup: %+v, %v", res, err)
+	}
+	o.NullGroup = "(unknown)"
+	res, err = ScanPredictions(strings.NewReader(data), o)
+	if err != nil || res.Rows != 3 || res.BadRows != 1 || !strings.Contains(res.FirstBadRow, `line 4: no key "y"`) {
+		t.Fatalf("with NullGroup: %+v, %v", res, err)
+	}
+	if g := res.Table.Groups["(unknown)"]; g == nil || g.Counts.TP+g.Counts.FP+g.Counts.TN+g.Counts.FN != 2 {
+		t.Fatalf("groups %v", res.Table.Groups)
+	}
+}

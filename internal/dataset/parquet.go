@@ -78,7 +78,7 @@ func ScanParquet(ctx context.Context, src ParquetSource, o ScanOptions) (*ScanRe
 	}()
 	var offset int64
 	for i, part := range parts {
-		if recs[i], err = newParquetRecords(ctx, src.Name, rdr, o.columnNames(), part); err != nil {
+		if recs[i], err = newParquetRecords(ctx, src.Name, rdr, o.columnNames(), o.nullValues(), part); err != nil {
 			return nil, err
 		}
 		recs[i].rowNum = offset // row numbers in messages count from the shard's first row
@@ -97,7 +97,7 @@ func ScanParquet(ctx context.Context, src ParquetSource, o ScanOptions) (*ScanRe
 				r.release()
 			}
 			recs = recs[:1]
-			if recs[0], err = newParquetRecords(ctx, src.Name, rdr, o.columnNames(), groups); err != nil {
+			if recs[0], err = newParquetRecords(ctx, src.Name, rdr, o.columnNames(), o.nullValues(), groups); err != nil {
 				recs[0] = nil
 				return nil, err
 			}
@@ -128,10 +128,13 @@ type parquetRecords struct {
 	ends    []int64       // the rows read when each of them ends
 	fields  [][]byte
 	scratch [][]byte
+	nullAs  [][]byte // per name, the value of a null (nil: a bad row)
 }
 
 // newParquetRecords reads the named columns of the given row groups.
-func newParquetRecords(ctx context.Context, name string, rdr *file.Reader, names []string, groups []int) (*parquetRecords, error) {
+// nullAs is, per name, what a null counts as (nil: a bad row).
+func newParquetRecords(ctx context.Context, name string, rdr *file.Reader, names []string, nullAs [][]byte,
+	groups []int) (*parquetRecords, error) {
 	schema := rdr.MetaData().Schema
 	var leaves []int
 	for _, n := range names {
@@ -156,7 +159,7 @@ func newParquetRecords(ctx context.Context, name string, rdr *file.Reader, names
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	p := &parquetRecords{names: names, rr: rr, fields: make([][]byte, len(names)),
-		scratch: make([][]byte, len(names)), groups: groups}
+		scratch: make([][]byte, len(names)), groups: groups, nullAs: nullAs}
 	var end int64
 	for _, g := range groups {
 		end += rdr.MetaData().RowGroup(g).NumRows()
@@ -331,7 +334,11 @@ func (p *parquetRecords) next() ([][]byte, string, error) {
 	p.rowNum++
 	for c, arr := range p.cols {
 		if arr.IsNull(i) {
-			return nil, fmt.Sprintf("%q is null", p.names[c]), nil
+			if p.nullAs[c] == nil {
+				return nil, fmt.Sprintf("%q is null", p.names[c]), nil
+			}
+			p.fields[c] = p.nullAs[c]
+			continue
 		}
 		p.fields[c] = appendValue(p.scratch[c][:0], arr, i)
 		p.scratch[c] = p.fields[c]

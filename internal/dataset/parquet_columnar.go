@@ -333,6 +333,14 @@ func (c *columnarScan) batch() error {
 	}
 	for i, col := range cols.protected {
 		c.ids[i] = c.values[i].rowIDs(p.cols[col], c.ids[i])
+		if arr := p.cols[col]; arr.NullN() > 0 && p.nullAs[col] != nil {
+			null := c.values[i].intern(p.nullAs[col])
+			for r := range arr.Len() {
+				if arr.IsNull(r) {
+					c.ids[i][r] = null
+				}
+			}
+		}
 	}
 	c.slots = c.groups.slots(c.ids, c.slots)
 	nulls := false
@@ -404,7 +412,7 @@ func (c *columnarScan) group(r int) (*fairness.Group, error) {
 // is good.
 func (p *parquetRecords) badReason(s *scanner, r int, label, pred int8) string {
 	for c, arr := range p.cols {
-		if arr.IsNull(r) {
+		if arr.IsNull(r) && p.nullAs[c] == nil {
 			return fmt.Sprintf("%q is null", p.names[c])
 		}
 	}

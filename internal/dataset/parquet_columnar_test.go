@@ -14,6 +14,8 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/fairness-operator/fairness-operator/internal/fairness"
 )
 
 // messyParquet has 8 row groups of 250 rows: labels as int64 with a stray
@@ -25,7 +27,7 @@ func messyParquet(t *testing.T) []byte {
 		{Name: "y", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
 		{Name: "p", Type: arrow.BinaryTypes.String, Nullable: true},
 		{Name: "s", Type: arrow.PrimitiveTypes.Float64},
-		{Name: "g", Type: arrow.BinaryTypes.String},
+		{Name: "g", Type: arrow.BinaryTypes.String, Nullable: true},
 		{Name: "band", Type: arrow.PrimitiveTypes.Int64},
 	}, nil)
 	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
@@ -52,7 +54,11 @@ func messyParquet(t *testing.T) []byte {
 			score = 1.5
 		}
 		b.Field(2).(*array.Float64Builder).Append(score)
-		b.Field(3).(*array.StringBuilder).Append([]string{"a", "b", "c", `d"`}[(i/7)%4])
+		if i == 1600 || i == 1601 {
+			b.Field(3).AppendNull()
+		} else {
+			b.Field(3).(*array.StringBuilder).Append([]string{"a", "b", "c", `d"`}[(i/7)%4])
+		}
 		b.Field(4).(*array.Int64Builder).Append(int64(i % 3 * 10))
 	}
 	rec := b.NewRecordBatch()
@@ -94,8 +100,9 @@ func TestParquetPathsAgree(t *testing.T) {
 		{Label: "y", Prediction: "p", Protected: []string{"g"}, MaxBadRows: 10, Favorable: "true"},
 		{Label: "y", Prediction: "p", Score: "s", Protected: []string{"g"}},
 		{Label: "y", Prediction: "p", Score: "s", Protected: []string{"g"}, MaxBadRows: 2},
+		{Label: "y", Prediction: "p", Protected: []string{"g", "band"}, MaxBadRows: 10, NullGroup: "(missing)"},
 	} {
-		t.Run(fmt.Sprintf("%v bad<=%d fav=%q", o.Protected, o.MaxBadRows, o.Favorable), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%v bad<=%d fav=%q null=%q", o.Protected, o.MaxBadRows, o.Favorable, o.NullGroup), func(t *testing.T) {
 			want, wantErr := record(o)
 			for _, procs := range []int{1, 2, 4} {
 				prev := runtime.GOMAXPROCS(procs)
@@ -107,6 +114,9 @@ func TestParquetPathsAgree(t *testing.T) {
 				if err != nil {
 					continue
 				}
+				if o.NullGroup != "" && got.Table.Groups[fairness.JoinKey([]string{"(missing)", "10"})] == nil {
+					t.Errorf("no group for the null value: %v", keysOf(got.Table.Groups))
+				}
 				if got.Rows != want.Rows || got.BadRows != want.BadRows || got.FirstBadRow != want.FirstBadRow ||
 					!reflect.DeepEqual(got.Table.Groups, want.Table.Groups) {
 					t.Fatalf("GOMAXPROCS=%d: %d rows, %d bad (%q); the record path: %d, %d (%q)", procs, got.Rows,
@@ -115,6 +125,14 @@ func TestParquetPathsAgree(t *testing.T) {
 			}
 		})
 	}
+}
+
+func keysOf[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }
 
 // openRecords reads all row groups of a Parquet file as records.
@@ -128,7 +146,7 @@ func openRecords(t *testing.T, data []byte, o ScanOptions) (*file.Reader, *parqu
 	for i := range rdr.NumRowGroups() {
 		all = append(all, i)
 	}
-	recs, err := newParquetRecords(context.Background(), "m.parquet", rdr, o.columnNames(), all)
+	recs, err := newParquetRecords(context.Background(), "m.parquet", rdr, o.columnNames(), o.nullValues(), all)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,6 +46,10 @@ type ScanOptions struct {
 	// no rows is not an error (a small file has more shards than lines);
 	// whether the whole holds rows is checked when the parts are merged.
 	Part bool
+	// NullGroup, when set, is the group value of a protected attribute that
+	// is null (Parquet) or null or absent (JSON Lines); empty: such a row is
+	// bad. CSV has no null: an empty field is the empty value.
+	NullGroup string
 	// window, when set, selects the Parquet row groups whose middle byte is
 	// in a shard's bytes of a multi-object source (see ScanObjects).
 	window *byteWindow
@@ -100,7 +104,7 @@ func ScanPredictions(r io.Reader, o ScanOptions) (*ScanResult, error) {
 	var recs records
 	switch format {
 	case FormatJSONLines:
-		recs = newJSONLines(br, o.MaxLineBytes, o.columnNames())
+		recs = newJSONLines(br, o.MaxLineBytes, o.columnNames(), o.nullValues())
 	default:
 		recs = &csvRecords{newLineReader(br, o.MaxLineBytes)}
 	}
@@ -196,6 +200,20 @@ func (c *csvRecords) next() ([][]byte, string, error) {
 }
 
 func (c *csvRecords) position() (int64, string) { return c.lr.line, "line" }
+
+// nullValues is, per column of columnNames, what a null counts as: the
+// NullGroup for protected attributes when set, else nil (a bad row).
+func (o ScanOptions) nullValues() [][]byte {
+	names := o.columnNames()
+	out := make([][]byte, len(names))
+	if o.NullGroup == "" {
+		return out
+	}
+	for i := len(names) - len(o.Protected); i < len(names); i++ {
+		out[i] = []byte(o.NullGroup)
+	}
+	return out
+}
 
 // columnNames are the columns a scan reads, in the order locate finds them.
 func (o ScanOptions) columnNames() []string {

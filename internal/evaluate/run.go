@@ -34,6 +34,8 @@ type RunConfig struct {
 	Score          string   `json:"score,omitempty"`
 	Protected      []string `json:"protected"`
 	Favorable      string   `json:"favorable,omitempty"`
+	// NullGroup is the group value of a null protected value (ScanOptions.NullGroup).
+	NullGroup string `json:"nullGroup,omitempty"`
 	Shards         int64    `json:"shards"`
 	// ByteRange shards a plain file by byte range; otherwise rows are
 	// dealt out by row number modulo Shards.
@@ -97,7 +99,7 @@ func RunShard(ctx context.Context, c *RunConfig, index int64) (string, error) {
 		return "", fmt.Errorf("bad run configuration: %w", err)
 	}
 	scan := dataset.ScanOptions{Label: c.Label, Prediction: c.Prediction, Score: c.Score, Protected: c.Protected,
-		Favorable: c.Favorable, MaxGroups: c.MaxGroups, Format: format}
+		Favorable: c.Favorable, MaxGroups: c.MaxGroups, Format: format, NullGroup: c.NullGroup}
 	if c.Shards > 1 {
 		scan.ShardCount, scan.ShardIndex = c.Shards, index
 		if src.IsBuiltin() {

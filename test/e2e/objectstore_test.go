@@ -242,3 +242,55 @@ func waitForCondition(t *testing.T, e *fairnessv1alpha1.FairnessEvaluation, typ,
 	}
 	t.Fatalf("%s: no %s condition with reason %s and %q: %+v", e.Name, typ, reason, msg, e.Status.Conditions)
 }
+
+// An object replaced while a pod reads the objects under a prefix fails the
+// run with SourceChanged, naming the object, instead of counting a mix of
+// two versions: every read is pinned to the ETag the pod's listing saw. The
+// pod reads the parts in order; the last is replaced while it reads the
+// first three (192 MiB each).
+func TestObjectReplacedDuringARun(t *testing.T) {
+	srv := s3server.Start(t, cluster.HostIP)
+	srv.CreateBucket(t, "changing")
+	var big bytes.Buffer
+	big.WriteString("y,p,g\n")
+	line := "1,true,a\n0,false,b\n1,false,a\n0,true,b\n"
+	for big.Len() < 192<<20 {
+		big.WriteString(line)
+	}
+	for i := range 3 {
+		srv.Put(t, "changing", fmt.Sprintf("log/part-%d.csv", i), big.Bytes())
+	}
+	srv.Put(t, "changing", "log/part-3.csv", []byte("y,p,g\n0,true,a\n"))
+	ns := namespace(t, "objects-changing")
+	createKeys(t, ns, "keys", srv.AccessKey, srv.SecretKey)
+	e := s3Evaluation(ns, "replaced", 1, srv, "s3://changing/log/", "", "keys")
+	e.Spec.Columns.Prediction = "p"
+	if err := k8s().Create(context.Background(), e); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		var pods corev1.PodList
+		if err := k8s().List(context.Background(), &pods, client.InNamespace(ns),
+			client.MatchingLabels{fairnessv1alpha1.EvaluationLabel: e.Name}); err != nil {
+			t.Fatal(err)
+		}
+		if len(pods.Items) > 0 && pods.Items[0].Status.Phase == corev1.PodRunning {
+			break
+		}
+		if len(pods.Items) > 0 && pods.Items[0].Status.Phase != corev1.PodPending {
+			t.Fatalf("the pod ended before the object could be replaced: %s", pods.Items[0].Status.Phase)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no running pod after 2 minutes")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	srv.Put(t, "changing", "log/part-3.csv", []byte("y,p,g\n1,true,a\n1,true,b\n"))
+	waitForResult(t, e, fairnessv1alpha1.RunFailed, 3*time.Minute)
+	lr := e.Status.LastRun
+	if lr.Reason != fairnessv1alpha1.ReasonSourceChanged || !strings.Contains(lr.Message, "s3://changing/log/part-3.csv") ||
+		!strings.Contains(lr.Message, "changed while the run read it") {
+		t.Fatalf("run %s: %s: %s; want SourceChanged naming the object", lr.ID, lr.Reason, lr.Message)
+	}
+}
