@@ -79,7 +79,7 @@ func runConfig(eval *fairnessv1alpha1.FairnessEvaluation, runID string) evaluate
 	c := evaluate.RunConfig{RunID: runID, Label: s.Columns.Label, Prediction: s.Columns.Prediction,
 		Score: s.Columns.Score, Protected: s.Columns.Protected, Favorable: s.Columns.FavorableLabel,
 		NullGroup: s.Columns.NullGroup,
-		Shards: int64(max(s.Shards, 1)), Format: string(s.Source.Format)}
+		Shards:    int64(max(s.Shards, 1)), Format: string(s.Source.Format)}
 	if s.Mode == fairnessv1alpha1.ModeTrain {
 		t := fairnessv1alpha1.TrainSettings{Method: fairnessv1alpha1.MethodBaseline, TestSize: 0.3}
 		if s.Train != nil {

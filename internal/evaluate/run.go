@@ -36,7 +36,7 @@ type RunConfig struct {
 	Favorable      string   `json:"favorable,omitempty"`
 	// NullGroup is the group value of a null protected value (ScanOptions.NullGroup).
 	NullGroup string `json:"nullGroup,omitempty"`
-	Shards         int64    `json:"shards"`
+	Shards    int64  `json:"shards"`
 	// ByteRange shards a plain file by byte range; otherwise rows are
 	// dealt out by row number modulo Shards.
 	ByteRange bool `json:"byteRange,omitempty"`
