@@ -292,16 +292,5 @@ func (r *objectReaderAt) ReadAt(p []byte, off int64) (int, error) {
 }
 
 func (r *objectReaderAt) Seek(offset int64, whence int) (int64, error) {
-	switch whence {
-	case io.SeekStart:
-		r.pos = offset
-	case io.SeekCurrent:
-		r.pos += offset
-	case io.SeekEnd:
-		r.pos = r.obj.Size + offset
-	}
-	if r.pos < 0 {
-		return 0, fmt.Errorf("seek before the start")
-	}
-	return r.pos, nil
+	return seek(&r.pos, r.obj.Size, offset, whence)
 }

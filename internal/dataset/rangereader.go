@@ -92,16 +92,22 @@ func (r *rangeReader) ReadAt(p []byte, off int64) (int, error) {
 }
 
 func (r *rangeReader) Seek(offset int64, whence int) (int64, error) {
+	return seek(&r.pos, r.size, offset, whence)
+}
+
+// seek moves *pos as io.Seeker does, for readers of a known size whose
+// reads are ReadAt (Parquet's reader seeks only to find the end).
+func seek(pos *int64, size, offset int64, whence int) (int64, error) {
 	switch whence {
 	case io.SeekStart:
-		r.pos = offset
+		*pos = offset
 	case io.SeekCurrent:
-		r.pos += offset
+		*pos += offset
 	case io.SeekEnd:
-		r.pos = r.size + offset
+		*pos = size + offset
 	}
-	if r.pos < 0 {
+	if *pos < 0 {
 		return 0, fmt.Errorf("seek before the start")
 	}
-	return r.pos, nil
+	return *pos, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -246,15 +247,16 @@ func waitForCondition(t *testing.T, e *fairnessv1alpha1.FairnessEvaluation, typ,
 // An object replaced while a pod reads the objects under a prefix fails the
 // run with SourceChanged, naming the object, instead of counting a mix of
 // two versions: every read is pinned to the ETag the pod's listing saw. The
-// pod reads the parts in order; the last is replaced while it reads the
-// first three (192 MiB each).
+// pod reads the parts in order, limited to a tenth of a core so that it is
+// still reading the first three (64 MiB each, about ten seconds) when the
+// last is replaced, three seconds after it starts (it lists at once).
 func TestObjectReplacedDuringARun(t *testing.T) {
 	srv := s3server.Start(t, cluster.HostIP)
 	srv.CreateBucket(t, "changing")
 	var big bytes.Buffer
 	big.WriteString("y,p,g\n")
 	line := "1,true,a\n0,false,b\n1,false,a\n0,true,b\n"
-	for big.Len() < 192<<20 {
+	for big.Len() < 64<<20 {
 		big.WriteString(line)
 	}
 	for i := range 3 {
@@ -265,6 +267,8 @@ func TestObjectReplacedDuringARun(t *testing.T) {
 	createKeys(t, ns, "keys", srv.AccessKey, srv.SecretKey)
 	e := s3Evaluation(ns, "replaced", 1, srv, "s3://changing/log/", "", "keys")
 	e.Spec.Columns.Prediction = "p"
+	e.Spec.Resources = &corev1.ResourceRequirements{Limits: corev1.ResourceList{
+		corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")}}
 	if err := k8s().Create(context.Background(), e); err != nil {
 		t.Fatal(err)
 	}
@@ -286,6 +290,7 @@ func TestObjectReplacedDuringARun(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	time.Sleep(3 * time.Second)
 	srv.Put(t, "changing", "log/part-3.csv", []byte("y,p,g\n1,true,a\n1,true,b\n"))
 	waitForResult(t, e, fairnessv1alpha1.RunFailed, 3*time.Minute)
 	lr := e.Status.LastRun
