@@ -129,8 +129,8 @@ func ScanObjects(ctx context.Context, src ObjectSource, o ScanOptions) (*ScanRes
 	if merged.Rows == 0 && !sharded {
 		return nil, invalidData(fmt.Errorf("%d objects (%d bytes) hold no rows", len(src.Objects), total))
 	}
-	merged.DataVersion = ListingHash(src.Objects)
 	merged.Objects = describe(src)
+	merged.DataVersion = merged.Objects.Hash
 	return merged, nil
 }
 

@@ -201,28 +201,6 @@ func (o Object) NewRangeReader(ctx context.Context, off, length int64) (io.ReadC
 	return &countingReader{r: r, name: o.Name(), fetched: &o.store.fetched}, nil
 }
 
-// ReadAt reads len(p) bytes at off with one ranged read, so that Parquet's
-// reader fetches the footer and then only the column chunks it needs.
-func (o Object) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
-	if off >= o.Size {
-		return 0, io.EOF
-	}
-	n := min(int64(len(p)), o.Size-off)
-	rc, err := o.NewRangeReader(ctx, off, n)
-	if err != nil {
-		return 0, err
-	}
-	defer func() { _ = rc.Close() }()
-	got, err := io.ReadFull(rc, p[:n])
-	if err != nil {
-		return got, fmt.Errorf("%s: reading bytes %d-%d: %w", o.Name(), off, off+n-1, err)
-	}
-	if n < int64(len(p)) {
-		return got, io.EOF
-	}
-	return got, nil
-}
-
 // countingReader counts the bytes read and names the object in errors.
 type countingReader struct {
 	r       *blob.Reader

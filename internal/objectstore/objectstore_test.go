@@ -77,10 +77,14 @@ func TestListReadAndErrorsAgainstARealS3Server(t *testing.T) {
 		if strings.Join(keys, " ") != want {
 			t.Errorf("listed %v, want %s", keys, want)
 		}
-		buf := make([]byte, 7)
-		n, err := objs[0].ReadAt(ctx, buf, 11)
-		if err != nil || string(buf[:n]) != "dt=2026" {
-			t.Errorf("ReadAt = %q, %v", buf[:n], err)
+		rc, err := objs[0].NewRangeReader(ctx, 11, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(rc)
+		_ = rc.Close()
+		if err != nil || string(got) != "dt=2026" {
+			t.Errorf("range read = %q, %v", got, err)
 		}
 		if s.Fetched() != 7 {
 			t.Errorf("fetched %d bytes, want 7", s.Fetched())
