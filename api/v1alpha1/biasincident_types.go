@@ -211,10 +211,10 @@ type TimelineEntry struct {
 	// +kubebuilder:validation:Format=date-time
 	// +kubebuilder:validation:Pattern=`^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$`
 	Time metav1.Time `json:"time"`
-	// type of the transition, for example Opened, SeverityRaised, Acknowledged, Escalated, Resolved.
+	// type of the transition: Opened, BreachRecorded, SeverityRaised, CleanRun,
+	// Acknowledged, Mitigating, DeadlineMissed, Escalated, Resolved or Reopened.
 	// +required
-	// +kubebuilder:validation:MaxLength=64
-	Type string `json:"type"`
+	Type TimelineEntryType `json:"type"`
 	// message describes the transition.
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024
@@ -225,9 +225,47 @@ type TimelineEntry struct {
 	Actor string `json:"actor,omitempty"`
 }
 
+// TimelineEntryType names one kind of incident transition.
+// +kubebuilder:validation:Enum=Opened;BreachRecorded;SeverityRaised;CleanRun;Acknowledged;Mitigating;DeadlineMissed;Escalated;Resolved;Reopened
+type TimelineEntryType string
+
+// Timeline entry types.
+const (
+	// TimelineOpened: the first breach (or the first failed run of a blind monitor) opened the incident.
+	TimelineOpened TimelineEntryType = "Opened"
+	// TimelineBreachRecorded: a later run breached again.
+	TimelineBreachRecorded TimelineEntryType = "BreachRecorded"
+	// TimelineSeverityRaised: a run breached a more severe level.
+	TimelineSeverityRaised TimelineEntryType = "SeverityRaised"
+	// TimelineCleanRun: a run came back clean while the incident was unresolved.
+	TimelineCleanRun TimelineEntryType = "CleanRun"
+	// TimelineAcknowledged: a person acknowledged the incident.
+	TimelineAcknowledged TimelineEntryType = "Acknowledged"
+	// TimelineMitigating: a person started mitigating.
+	TimelineMitigating TimelineEntryType = "Mitigating"
+	// TimelineDeadlineMissed: nobody acknowledged before the deadline.
+	TimelineDeadlineMissed TimelineEntryType = "DeadlineMissed"
+	// TimelineEscalated: an escalation step fired.
+	TimelineEscalated TimelineEntryType = "Escalated"
+	// TimelineResolved: the incident was resolved (by a person or by clean runs).
+	TimelineResolved TimelineEntryType = "Resolved"
+	// TimelineReopened: a person reopened a resolved incident.
+	TimelineReopened TimelineEntryType = "Reopened"
+)
+
 // DeliveryResult is the outcome of a notification.
 // +kubebuilder:validation:Enum=Pending;Delivered;Failed
 type DeliveryResult string
+
+// Delivery results.
+const (
+	// DeliveryPending: not delivered yet; attempted when due.
+	DeliveryPending DeliveryResult = "Pending"
+	// DeliveryDelivered: the target accepted it.
+	DeliveryDelivered DeliveryResult = "Delivered"
+	// DeliveryFailed: given up after the maximum number of attempts.
+	DeliveryFailed DeliveryResult = "Failed"
+)
 
 // NotificationDelivery records the delivery of one transition to one target.
 type NotificationDelivery struct {

@@ -93,10 +93,10 @@ type RunStatus struct {
 	// +required
 	// +kubebuilder:validation:MaxLength=63
 	JobName string `json:"jobName"`
-	// trigger is what started the run: Generation, Schedule or Request.
+	// trigger is what started the run: Generation (the spec changed),
+	// Schedule or Request (the run-now annotation).
 	// +optional
-	// +kubebuilder:validation:MaxLength=32
-	Trigger string `json:"trigger,omitempty"`
+	Trigger RunTrigger `json:"trigger,omitempty"`
 	// generation is the spec generation the run evaluated.
 	// +optional
 	Generation int64 `json:"generation,omitempty"`
@@ -228,8 +228,7 @@ type MetricStatus struct {
 	Method MetricMethod `json:"method"`
 	// agg is worstCase or mean, for metrics over several rates (equalized odds).
 	// +optional
-	// +kubebuilder:validation:Enum=worstCase;mean
-	Agg string `json:"agg,omitempty"`
+	Agg MetricAggregation `json:"agg,omitempty"`
 	// attribute is the protected attribute, or the intersection joined by '&'.
 	// +required
 	// +kubebuilder:validation:MaxLength=1024
@@ -285,3 +284,30 @@ type GroupStatus struct {
 	// +optional
 	BelowMinGroupSize bool `json:"belowMinGroupSize,omitempty"`
 }
+
+// RunTrigger is what started a run.
+// +kubebuilder:validation:Enum=Generation;Schedule;Request
+type RunTrigger string
+
+// Run triggers.
+const (
+	// TriggerGeneration: the spec changed (a new generation).
+	TriggerGeneration RunTrigger = "Generation"
+	// TriggerSchedule: the cron schedule came due.
+	TriggerSchedule RunTrigger = "Schedule"
+	// TriggerRequest: someone asked for a run with the run-now annotation.
+	TriggerRequest RunTrigger = "Request"
+)
+
+// MetricAggregation combines a metric over several rates (equalized odds
+// takes both the true and the false positive rate).
+// +kubebuilder:validation:Enum=worstCase;mean
+type MetricAggregation string
+
+// Metric aggregations.
+const (
+	// AggregationWorstCase takes the larger of the rates' disparities.
+	AggregationWorstCase MetricAggregation = "worstCase"
+	// AggregationMean takes their mean.
+	AggregationMean MetricAggregation = "mean"
+)

@@ -201,7 +201,7 @@ func newIncidentShow(s Streams, f *incidentFlags) *cobra.Command {
 				if e.Actor != "" {
 					actor = " by " + display.Value(e.Actor)
 				}
-				fmt.Fprintf(w, "  %s  %-15s %s%s\n", e.Time.UTC().Format(time.RFC3339), display.Value(e.Type), display.Value(e.Message), actor)
+				fmt.Fprintf(w, "  %s  %-15s %s%s\n", e.Time.UTC().Format(time.RFC3339), display.Value(string(e.Type)), display.Value(e.Message), actor)
 			}
 			if len(st.Notifications) > 0 {
 				fmt.Fprintln(w, "\nNotifications:")

@@ -80,12 +80,6 @@ func render(w io.Writer, f format, o *Output) error {
 	return renderText(w, o, f == formatMarkdown)
 }
 
-// headline metrics are shown in text output; JSON and YAML carry all of them.
-var headline = map[string]bool{"demographicParityDifference": true, "demographicParityRatio": true,
-	"equalizedOddsDifference": true, "equalizedOddsRatio": true, "equalOpportunityDifference": true,
-	"errorRateDifference": true, "statisticalParityDifference": true, "disparateImpact": true,
-	"averageOddsDifference": true, "theilIndex": true}
-
 // textTable writes aligned columns, or a Markdown table.
 type textTable struct {
 	w        io.Writer
@@ -173,22 +167,18 @@ func renderText(w io.Writer, o *Output, markdown bool) error {
 	t.flush()
 
 	heading("Metrics")
-	graded := map[string]bool{}
-	for _, th := range o.Thresholds {
-		graded[th.Metric] = true
-	}
 	breachOf := map[string]fairness.Breach{}
 	for _, b := range r.Breaches {
-		breachOf[b.Metric+"/"+b.Method+"@"+b.Attribute] = b
+		breachOf[b.Key()] = b
 	}
 	t = newTextTable(w, markdown)
 	t.row("METRIC", "ATTRIBUTE", "METHOD", "VALUE", "95% CI", "GRADE")
 	for _, m := range r.Metrics {
-		if (!headline[m.Name] && !graded[m.Name]) || m.Method == fairness.MethodToOverall || m.Agg == fairness.AggMean {
+		if !fairness.Summarised(m, o.Thresholds) {
 			continue
 		}
 		grade := ""
-		if b, ok := breachOf[m.Name+"/"+m.Method+"@"+m.Attribute]; ok && m.Agg != fairness.AggMean {
+		if b, ok := breachOf[m.Key()]; ok && m.Agg != fairness.AggMean {
 			grade = fmt.Sprintf("%s (threshold %g)", b.Severity, b.Threshold)
 		} else if m.Value.OK() && gradedBy(o.Thresholds, m) {
 			grade = "ok"

@@ -26,13 +26,6 @@ import (
 	"github.com/fairness-operator/fairness-operator/internal/incident"
 )
 
-// Delivery results.
-const (
-	DeliveryPending   fairnessv1alpha1.DeliveryResult = "Pending"
-	DeliveryDelivered fairnessv1alpha1.DeliveryResult = "Delivered"
-	DeliveryFailed    fairnessv1alpha1.DeliveryResult = "Failed"
-)
-
 const maxDeliveries = 32
 
 // BiasIncidentReconciler runs the incident-response lifecycle: people's
@@ -242,7 +235,7 @@ func (r *BiasIncidentReconciler) applyStateChange(in *fairnessv1alpha1.BiasIncid
 	}
 	at := metav1.Time{Time: now}
 	actor := in.Spec.AcknowledgedBy
-	typ, msg := to, fmt.Sprintf("%s -> %s", from, to)
+	typ, msg := fairnessv1alpha1.TimelineEntryType(to), fmt.Sprintf("%s -> %s", from, to)
 	switch to {
 	case incident.Acknowledged, incident.Mitigating:
 		if st.AcknowledgedAt == nil {
@@ -256,7 +249,7 @@ func (r *BiasIncidentReconciler) applyStateChange(in *fairnessv1alpha1.BiasIncid
 		msg += ": " + display.Truncate(in.Spec.ResolutionNote, 512)
 		r.enqueue(in, "Resolved", targets, func(fairnessv1alpha1.NotificationTarget) bool { return true })
 	case incident.Open:
-		typ, msg = "Reopened", "reopened: "+display.Truncate(in.Spec.ReopenReason, 512)
+		typ, msg = fairnessv1alpha1.TimelineReopened, "reopened: "+display.Truncate(in.Spec.ReopenReason, 512)
 		st.ResolvedAt, st.AcknowledgedAt, st.Escalated, st.EscalationStepsFired = nil, nil, false, nil
 		deadline := incident.AcknowledgeBy(fairness.Severity(st.Severity), now, deadlines)
 		st.AcknowledgeBy = &metav1.Time{Time: deadline}
@@ -269,7 +262,7 @@ func (r *BiasIncidentReconciler) applyStateChange(in *fairnessv1alpha1.BiasIncid
 	}
 	setCondition(&st.Conditions, in.Generation, fairnessv1alpha1.ConditionReady, metav1.ConditionTrue, "Handled",
 		"the incident's state is "+to)
-	r.event(in, corev1.EventTypeNormal, typ, msg)
+	r.event(in, corev1.EventTypeNormal, string(typ), msg)
 }
 
 // enqueueOpened queues the "Opened" notification for targets that want it.
@@ -285,7 +278,7 @@ func (r *BiasIncidentReconciler) escalate(in *fairnessv1alpha1.BiasIncident, p i
 		setCondition(&st.Conditions, in.Generation, fairnessv1alpha1.ConditionEscalated, metav1.ConditionTrue,
 			fairnessv1alpha1.ReasonAcknowledgementLate, msg)
 		st.Escalated = true
-		addTimeline(st, metav1.Time{Time: now}, "DeadlineMissed", msg)
+		addTimeline(st, metav1.Time{Time: now}, fairnessv1alpha1.TimelineDeadlineMissed, msg)
 		r.event(in, corev1.EventTypeWarning, "Escalated", msg)
 	}
 	for _, i := range incident.DueSteps(p, view(in), now) {
@@ -293,7 +286,7 @@ func (r *BiasIncidentReconciler) escalate(in *fairnessv1alpha1.BiasIncident, p i
 		st.EscalationStepsFired = append(st.EscalationStepsFired, int32(i)) //nolint:gosec // at most 10 steps
 		st.Escalated = true
 		msg := fmt.Sprintf("escalation step %d: notifying %s", i+1, step.Target)
-		addTimeline(st, metav1.Time{Time: now}, "Escalated", msg)
+		addTimeline(st, metav1.Time{Time: now}, fairnessv1alpha1.TimelineEscalated, msg)
 		r.event(in, corev1.EventTypeWarning, "Escalated", msg)
 		name := step.Target
 		r.enqueueTo(in, fmt.Sprintf("Escalated-%d", i+1), name)
@@ -322,13 +315,13 @@ func (r *BiasIncidentReconciler) enqueueTo(in *fairnessv1alpha1.BiasIncident, tr
 		}
 	}
 	in.Status.Notifications = append(in.Status.Notifications, fairnessv1alpha1.NotificationDelivery{
-		Target: target, IdempotencyKey: key, Result: DeliveryPending})
+		Target: target, IdempotencyKey: key, Result: fairnessv1alpha1.DeliveryPending})
 	if n := len(in.Status.Notifications); n > maxDeliveries {
 		// Drop the oldest finished deliveries first; never a pending one.
 		kept := in.Status.Notifications[:0]
 		drop := n - maxDeliveries
 		for _, d := range in.Status.Notifications {
-			if drop > 0 && d.Result != DeliveryPending {
+			if drop > 0 && d.Result != fairnessv1alpha1.DeliveryPending {
 				drop--
 				continue
 			}

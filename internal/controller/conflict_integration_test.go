@@ -59,7 +59,7 @@ func TestConflictingWritersLoseNothing(t *testing.T) {
 	})
 	eventually(t, waitFor, "the operator's status and the person's edits", func() (bool, error) {
 		get(t, in)
-		return len(in.Status.Notifications) == 1 && in.Status.Notifications[0].Result == DeliveryDelivered &&
+		return len(in.Status.Notifications) == 1 && in.Status.Notifications[0].Result == fairnessv1alpha1.DeliveryDelivered &&
 			in.Status.State == fairnessv1alpha1.IncidentAcknowledged, nil
 	})
 	for i := range 20 {
@@ -108,12 +108,12 @@ func TestPatchStatusRebasesOverConcurrentWrites(t *testing.T) {
 				t.Fatal(err)
 			}
 			in.Status.Occurrences = 1
-			in.Status.Notifications = []fairnessv1alpha1.NotificationDelivery{{Target: "oncall", IdempotencyKey: "k", Result: DeliveryPending}}
+			in.Status.Notifications = []fairnessv1alpha1.NotificationDelivery{{Target: "oncall", IdempotencyKey: "k", Result: fairnessv1alpha1.DeliveryPending}}
 			if err := k8s.Status().Update(ctx, in); err != nil {
 				t.Fatal(err)
 			}
 			before := in.DeepCopy()
-			in.Status.Notifications[0].Result, in.Status.Notifications[0].Attempts = DeliveryDelivered, 1
+			in.Status.Notifications[0].Result, in.Status.Notifications[0].Attempts = fairnessv1alpha1.DeliveryDelivered, 1
 			cur := before.DeepCopy()
 			if err := c.other(cur); err != nil {
 				t.Fatal(err)
@@ -123,7 +123,7 @@ func TestPatchStatusRebasesOverConcurrentWrites(t *testing.T) {
 				t.Fatalf("patchStatus: %v (conflict %v, want %v)", err, got, c.wantConflict)
 			}
 			get(t, cur)
-			if d := cur.Status.Notifications[0]; d.Result != DeliveryDelivered || d.Attempts != 1 {
+			if d := cur.Status.Notifications[0]; d.Result != fairnessv1alpha1.DeliveryDelivered || d.Attempts != 1 {
 				t.Fatalf("the delivery was forgotten: %+v", d)
 			}
 			if c.wantConflict && cur.Status.Occurrences != 5 {

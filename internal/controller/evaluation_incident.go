@@ -178,7 +178,7 @@ func RecordRun(st *fairnessv1alpha1.BiasIncidentStatus, runID string, g GradedSt
 	at := metav1.Time{Time: now}
 	if g.Severity == fairnessv1alpha1.SeverityNone {
 		st.ConsecutiveCleanRuns++
-		addTimeline(st, at, "CleanRun", fmt.Sprintf("run %s came back clean (%d in a row)", runID, st.ConsecutiveCleanRuns))
+		addTimeline(st, at, fairnessv1alpha1.TimelineCleanRun, fmt.Sprintf("run %s came back clean (%d in a row)", runID, st.ConsecutiveCleanRuns))
 		return
 	}
 	st.ConsecutiveCleanRuns = 0
@@ -189,14 +189,14 @@ func RecordRun(st *fairnessv1alpha1.BiasIncidentStatus, runID string, g GradedSt
 		st.OpenedAt = &at
 		st.Channel = incident.ChannelName(now)
 		st.State = fairnessv1alpha1.IncidentOpen
-		addTimeline(st, at, "Opened", fmt.Sprintf("run %s breached: %s", runID, breachSummary(g)))
+		addTimeline(st, at, fairnessv1alpha1.TimelineOpened, fmt.Sprintf("run %s breached: %s", runID, breachSummary(g)))
 	} else {
-		addTimeline(st, at, "BreachRecorded", fmt.Sprintf("run %s breached: %s", runID, breachSummary(g)))
+		addTimeline(st, at, fairnessv1alpha1.TimelineBreachRecorded, fmt.Sprintf("run %s breached: %s", runID, breachSummary(g)))
 	}
 	raised := fairnessv1alpha1.Severity(incident.Raise(fairness.Severity(st.Severity), fairness.Severity(g.Severity)))
 	if raised != st.Severity {
 		if st.Severity != "" {
-			addTimeline(st, at, "SeverityRaised", fmt.Sprintf("%s -> %s", st.Severity, raised))
+			addTimeline(st, at, fairnessv1alpha1.TimelineSeverityRaised, fmt.Sprintf("%s -> %s", st.Severity, raised))
 		}
 		st.Severity = raised
 		deadline := incident.AcknowledgeBy(fairness.Severity(raised), st.OpenedAt.Time, overrides)
@@ -212,7 +212,7 @@ func breachSummary(g GradedStatus) string {
 	return fmt.Sprintf("%s %s on %s = %.4f (threshold %g)", b.Severity, b.Metric, b.Attribute, b.Value, b.Threshold)
 }
 
-func addTimeline(st *fairnessv1alpha1.BiasIncidentStatus, at metav1.Time, typ, msg string) {
+func addTimeline(st *fairnessv1alpha1.BiasIncidentStatus, at metav1.Time, typ fairnessv1alpha1.TimelineEntryType, msg string) {
 	st.Timeline = append(st.Timeline, fairnessv1alpha1.TimelineEntry{Time: at, Type: typ, Message: display.Truncate(msg, 1024),
 		Actor: "fairness-operator"})
 	if len(st.Timeline) > maxTimeline {
@@ -270,7 +270,7 @@ func (r *FairnessEvaluationReconciler) handleBlindness(ctx context.Context, eval
 	st.Severity, st.HighestSeverity = fairnessv1alpha1.Severity2, fairnessv1alpha1.Severity2
 	st.Channel = incident.ChannelName(now.Time)
 	st.AcknowledgeBy = &metav1.Time{Time: incident.AcknowledgeBy(fairness.Sev2, now.Time, deadlineOverrides(r.Deadlines, policy))}
-	addTimeline(st, now, "Opened", fmt.Sprintf("monitoring blind: %d runs failed in a row; last: %s: %s",
+	addTimeline(st, now, fairnessv1alpha1.TimelineOpened, fmt.Sprintf("monitoring blind: %d runs failed in a row; last: %s: %s",
 		eval.Status.ConsecutiveFailedRuns, run.Reason, display.Truncate(run.Message, 400)))
 	r.event(eval, "Warning", "MonitoringBlind", fmt.Sprintf("BiasIncident %s opened: %d runs failed in a row", in.Name,
 		eval.Status.ConsecutiveFailedRuns))

@@ -181,7 +181,7 @@ func TestEvaluationRunLifecycle(t *testing.T) {
 	eventually(t, waitFor, "the request recorded", func() (bool, error) {
 		get(t, eval)
 		return eval.Status.LastHandledRequestedAt == "2026-11-27T10:00:00Z" && eval.Status.ActiveRun != nil &&
-			eval.Status.ActiveRun.Trigger == TriggerRequest, nil
+			eval.Status.ActiveRun.Trigger == fairnessv1alpha1.TriggerRequest, nil
 	})
 	for i := range jobs {
 		if jobs[i].Name != "credit-g1" {

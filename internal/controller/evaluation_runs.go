@@ -12,13 +12,6 @@ import (
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
 )
 
-// Run triggers, recorded in status.activeRun.trigger.
-const (
-	TriggerGeneration = "Generation"
-	TriggerRequest    = "Request"
-	TriggerSchedule   = "Schedule"
-)
-
 // RunSpecHash identifies what a run computes: thresholds, minimum group size,
 // incident policy, schedule and history are left out on purpose, so changing
 // them re-grades or reschedules instead of running again.
@@ -40,7 +33,8 @@ func RunSpecHash(spec fairnessv1alpha1.FairnessEvaluationSpec) string {
 
 // PlannedRun is a run that should start now.
 type PlannedRun struct {
-	ID, Trigger string
+	ID      string
+	Trigger fairnessv1alpha1.RunTrigger
 	// RequestedAt is the annotation value it handles (Request only).
 	RequestedAt string
 	// ScheduledAt is the cron time it handles (Schedule only).
@@ -86,15 +80,15 @@ func PlanRun(eval *fairnessv1alpha1.FairnessEvaluation, sched cron.Schedule, now
 	}
 	hash := RunSpecHash(eval.Spec)
 	if st.LastRun == nil || st.LastRun.SpecHash != hash {
-		return &PlannedRun{ID: fmt.Sprintf("g%d", eval.Generation), Trigger: TriggerGeneration}, true
+		return &PlannedRun{ID: fmt.Sprintf("g%d", eval.Generation), Trigger: fairnessv1alpha1.TriggerGeneration}, true
 	}
 	if req := eval.Annotations[fairnessv1alpha1.RequestedAtAnnotation]; req != "" && req != st.LastHandledRequestedAt {
 		sum := sha256.Sum256([]byte(req))
-		return &PlannedRun{ID: "r" + hex.EncodeToString(sum[:])[:10], Trigger: TriggerRequest, RequestedAt: req}, true
+		return &PlannedRun{ID: "r" + hex.EncodeToString(sum[:])[:10], Trigger: fairnessv1alpha1.TriggerRequest, RequestedAt: req}, true
 	}
 	if sched != nil && st.NextScheduledRun != nil && !now.Before(st.NextScheduledRun.Time) {
 		at := st.NextScheduledRun.UTC()
-		return &PlannedRun{ID: fmt.Sprintf("s%d", at.Unix()), Trigger: TriggerSchedule, ScheduledAt: at}, true
+		return &PlannedRun{ID: fmt.Sprintf("s%d", at.Unix()), Trigger: fairnessv1alpha1.TriggerSchedule, ScheduledAt: at}, true
 	}
 	return nil, false
 }

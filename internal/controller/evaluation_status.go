@@ -43,11 +43,6 @@ func GradeOptions(spec fairnessv1alpha1.FairnessEvaluationSpec) fairness.Options
 	return o
 }
 
-// statusHeadline are the metrics always kept in status; thresholded ones are added.
-var statusHeadline = map[string]bool{"demographicParityDifference": true, "demographicParityRatio": true,
-	"equalizedOddsDifference": true, "equalizedOddsRatio": true, "equalOpportunityDifference": true,
-	"statisticalParityDifference": true, "disparateImpact": true, "averageOddsDifference": true}
-
 // GradedStatus is the part of an evaluation's status computed from a report.
 type GradedStatus struct {
 	Severity      fairnessv1alpha1.Severity
@@ -81,13 +76,9 @@ func ThresholdsCondition(ne []fairness.NotEvaluated) (metav1.ConditionStatus, st
 // headline and thresholded metrics (between groups, privileged and
 // population; worst-case aggregation), the largest groups, and the breaches.
 func StatusFromReport(r *fairness.Report, thresholds []fairness.Threshold) GradedStatus {
-	graded := map[string]bool{}
-	for _, t := range thresholds {
-		graded[t.Metric] = true
-	}
 	severityOf := map[string]fairness.Breach{}
 	for _, b := range r.Breaches {
-		k := b.Metric + "/" + b.Method + "@" + b.Attribute
+		k := b.Key()
 		if _, seen := severityOf[k]; !seen {
 			severityOf[k] = b
 		}
@@ -97,16 +88,16 @@ func StatusFromReport(r *fairness.Report, thresholds []fairness.Threshold) Grade
 		if len(out.Metrics) == maxStatusMetrics {
 			break
 		}
-		if (!statusHeadline[m.Name] && !graded[m.Name]) || m.Method == fairness.MethodToOverall || m.Agg == fairness.AggMean {
+		if !fairness.Summarised(m, thresholds) {
 			continue
 		}
 		ms := fairnessv1alpha1.MetricStatus{Name: fairnessv1alpha1.MetricName(m.Name),
-			Method: fairnessv1alpha1.MetricMethod(m.Method), Agg: m.Agg, Attribute: display.Bounded(m.Attribute, maxAttribute),
+			Method: fairnessv1alpha1.MetricMethod(m.Method), Agg: fairnessv1alpha1.MetricAggregation(m.Agg), Attribute: display.Bounded(m.Attribute, maxAttribute),
 			Value: m.Value.Ptr(), UndefinedReason: display.Truncate(m.UndefinedReason, 256)}
 		if m.Interval != nil {
 			ms.Lower, ms.Upper = &m.Interval.Lower, &m.Interval.Upper
 		}
-		if b, ok := severityOf[m.Name+"/"+m.Method+"@"+m.Attribute]; ok {
+		if b, ok := severityOf[m.Key()]; ok {
 			ms.Severity = fairnessv1alpha1.Severity(b.Severity)
 			ms.Threshold = &b.Threshold
 		}

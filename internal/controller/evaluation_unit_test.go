@@ -257,9 +257,9 @@ func TestPlanRun(t *testing.T) {
 	cases := map[string]struct {
 		eval    *fairnessv1alpha1.FairnessEvaluation
 		wantID  string
-		trigger string
+		trigger fairnessv1alpha1.RunTrigger
 	}{
-		"never ran": {eval(), "g3", TriggerGeneration},
+		"never ran": {eval(), "g3", fairnessv1alpha1.TriggerGeneration},
 		"suspended": {func() *fairnessv1alpha1.FairnessEvaluation { e := eval(); e.Spec.Suspend = true; return e }(), "", ""},
 		"run in flight": {func() *fairnessv1alpha1.FairnessEvaluation {
 			e := eval()
@@ -272,12 +272,12 @@ func TestPlanRun(t *testing.T) {
 			e := done(eval())
 			e.Spec.Source.Builtin.Seed = new(int64(9))
 			return e
-		}(), "g3", TriggerGeneration},
+		}(), "g3", fairnessv1alpha1.TriggerGeneration},
 		"new request": {func() *fairnessv1alpha1.FairnessEvaluation {
 			e := done(eval())
 			e.Annotations = map[string]string{fairnessv1alpha1.RequestedAtAnnotation: "now"}
 			return e
-		}(), requestRunID("now"), TriggerRequest},
+		}(), requestRunID("now"), fairnessv1alpha1.TriggerRequest},
 		"handled request": {func() *fairnessv1alpha1.FairnessEvaluation {
 			e := done(eval())
 			e.Annotations = map[string]string{fairnessv1alpha1.RequestedAtAnnotation: "now"}
@@ -288,7 +288,7 @@ func TestPlanRun(t *testing.T) {
 			e := done(eval())
 			e.Status.NextScheduledRun = &metav1.Time{Time: now.Add(-time.Minute)}
 			return e
-		}(), fmt.Sprintf("s%d", now.Add(-time.Minute).Unix()), TriggerSchedule},
+		}(), fmt.Sprintf("s%d", now.Add(-time.Minute).Unix()), fairnessv1alpha1.TriggerSchedule},
 		"schedule not due": {func() *fairnessv1alpha1.FairnessEvaluation {
 			e := done(eval())
 			e.Status.NextScheduledRun = &metav1.Time{Time: now.Add(time.Minute)}
@@ -365,7 +365,7 @@ func TestRecordRunRaisesNeverLowers(t *testing.T) {
 	}
 	types := []string{}
 	for _, e := range st.Timeline {
-		types = append(types, e.Type)
+		types = append(types, string(e.Type))
 	}
 	if strings.Join(types, ",") != "Opened,BreachRecorded,SeverityRaised,BreachRecorded,CleanRun" {
 		t.Fatalf("timeline %v", types)

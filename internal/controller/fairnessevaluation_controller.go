@@ -214,9 +214,9 @@ func (r *FairnessEvaluationReconciler) startRun(ctx context.Context, eval *fairn
 		Generation: eval.Generation, SpecHash: RunSpecHash(eval.Spec), StartTime: &metav1.Time{Time: now},
 		Result: fairnessv1alpha1.RunRunning}
 	switch plan.Trigger {
-	case TriggerRequest:
+	case fairnessv1alpha1.TriggerRequest:
 		st.LastHandledRequestedAt = plan.RequestedAt
-	case TriggerSchedule:
+	case fairnessv1alpha1.TriggerSchedule:
 		// The next slot after now: missed slots while the operator was down are skipped, not replayed.
 		st.NextScheduledRun = &metav1.Time{Time: NextScheduled(sched, now)}
 	}

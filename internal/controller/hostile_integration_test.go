@@ -269,7 +269,7 @@ func TestSlowTargetsDelayNoOtherNotification(t *testing.T) {
 	in := breach(t, incidentEvaluation(t, ns, "unrelated", url, true, "1h"))
 	eventually(t, waitFor, "the unrelated notification delivered", func() (bool, error) {
 		get(t, in)
-		return len(in.Status.Notifications) == 1 && in.Status.Notifications[0].Result == DeliveryDelivered, nil
+		return len(in.Status.Notifications) == 1 && in.Status.Notifications[0].Result == fairnessv1alpha1.DeliveryDelivered, nil
 	})
 	if n, _ := rcv.deliveries(); n != 1 || waiting.Load() != 5 {
 		t.Fatalf("%d deliveries to the unrelated target, %d sends still waiting; want 1 and 5", n, waiting.Load())

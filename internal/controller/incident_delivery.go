@@ -80,7 +80,7 @@ func carryDeliveries(st *fairnessv1alpha1.BiasIncidentStatus, mine []fairnessv1a
 // dueDeliveries: a pending delivery is due now.
 func dueDeliveries(in *fairnessv1alpha1.BiasIncident, now time.Time) bool {
 	for _, d := range in.Status.Notifications {
-		if d.Result == DeliveryPending && (d.NextAttemptTime == nil || !now.Before(d.NextAttemptTime.Time)) {
+		if d.Result == fairnessv1alpha1.DeliveryPending && (d.NextAttemptTime == nil || !now.Before(d.NextAttemptTime.Time)) {
 			return true
 		}
 	}
@@ -122,7 +122,7 @@ func (r *BiasIncidentReconciler) deliver(ctx context.Context, in *fairnessv1alph
 	snd := r.Sender // set by SetupWithManager
 	for i := range in.Status.Notifications {
 		d := &in.Status.Notifications[i]
-		if d.Result != DeliveryPending {
+		if d.Result != fairnessv1alpha1.DeliveryPending {
 			continue
 		}
 		if d.NextAttemptTime != nil && now.Before(d.NextAttemptTime.Time) {
@@ -180,13 +180,13 @@ func (r *BiasIncidentReconciler) recordAttempt(in *fairnessv1alpha1.BiasIncident
 		kind = "unknown"
 	}
 	if err == nil {
-		d.Result, d.Message, d.NextAttemptTime = DeliveryDelivered, "delivered", nil
+		d.Result, d.Message, d.NextAttemptTime = fairnessv1alpha1.DeliveryDelivered, "delivered", nil
 		r.Metrics.Notified(kind, "delivered")
 		return
 	}
 	d.Message = display.Truncate(err.Error(), 1024)
 	if d.Attempts >= r.maxAttempts() {
-		d.Result, d.NextAttemptTime = DeliveryFailed, nil
+		d.Result, d.NextAttemptTime = fairnessv1alpha1.DeliveryFailed, nil
 		r.Metrics.Notified(kind, "failed")
 		r.event(in, corev1.EventTypeWarning, "NotificationFailed", fmt.Sprintf("gave up on %s after %d attempts: %s",
 			d.Target, d.Attempts, d.Message))

@@ -151,7 +151,7 @@ func TestLateAcknowledgementEscalatesOnce(t *testing.T) {
 	eventually(t, waitFor, "Escalated and the notification delivered", func() (bool, error) {
 		get(t, in)
 		return meta.IsStatusConditionTrue(in.Status.Conditions, fairnessv1alpha1.ConditionEscalated) &&
-			len(in.Status.Notifications) == 1 && in.Status.Notifications[0].Result == DeliveryDelivered, nil
+			len(in.Status.Notifications) == 1 && in.Status.Notifications[0].Result == fairnessv1alpha1.DeliveryDelivered, nil
 	})
 	d := in.Status.Notifications[0]
 	if d.Attempts != 3 || d.Target != "oncall" || !strings.HasSuffix(d.IdempotencyKey, "/Escalated-1/oncall") {
@@ -203,7 +203,7 @@ func TestRestartDeliversPendingNotificationOnce(t *testing.T) {
 	defer func() { stop() }() // the last manager started
 	eventually(t, waitFor, "the Opened notification delivered", func() (bool, error) {
 		get(t, in)
-		return len(in.Status.Notifications) == 1 && in.Status.Notifications[0].Result == DeliveryDelivered, nil
+		return len(in.Status.Notifications) == 1 && in.Status.Notifications[0].Result == fairnessv1alpha1.DeliveryDelivered, nil
 	})
 	stop()
 	stop = startManager(t)

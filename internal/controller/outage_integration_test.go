@@ -79,7 +79,7 @@ func TestTargetDownForAnHour(t *testing.T) {
 				return false, nil
 			}
 			for _, d := range in.Status.Notifications {
-				if d.Result != DeliveryDelivered {
+				if d.Result != fairnessv1alpha1.DeliveryDelivered {
 					return false, nil
 				}
 			}
