@@ -28,6 +28,7 @@ import (
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
 	"github.com/fairness-operator/fairness-operator/internal/controller"
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
+	"github.com/fairness-operator/fairness-operator/internal/incident"
 	"github.com/fairness-operator/fairness-operator/internal/version"
 	// +kubebuilder:scaffold:imports
 )
@@ -81,13 +82,13 @@ func main() {
 			"default escalation steps and notification targets.")
 	flag.StringVar(&o.evaluationImage, "evaluation-image", defaultEvaluationImage(),
 		"Image of evaluation pods; it must carry /fairctl (the operator's own image does).")
-	for i, d := range []time.Duration{15 * time.Minute, time.Hour, 4 * time.Hour, 24 * time.Hour} {
-		flag.DurationVar(&o.deadlines[i], fmt.Sprintf("ack-deadline-sev%d", i+1), d,
+	for i, sev := range []fairness.Severity{fairness.Sev1, fairness.Sev2, fairness.Sev3, fairness.Sev4} {
+		flag.DurationVar(&o.deadlines[i], fmt.Sprintf("ack-deadline-sev%d", i+1), incident.DefaultDeadlines[sev],
 			fmt.Sprintf("Default acknowledgement deadline of Sev%d incidents (an evaluation's incidentPolicy wins).", i+1))
 	}
 	flag.DurationVar(&o.resolvedTTL, "resolved-incident-ttl", 0,
 		"Delete BiasIncidents this long after they are resolved; 0 keeps them (they are audit records).")
-	flag.DurationVar(&o.minScheduleInterval, "min-schedule-interval", time.Minute,
+	flag.DurationVar(&o.minScheduleInterval, "min-schedule-interval", controller.DefaultMinScheduleInterval,
 		"Refuse schedules that fire more often than this (each run is a Job); such evaluations stall with InvalidSpec.")
 	flag.StringVar(&o.metricsAddr, "metrics-bind-address", "0",
 		"Address of the metrics endpoint: :8443 for HTTPS, :8080 for HTTP, 0 to disable it.")
@@ -112,7 +113,7 @@ func main() {
 	flag.Float64Var(&o.notificationRate, "notification-rate", 1,
 		"Notifications per second sent to any one target (URL); the rest wait their turn, none is dropped.")
 	flag.IntVar(&o.notificationBurst, "notification-burst", 10, "Notifications a target may receive at once.")
-	flag.DurationVar(&o.notificationTimeout, "notification-timeout", 10*time.Second,
+	flag.DurationVar(&o.notificationTimeout, "notification-timeout", controller.DefaultNotificationTimeout,
 		"How long one send to a notification target may take; sends run in the background, so a slow target delays no other.")
 	flag.BoolVar(&o.enableLeaderElection, "leader-elect", false,
 		"Elect a leader so that only one of several manager replicas reconciles at a time.")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
 	"github.com/fairness-operator/fairness-operator/internal/dataset"
 	"github.com/fairness-operator/fairness-operator/internal/display"
 	"github.com/fairness-operator/fairness-operator/internal/evaluate"
@@ -82,17 +83,17 @@ disparateImpact >=0.8 (Sev2, the four-fifths rule).`,
 	fl.StringVar(&f.favorable, "favorable", "", "label/prediction value meaning the favourable outcome (default 1/true)")
 	fl.StringArrayVar(&f.thresholds, "threshold", nil, "METRIC[/METHOD][@ATTR]<=VALUE:SEV (>= for ratios); repeatable")
 	fl.StringVar(&f.thresholdsFile, "thresholds-file", "", "YAML file with thresholds shaped like a FairnessEvaluation's spec.thresholds")
-	fl.Int64Var(&f.minGroupSize, "min-group-size", 30, "groups smaller than this are reported but cannot breach thresholds")
+	fl.Int64Var(&f.minGroupSize, "min-group-size", int64(fairnessv1alpha1.DefaultMinGroupSize), "groups smaller than this are reported but cannot breach thresholds")
 	fl.StringVarP(&f.output, "output", "o", "table", "output format: table, json, yaml or markdown")
 	fl.StringVar(&f.failOn, "fail-on", "Sev4", "lowest severity that makes the exit code 1 (Sev1..Sev4)")
 	fl.Int64Var(&f.maxBadRows, "max-bad-rows", 0, "skip and count up to this many bad rows instead of failing on the first")
 	fl.IntVar(&f.maxGroups, "max-groups", dataset.DefaultMaxGroups, "maximum number of distinct groups")
 	fl.IntVar(&f.maxLineBytes, "max-line-bytes", dataset.DefaultMaxLineBytes, "maximum length of one CSV record or JSON line")
 	fl.IntVar(&f.scoreBins, "score-bins", dataset.DefaultScoreBins, "score histogram bins for AUC and calibration")
-	fl.Int64Var(&f.rows, "rows", 10000, "rows of the built-in dataset")
-	fl.Int64Var(&f.seed, "seed", 42, "seed of the built-in dataset")
+	fl.Int64Var(&f.rows, "rows", fairnessv1alpha1.DefaultBuiltinRows, "rows of the built-in dataset")
+	fl.Int64Var(&f.seed, "seed", fairnessv1alpha1.DefaultBuiltinSeed, "seed of the built-in dataset")
 	fl.Float64Var(&f.disparity, "disparity", 0.2, "approval-rate gap injected against women in the built-in dataset (0 is fair)")
-	fl.StringVar(&f.method, "method", "baseline", "train mode: baseline, reweighing, postprocess, expgrad or all (side by side)")
+	fl.StringVar(&f.method, "method", string(fairnessv1alpha1.DefaultTrainMethod), "train mode: baseline, reweighing, postprocess, expgrad or all (side by side)")
 	fl.StringVar(&f.constraint, "constraint", "", "train mode: demographicParity (default), equalizedOdds, truePositiveRateParity or errorRateParity")
 	fl.StringVar(&f.features, "features", "", "train mode: feature columns, comma-separated (default: every column but the label, "+
 		"leaving out columns that copy the label)")
@@ -100,8 +101,8 @@ disparateImpact >=0.8 (Sev2, the four-fifths rule).`,
 	fl.BoolVar(&f.imputeMissing, "impute-missing", false,
 		"train mode: fill missing numeric features with the training mean and give missing categories their own value")
 	fl.BoolVar(&f.stratify, "stratify", false, "train mode: keep the label's proportion in both splits (then not scikit-learn's rows)")
-	fl.Float64Var(&f.testSize, "test-size", 0.3, "train mode: fraction of rows held out for evaluation")
-	fl.Int64Var(&f.randomState, "random-state", 42, "train mode: seed of the split (scikit-learn's train_test_split rows) and of randomised methods")
+	fl.Float64Var(&f.testSize, "test-size", fairnessv1alpha1.DefaultTestSize, "train mode: fraction of rows held out for evaluation")
+	fl.Int64Var(&f.randomState, "random-state", fairnessv1alpha1.DefaultRandomState, "train mode: seed of the split (scikit-learn's train_test_split rows) and of randomised methods")
 	fl.BoolVar(&f.zeroDivision, "zero-division-as-zero", false,
 		"report 0 for rates with a zero denominator, as scikit-learn and fairlearn do, instead of undefined")
 	return cmd

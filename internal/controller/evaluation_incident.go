@@ -244,8 +244,8 @@ func (r *FairnessEvaluationReconciler) handleBlindness(ctx context.Context, eval
 		open.Spec.ResolutionNote = fmt.Sprintf("run %s succeeded: the evaluation monitors again", run.ID)
 		return r.Patch(ctx, open, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
 	}
-	threshold := int32(0)
-	if policy != nil {
+	threshold := fairnessv1alpha1.DefaultFailedRunsThreshold
+	if policy != nil && policy.FailedRunsThreshold > 0 {
 		threshold = policy.FailedRunsThreshold
 	}
 	if open != nil || !incident.Blind(incident.Policy{FailedRunsThreshold: threshold}, eval.Status.ConsecutiveFailedRuns) {

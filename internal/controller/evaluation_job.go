@@ -29,13 +29,6 @@ const (
 	nonRootUID = 65532
 )
 
-// Defaults of optional fields whose zero means something (the schema sets
-// the same; these apply to objects built in Go without it).
-const (
-	defaultSeed         = 42
-	defaultMinGroupSize = 30
-)
-
 // maxJobName keeps a Job's name a DNS label with room for the "-<index>"
 // an Indexed Job appends for its pods' hostnames (shards are at most 1000).
 const maxJobName = 63 - len("-999")
@@ -81,17 +74,17 @@ func runConfig(eval *fairnessv1alpha1.FairnessEvaluation, runID string) evaluate
 		NullGroup: s.Columns.NullGroup,
 		Shards:    int64(max(s.Shards, 1)), Format: string(s.Source.Format)}
 	if s.Mode == fairnessv1alpha1.ModeTrain {
-		t := fairnessv1alpha1.TrainSettings{Method: fairnessv1alpha1.MethodBaseline, TestSize: 0.3}
+		t := fairnessv1alpha1.TrainSettings{Method: fairnessv1alpha1.DefaultTrainMethod, TestSize: fairnessv1alpha1.DefaultTestSize}
 		if s.Train != nil {
 			t = *s.Train
 		}
 		c.Train = &evaluate.TrainRun{Method: string(t.Method), Constraint: string(t.Constraint), Features: t.Features,
-			ExcludeProtected: t.ExcludeProtected, TestSize: t.TestSize, RandomState: ptr.Deref(t.RandomState, defaultSeed)}
+			ExcludeProtected: t.ExcludeProtected, TestSize: t.TestSize, RandomState: ptr.Deref(t.RandomState, fairnessv1alpha1.DefaultRandomState)}
 		if c.Train.Method == "" {
-			c.Train.Method = string(fairnessv1alpha1.MethodBaseline)
+			c.Train.Method = string(fairnessv1alpha1.DefaultTrainMethod)
 		}
 		if c.Train.TestSize == 0 {
-			c.Train.TestSize = 0.3
+			c.Train.TestSize = fairnessv1alpha1.DefaultTestSize
 		}
 		if c.Train.Features == nil && s.Source.Builtin != nil {
 			c.Train.Features = dataset.SyntheticFeatures
@@ -120,7 +113,7 @@ func runConfig(eval *fairnessv1alpha1.FairnessEvaluation, runID string) evaluate
 			name = dataset.SyntheticCredit
 		}
 		c.Data = dataset.BuiltinPrefix + name
-		c.Builtin = dataset.SyntheticOptions{Rows: src.Builtin.Rows, Seed: uint64(ptr.Deref(src.Builtin.Seed, defaultSeed)), //nolint:gosec // a seed
+		c.Builtin = dataset.SyntheticOptions{Rows: src.Builtin.Rows, Seed: uint64(ptr.Deref(src.Builtin.Seed, fairnessv1alpha1.DefaultBuiltinSeed)), //nolint:gosec // a seed
 			Disparity: src.Builtin.Disparity}
 	}
 	return c
@@ -214,10 +207,7 @@ func addDataVolume(pod *corev1.PodSpec, c *corev1.Container, src fairnessv1alpha
 	}
 }
 
-// backoffLimit is the spec's pod retry limit, 2 (the schema default) when unset.
+// backoffLimit is the spec's pod retry limit, the schema default when unset.
 func backoffLimit(limit *int32) int32 {
-	if limit == nil {
-		return 2
-	}
-	return *limit
+	return ptr.Deref(limit, fairnessv1alpha1.DefaultBackoffLimit)
 }

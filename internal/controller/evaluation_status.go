@@ -29,7 +29,7 @@ const (
 
 // GradeOptions turns an evaluation's spec into grading options.
 func GradeOptions(spec fairnessv1alpha1.FairnessEvaluationSpec) fairness.Options {
-	o := fairness.Options{MinGroupSize: int64(ptr.Deref(spec.MinGroupSize, defaultMinGroupSize)), Privileged: map[string][]string{}}
+	o := fairness.Options{MinGroupSize: int64(ptr.Deref(spec.MinGroupSize, fairnessv1alpha1.DefaultMinGroupSize)), Privileged: map[string][]string{}}
 	for _, p := range spec.Columns.Privileged {
 		o.Privileged[p.Attribute] = p.Values
 	}

@@ -52,7 +52,7 @@ type FairnessEvaluationReconciler struct {
 }
 
 func (r *FairnessEvaluationReconciler) minScheduleInterval() time.Duration {
-	return cmp.Or(r.MinScheduleInterval, time.Minute)
+	return cmp.Or(r.MinScheduleInterval, DefaultMinScheduleInterval)
 }
 
 // +kubebuilder:rbac:groups=fairness.dev,resources=fairnessevaluations,verbs=get;list;watch

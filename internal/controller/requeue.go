@@ -26,3 +26,12 @@ const (
 	// minScheduleDelay: the shortest wait for the next scheduled run.
 	minScheduleDelay = time.Second
 )
+
+// Defaults of the manager's settings, used by its flags and by reconcilers
+// built without them (tests).
+const (
+	// DefaultMinScheduleInterval: the shortest interval a schedule may have.
+	DefaultMinScheduleInterval = time.Minute
+	// DefaultNotificationTimeout bounds one notification send.
+	DefaultNotificationTimeout = 10 * time.Second
+)

@@ -44,7 +44,7 @@ type send struct {
 
 func (s *sender) waitBudget() time.Duration { return cmp.Or(s.wait, 500*time.Millisecond) }
 
-func (s *sender) sendTimeout() time.Duration { return cmp.Or(s.timeout, 10*time.Second) }
+func (s *sender) sendTimeout() time.Duration { return cmp.Or(s.timeout, DefaultNotificationTimeout) }
 
 // current returns the send of a delivery, in flight or finished, when it is
 // for the delivery's next attempt; a send whose outcome status already

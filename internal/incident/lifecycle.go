@@ -127,12 +127,10 @@ func AutoResolve(p Policy, v View) bool {
 
 // Blind reports whether an evaluation whose runs failed failures times in a
 // row has gone blind (monitoring that no longer monitors): a Sev2 incident.
+// The caller supplies the threshold (the schema defaults it); without one
+// nothing is blind.
 func Blind(p Policy, failures int32) bool {
-	threshold := p.FailedRunsThreshold
-	if threshold <= 0 {
-		threshold = 3
-	}
-	return failures >= threshold
+	return p.FailedRunsThreshold > 0 && failures >= p.FailedRunsThreshold
 }
 
 // Backoff is the delay before retry attempt n (1-based) of a notification:

@@ -96,7 +96,8 @@ func TestLateAutoResolveBlind(t *testing.T) {
 	if AutoResolve(Policy{}, View{State: Open, CleanRuns: 10}) {
 		t.Error("auto-resolution without a policy")
 	}
-	if Blind(Policy{}, 2) || !Blind(Policy{}, 3) || !Blind(Policy{FailedRunsThreshold: 1}, 1) {
+	if Blind(Policy{}, 5) || Blind(Policy{FailedRunsThreshold: 3}, 2) || !Blind(Policy{FailedRunsThreshold: 3}, 3) ||
+		!Blind(Policy{FailedRunsThreshold: 1}, 1) {
 		t.Error("Blind thresholds are wrong")
 	}
 }
