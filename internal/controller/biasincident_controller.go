@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -70,73 +69,105 @@ func (r *BiasIncidentReconciler) now() time.Time {
 	return time.Now()
 }
 
-// Reconcile applies the policy to one incident and patches its status once.
+// Reconcile runs one incident through its steps, in this order: read it,
+// read its policy, retire it (expiry, auto-resolution), apply the
+// lifecycle (people's state changes, notifications to queue, escalation),
+// take stock of its deliveries, write its status once, and only then do
+// what the write allows: start sends, emit Events and metrics.
 func (r *BiasIncidentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	in, err := r.readIncident(ctx, req)
+	if in == nil || err != nil {
+		return ctrl.Result{}, err
+	}
+	policy, targets, err := r.policyOf(ctx, in)
+	if err != nil {
+		return ctrl.Result{}, err // retried with backoff; no delivery is attempted on a guess
+	}
+	p := newIncidentPass(in, r.now())
+	if retired, err := r.retire(ctx, p, policy); retired {
+		return ctrl.Result{}, err
+	}
+	r.lifecycle(p, policy, targets)
+	r.deliveries(ctx, p, targets)
+	if err := r.writeStatus(ctx, p); err != nil {
+		if apierrors.IsConflict(err) {
+			return ctrl.Result{RequeueAfter: conflictDelay}, nil
+		}
+		return ctrl.Result{}, err
+	}
+	r.afterWrite(ctx, p)
+	return r.nextWake(p, policy), nil
+}
+
+// readIncident reads the incident; it returns nil when there is nothing to
+// do: the incident is gone, not opened yet (the evaluation controller
+// writes its first breach), or hand-made (then marked as not managed).
+func (r *BiasIncidentReconciler) readIncident(ctx context.Context, req ctrl.Request) (*fairnessv1alpha1.BiasIncident, error) {
 	var in fairnessv1alpha1.BiasIncident
 	if err := r.Get(ctx, req.NamespacedName, &in); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.Metrics.ForgetIncident(req.Namespace, req.Name)
 		}
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+		return nil, client.IgnoreNotFound(err)
 	}
-	if in.Status.OpenedAt == nil {
-		if openedByOperator(&in) {
-			// Not opened yet: the evaluation controller writes the first breach.
-			return ctrl.Result{}, nil
-		}
-		return ctrl.Result{}, r.markNotManaged(ctx, &in)
+	if in.Status.OpenedAt != nil {
+		return &in, nil
 	}
-	policy, targets, err := r.policyOf(ctx, &in)
-	if err != nil {
-		return ctrl.Result{}, err // retried with backoff; no delivery is attempted on a guess
+	if openedByOperator(&in) {
+		return nil, nil
 	}
-	before := in.DeepCopy()
-	now := r.now()
-	if r.expired(&in, now) {
+	return nil, r.markNotManaged(ctx, &in)
+}
+
+// retire deletes an incident past its retention or resolves one the
+// policy auto-resolves; it reports whether it did (the pass ends there).
+func (r *BiasIncidentReconciler) retire(ctx context.Context, p *incidentPass, policy incident.Policy) (bool, error) {
+	in := p.in
+	if r.expired(in, p.now) {
 		r.Metrics.ForgetIncident(in.Namespace, in.Name)
-		return ctrl.Result{}, client.IgnoreNotFound(r.Delete(ctx, &in, client.Preconditions{UID: &in.UID}))
+		return true, client.IgnoreNotFound(r.Delete(ctx, in, client.Preconditions{UID: &in.UID}))
 	}
-	if in.Spec.State != fairnessv1alpha1.IncidentResolved && incident.AutoResolve(policy, view(&in)) {
-		return ctrl.Result{}, r.autoResolve(ctx, &in, policy)
+	if in.Spec.State != fairnessv1alpha1.IncidentResolved && incident.AutoResolve(policy, view(in)) {
+		return true, r.autoResolve(ctx, in, policy)
 	}
-	r.applyStateChange(&in, now, policy.Deadlines, targets)
-	r.enqueueOpened(&in, targets)
-	r.escalate(&in, policy, now)
-	persistFirst := hasUnpersisted(before, &in)
-	var wake time.Time
-	if !persistFirst && dueDeliveries(&in, now) {
-		if stale, err := r.stale(ctx, &in); err != nil || stale {
-			return ctrl.Result{RequeueAfter: staleCacheDelay}, err
-		}
+	return false, nil
+}
+
+// lifecycle applies people's state change, queues the Opened notification
+// and fires due escalation, all in the pass's status.
+func (r *BiasIncidentReconciler) lifecycle(p *incidentPass, policy incident.Policy,
+	targets []fairnessv1alpha1.NotificationTarget) {
+	r.applyStateChange(p, policy.Deadlines, targets)
+	enqueueOpened(p.in, targets)
+	r.escalate(p, policy)
+}
+
+// writeStatus patches the status when the pass changed it.
+func (r *BiasIncidentReconciler) writeStatus(ctx context.Context, p *incidentPass) error {
+	p.in.Status.ObservedGeneration = p.in.Generation
+	if equality.Semantic.DeepEqual(p.before.Status, p.in.Status) {
+		return nil
 	}
-	if !persistFirst {
-		// Pending deliveries are written to status before any attempt, so a
-		// restart never loses one; Delivered is written right after.
-		wake = r.deliver(ctx, &in, targets, now)
+	if err := r.patchStatus(ctx, p.before, p.in); err != nil {
+		return err
 	}
-	in.Status.ObservedGeneration = in.Generation
-	if !equality.Semantic.DeepEqual(before.Status, in.Status) {
-		if err := r.patchStatus(ctx, before, &in); err != nil {
-			if apierrors.IsConflict(err) {
-				return ctrl.Result{RequeueAfter: conflictDelay}, nil
-			}
-			return ctrl.Result{}, err
-		}
+	p.wrote = true
+	return nil
+}
+
+// nextWake is when the incident needs a look again without an event: a
+// retry, a deadline, an escalation step or the end of its retention.
+func (r *BiasIncidentReconciler) nextWake(p *incidentPass, policy incident.Policy) ctrl.Result {
+	if at, ok := incident.NextWakeup(policy, view(p.in), p.now); ok {
+		p.wakeBy(at)
 	}
-	r.Metrics.ObserveIncident(&in)
-	if persistFirst {
-		return ctrl.Result{RequeueAfter: persistedDelay}, nil
+	if ttl := r.ttlWait(p.in, p.now); ttl > 0 {
+		p.wakeBy(p.now.Add(ttl))
 	}
-	if at, ok := incident.NextWakeup(policy, view(&in), now); ok && (wake.IsZero() || at.Before(wake)) {
-		wake = at
+	if p.wake.IsZero() {
+		return ctrl.Result{}
 	}
-	if ttl := r.ttlWait(&in, now); ttl > 0 && (wake.IsZero() || now.Add(ttl).Before(wake)) {
-		wake = now.Add(ttl)
-	}
-	if !wake.IsZero() {
-		return ctrl.Result{RequeueAfter: max(wake.Sub(now), minWakeDelay)}, nil
-	}
-	return ctrl.Result{}, nil
+	return ctrl.Result{RequeueAfter: max(p.wake.Sub(p.now), minWakeDelay)}
 }
 
 // markNotManaged says, in its status, that a hand-made incident is not the
@@ -154,12 +185,13 @@ func (r *BiasIncidentReconciler) markNotManaged(ctx context.Context, in *fairnes
 	return client.IgnoreNotFound(r.Status().Patch(ctx, in, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})))
 }
 
-// ttlWait is how long until a resolved incident expires (0: never, or not resolved).
+// ttlWait is how long until a resolved incident expires (0: never, not
+// resolved, or expired already: retire deletes it on this pass).
 func (r *BiasIncidentReconciler) ttlWait(in *fairnessv1alpha1.BiasIncident, now time.Time) time.Duration {
 	if r.ResolvedTTL <= 0 || in.Status.State != fairnessv1alpha1.IncidentResolved || in.Status.ResolvedAt == nil {
 		return 0
 	}
-	return max(in.Status.ResolvedAt.Add(r.ResolvedTTL).Sub(now), expiredDelay)
+	return max(in.Status.ResolvedAt.Add(r.ResolvedTTL).Sub(now), 0)
 }
 
 // expired reports whether a resolved incident is past its retention.
@@ -210,8 +242,9 @@ func (r *BiasIncidentReconciler) policyOf(ctx context.Context,
 
 // applyStateChange validates and records a state change people made in the
 // spec; a reopened incident gets a new deadline from the configured ones.
-func (r *BiasIncidentReconciler) applyStateChange(in *fairnessv1alpha1.BiasIncident, now time.Time,
+func (r *BiasIncidentReconciler) applyStateChange(p *incidentPass,
 	deadlines map[fairness.Severity]time.Duration, targets []fairnessv1alpha1.NotificationTarget) {
+	in, now := p.in, p.now
 	st := &in.Status
 	from, to := string(st.State), string(in.Spec.State)
 	if from == "" {
@@ -230,7 +263,7 @@ func (r *BiasIncidentReconciler) applyStateChange(in *fairnessv1alpha1.BiasIncid
 	if err := incident.CheckTransition(from, to, in.Spec.ReopenReason); err != nil {
 		msg := fmt.Sprintf("state change refused: %v; the incident stays %s", err, from)
 		setCondition(&st.Conditions, in.Generation, fairnessv1alpha1.ConditionReady, metav1.ConditionFalse, "InvalidTransition", msg)
-		r.event(in, corev1.EventTypeWarning, "InvalidTransition", msg)
+		p.event(r, corev1.EventTypeWarning, "InvalidTransition", msg)
 		return
 	}
 	at := metav1.Time{Time: now}
@@ -241,13 +274,14 @@ func (r *BiasIncidentReconciler) applyStateChange(in *fairnessv1alpha1.BiasIncid
 		if st.AcknowledgedAt == nil {
 			st.AcknowledgedAt = &at
 			if st.OpenedAt != nil {
-				r.Metrics.Acknowledged(now.Sub(st.OpenedAt.Time))
+				took := now.Sub(st.OpenedAt.Time)
+				p.after(func() { r.Metrics.Acknowledged(took) })
 			}
 		}
 	case incident.Resolved:
 		st.ResolvedAt = &at
 		msg += ": " + display.Truncate(in.Spec.ResolutionNote, 512)
-		r.enqueue(in, "Resolved", targets, func(fairnessv1alpha1.NotificationTarget) bool { return true })
+		enqueue(in, "Resolved", targets, func(fairnessv1alpha1.NotificationTarget) bool { return true })
 	case incident.Open:
 		typ, msg = fairnessv1alpha1.TimelineReopened, "reopened: "+display.Truncate(in.Spec.ReopenReason, 512)
 		st.ResolvedAt, st.AcknowledgedAt, st.Escalated, st.EscalationStepsFired = nil, nil, false, nil
@@ -262,16 +296,17 @@ func (r *BiasIncidentReconciler) applyStateChange(in *fairnessv1alpha1.BiasIncid
 	}
 	setCondition(&st.Conditions, in.Generation, fairnessv1alpha1.ConditionReady, metav1.ConditionTrue, "Handled",
 		"the incident's state is "+to)
-	r.event(in, corev1.EventTypeNormal, string(typ), msg)
+	p.event(r, corev1.EventTypeNormal, string(typ), msg)
 }
 
 // enqueueOpened queues the "Opened" notification for targets that want it.
-func (r *BiasIncidentReconciler) enqueueOpened(in *fairnessv1alpha1.BiasIncident, targets []fairnessv1alpha1.NotificationTarget) {
-	r.enqueue(in, "Opened", targets, func(t fairnessv1alpha1.NotificationTarget) bool { return t.OnOpen })
+func enqueueOpened(in *fairnessv1alpha1.BiasIncident, targets []fairnessv1alpha1.NotificationTarget) {
+	enqueue(in, "Opened", targets, func(t fairnessv1alpha1.NotificationTarget) bool { return t.OnOpen })
 }
 
 // escalate fires due escalation steps, each once.
-func (r *BiasIncidentReconciler) escalate(in *fairnessv1alpha1.BiasIncident, p incident.Policy, now time.Time) {
+func (r *BiasIncidentReconciler) escalate(pass *incidentPass, p incident.Policy) {
+	in, now := pass.in, pass.now
 	st := &in.Status
 	if incident.Late(view(in), now) && !apimeta.IsStatusConditionTrue(st.Conditions, fairnessv1alpha1.ConditionEscalated) {
 		msg := fmt.Sprintf("not acknowledged by %s (%s)", st.AcknowledgeBy.UTC().Format(time.RFC3339), st.Severity)
@@ -279,7 +314,7 @@ func (r *BiasIncidentReconciler) escalate(in *fairnessv1alpha1.BiasIncident, p i
 			fairnessv1alpha1.ReasonAcknowledgementLate, msg)
 		st.Escalated = true
 		addTimeline(st, metav1.Time{Time: now}, fairnessv1alpha1.TimelineDeadlineMissed, msg)
-		r.event(in, corev1.EventTypeWarning, "Escalated", msg)
+		pass.event(r, corev1.EventTypeWarning, "Escalated", msg)
 	}
 	for _, i := range incident.DueSteps(p, view(in), now) {
 		step := p.Escalation[i]
@@ -287,9 +322,8 @@ func (r *BiasIncidentReconciler) escalate(in *fairnessv1alpha1.BiasIncident, p i
 		st.Escalated = true
 		msg := fmt.Sprintf("escalation step %d: notifying %s", i+1, step.Target)
 		addTimeline(st, metav1.Time{Time: now}, fairnessv1alpha1.TimelineEscalated, msg)
-		r.event(in, corev1.EventTypeWarning, "Escalated", msg)
-		name := step.Target
-		r.enqueueTo(in, fmt.Sprintf("Escalated-%d", i+1), name)
+		pass.event(r, corev1.EventTypeWarning, "Escalated", msg)
+		enqueueTo(in, fmt.Sprintf("Escalated-%d", i+1), step.Target)
 	}
 }
 
@@ -298,16 +332,16 @@ func idempotencyKey(in *fairnessv1alpha1.BiasIncident, transition, target string
 	return fmt.Sprintf("%s/%s/%s", in.UID, transition, target)
 }
 
-func (r *BiasIncidentReconciler) enqueue(in *fairnessv1alpha1.BiasIncident, transition string,
+func enqueue(in *fairnessv1alpha1.BiasIncident, transition string,
 	targets []fairnessv1alpha1.NotificationTarget, want func(fairnessv1alpha1.NotificationTarget) bool) {
 	for _, t := range targets {
 		if want(t) {
-			r.enqueueTo(in, transition, t.Name)
+			enqueueTo(in, transition, t.Name)
 		}
 	}
 }
 
-func (r *BiasIncidentReconciler) enqueueTo(in *fairnessv1alpha1.BiasIncident, transition, target string) {
+func enqueueTo(in *fairnessv1alpha1.BiasIncident, transition, target string) {
 	key := idempotencyKey(in, transition, target)
 	for _, d := range in.Status.Notifications {
 		if d.IdempotencyKey == key {
@@ -329,19 +363,6 @@ func (r *BiasIncidentReconciler) enqueueTo(in *fairnessv1alpha1.BiasIncident, tr
 		}
 		in.Status.Notifications = kept
 	}
-}
-
-// hasUnpersisted reports whether new pending deliveries were queued in this
-// reconcile (they must reach status before they are attempted).
-func hasUnpersisted(before, after *fairnessv1alpha1.BiasIncident) bool {
-	for _, d := range after.Status.Notifications {
-		if !slices.ContainsFunc(before.Status.Notifications, func(b fairnessv1alpha1.NotificationDelivery) bool {
-			return b.IdempotencyKey == d.IdempotencyKey
-		}) {
-			return true
-		}
-	}
-	return false
 }
 
 // autoResolve resolves the incident in its spec, as a person would, with a note.

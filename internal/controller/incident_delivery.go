@@ -77,14 +77,81 @@ func carryDeliveries(st *fairnessv1alpha1.BiasIncidentStatus, mine []fairnessv1a
 	return changed
 }
 
-// dueDeliveries: a pending delivery is due now.
-func dueDeliveries(in *fairnessv1alpha1.BiasIncident, now time.Time) bool {
-	for _, d := range in.Status.Notifications {
-		if d.Result == fairnessv1alpha1.DeliveryPending && (d.NextAttemptTime == nil || !now.Before(d.NextAttemptTime.Time)) {
-			return true
+// inFlightRecheck is how soon an incident is looked at again while a send
+// runs; the send's own wake-up usually comes first.
+const inFlightRecheck = time.Second
+
+// deliveries takes stock of the pending deliveries: outcomes of finished
+// sends are recorded, sends that are due are prepared (they start once the
+// status is written, see afterWrite), and the soonest retry sets the
+// pass's wake-up.
+func (r *BiasIncidentReconciler) deliveries(ctx context.Context, p *incidentPass,
+	targets []fairnessv1alpha1.NotificationTarget) {
+	in, now := p.in, p.now
+	for i := range in.Status.Notifications {
+		d := &in.Status.Notifications[i]
+		if d.Result != fairnessv1alpha1.DeliveryPending {
+			continue
+		}
+		if d.NextAttemptTime != nil && now.Before(d.NextAttemptTime.Time) {
+			p.wakeBy(d.NextAttemptTime.Time)
+			continue
+		}
+		if op := r.Sender.current(d); op != nil {
+			if !finished(op) {
+				p.wakeBy(now.Add(inFlightRecheck))
+				continue
+			}
+			// The sender keeps an outcome until status records its attempt.
+			r.recordAttempt(p, d, r.targetKind(targets, d.Target), op.err)
+			continue
+		}
+		target, err := r.resolveTarget(ctx, in, targets, d.Target)
+		if err != nil {
+			r.recordAttempt(p, d, target.Kind, err)
+			continue
+		}
+		if wait := r.Pacer.wait(target.URL, d.IdempotencyKey, now); wait > 0 {
+			p.wakeBy(now.Add(wait)) // the target's turn comes later; waiting is not an attempt
+			continue
+		}
+		p.sends = append(p.sends, dueSend{delivery: *d, target: target, message: messageFor(in, d)})
+	}
+}
+
+// afterWrite does what the status write allowed: Events and metrics, and
+// the due sends. Sends need the incident as the API server has it (a
+// cache that lags behind our last write would send a delivered
+// notification again); a pass that wrote had that by optimistic locking,
+// one that did not checks with an uncached read, and when the cache is
+// behind it leaves the sends to the pass that the newer version's watch
+// event brings.
+func (r *BiasIncidentReconciler) afterWrite(ctx context.Context, p *incidentPass) {
+	for _, f := range p.effects {
+		f()
+	}
+	r.Metrics.ObserveIncident(p.in)
+	if len(p.sends) == 0 {
+		return
+	}
+	if !p.wrote {
+		if stale, err := r.stale(ctx, p.in); err != nil || stale {
+			return
 		}
 	}
-	return false
+	httpClient := r.httpClient()
+	for _, ds := range p.sends {
+		target, msg := ds.target, ds.message
+		r.Sender.start(p.in, &ds.delivery, func(ctx context.Context) error {
+			faultpoint.Hit(faultpoint.BeforeNotification)
+			err := notify.Send(ctx, httpClient, target, msg)
+			if err == nil {
+				faultpoint.Hit(faultpoint.AfterNotification)
+			}
+			return err
+		})
+		p.wakeBy(p.now.Add(inFlightRecheck))
+	}
 }
 
 // stale reports whether the cached incident lags behind the API server.
@@ -99,81 +166,10 @@ func (r *BiasIncidentReconciler) stale(ctx context.Context, in *fairnessv1alpha1
 	return live.ResourceVersion != in.ResourceVersion, nil
 }
 
-// deliver attempts the pending deliveries that are due and returns when the
-// next retry is due (zero when none is pending). Sends run in the
-// background (see sender): those that finish within the wait budget are
-// recorded now, the others on a later reconcile.
-func (r *BiasIncidentReconciler) deliver(ctx context.Context, in *fairnessv1alpha1.BiasIncident,
-	targets []fairnessv1alpha1.NotificationTarget, now time.Time) time.Time {
-	var next time.Time
-	soonest := func(at time.Time) {
-		if next.IsZero() || at.Before(next) {
-			next = at
-		}
-	}
-	type attempt struct {
-		d    *fairnessv1alpha1.NotificationDelivery
-		kind string
-		op   *send
-		err  error // an error before any send (the target cannot be resolved)
-	}
-	var attempts []attempt
-	var ops []*send
-	snd := r.Sender // set by SetupWithManager
-	for i := range in.Status.Notifications {
-		d := &in.Status.Notifications[i]
-		if d.Result != fairnessv1alpha1.DeliveryPending {
-			continue
-		}
-		if d.NextAttemptTime != nil && now.Before(d.NextAttemptTime.Time) {
-			soonest(d.NextAttemptTime.Time)
-			continue
-		}
-		if op := snd.current(d); op != nil {
-			attempts, ops = append(attempts, attempt{d: d, kind: r.targetKind(targets, d.Target), op: op}), append(ops, op)
-			continue
-		}
-		target, err := r.resolveTarget(ctx, in, targets, d.Target)
-		if err != nil {
-			attempts = append(attempts, attempt{d: d, kind: target.Kind, err: err})
-			continue
-		}
-		if wait := r.Pacer.wait(target.URL, d.IdempotencyKey, now); wait > 0 {
-			soonest(now.Add(wait)) // the target's turn comes later; waiting is not an attempt
-			continue
-		}
-		msg, httpClient := messageFor(in, d), r.httpClient()
-		op := snd.start(in, d, func(ctx context.Context) error {
-			faultpoint.Hit(faultpoint.BeforeNotification)
-			err := notify.Send(ctx, httpClient, target, msg)
-			if err == nil {
-				faultpoint.Hit(faultpoint.AfterNotification)
-			}
-			return err
-		})
-		attempts, ops = append(attempts, attempt{d: d, kind: target.Kind, op: op}), append(ops, op)
-	}
-	snd.waitFor(ops)
-	for _, a := range attempts {
-		err := a.err
-		if a.op != nil {
-			if !finished(a.op) {
-				soonest(now.Add(time.Second)) // its wake-up usually comes first
-				continue
-			}
-			err = a.op.err // kept by the sender until status records this attempt
-		}
-		r.recordAttempt(in, a.d, a.kind, err, now)
-		if a.d.NextAttemptTime != nil {
-			soonest(a.d.NextAttemptTime.Time)
-		}
-	}
-	return next
-}
-
 // recordAttempt writes the outcome of one attempt at a delivery.
-func (r *BiasIncidentReconciler) recordAttempt(in *fairnessv1alpha1.BiasIncident, d *fairnessv1alpha1.NotificationDelivery,
-	kind string, err error, now time.Time) {
+func (r *BiasIncidentReconciler) recordAttempt(p *incidentPass, d *fairnessv1alpha1.NotificationDelivery,
+	kind string, err error) {
+	now := p.now
 	d.Attempts++
 	d.LastAttemptTime = &metav1.Time{Time: now}
 	if kind == "" {
@@ -181,19 +177,20 @@ func (r *BiasIncidentReconciler) recordAttempt(in *fairnessv1alpha1.BiasIncident
 	}
 	if err == nil {
 		d.Result, d.Message, d.NextAttemptTime = fairnessv1alpha1.DeliveryDelivered, "delivered", nil
-		r.Metrics.Notified(kind, "delivered")
+		p.after(func() { r.Metrics.Notified(kind, "delivered") })
 		return
 	}
 	d.Message = display.Truncate(err.Error(), 1024)
 	if d.Attempts >= r.maxAttempts() {
 		d.Result, d.NextAttemptTime = fairnessv1alpha1.DeliveryFailed, nil
-		r.Metrics.Notified(kind, "failed")
-		r.event(in, corev1.EventTypeWarning, "NotificationFailed", fmt.Sprintf("gave up on %s after %d attempts: %s",
+		p.after(func() { r.Metrics.Notified(kind, "failed") })
+		p.event(r, corev1.EventTypeWarning, "NotificationFailed", fmt.Sprintf("gave up on %s after %d attempts: %s",
 			d.Target, d.Attempts, d.Message))
 		return
 	}
-	r.Metrics.Notified(kind, "retry")
+	p.after(func() { r.Metrics.Notified(kind, "retry") })
 	d.NextAttemptTime = &metav1.Time{Time: now.Add(incident.Backoff(d.Attempts, r.retryBase(), r.retryCap()))}
+	p.wakeBy(d.NextAttemptTime.Time)
 }
 
 // targetKind is the kind of a named target, for metrics.

@@ -28,7 +28,7 @@ func TestReopenedIncidentKeepsTheConfiguredDeadline(t *testing.T) {
 			ResolvedAt: &metav1.Time{Time: now.Add(-time.Hour)}},
 	}
 	r := &BiasIncidentReconciler{}
-	r.applyStateChange(in, now, map[fairness.Severity]time.Duration{fairness.Sev2: 5 * time.Minute}, nil)
+	r.applyStateChange(newIncidentPass(in, now), map[fairness.Severity]time.Duration{fairness.Sev2: 5 * time.Minute}, nil)
 	if in.Status.State != fairnessv1alpha1.IncidentOpen || in.Status.AcknowledgeBy == nil ||
 		!in.Status.AcknowledgeBy.Time.Equal(now.Add(5*time.Minute)) {
 		t.Fatalf("reopened: state %s, acknowledge by %v; want Open by %v", in.Status.State, in.Status.AcknowledgeBy, now.Add(5*time.Minute))

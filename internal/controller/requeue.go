@@ -5,24 +5,15 @@ import "time"
 // How long a reconcile waits before the next attempt, by reason. Each is a
 // named delay, so that a reader sees why a result asks to come back.
 const (
-	// staleCacheDelay: the cached incident is older than the API server's;
-	// its watch event is on the way and usually arrives within this.
-	staleCacheDelay = 50 * time.Millisecond
 	// conflictDelay: a status write lost to another writer after its
 	// immediate rebases; read again a moment later.
 	conflictDelay = 100 * time.Millisecond
-	// persistedDelay: new deliveries were just written as Pending; come back
-	// at once to attempt them (never before the write).
-	persistedDelay = time.Millisecond
 	// minWakeDelay: the shortest wait for a deadline, a retry or an expiry,
 	// so that a wake-up in the past does not spin.
 	minWakeDelay = 10 * time.Millisecond
 	// missingSourceDelay: the data source (a ConfigMap, a claim, a Secret)
 	// is not there yet; look again without waiting for an event on it.
 	missingSourceDelay = 30 * time.Second
-	// expiredDelay: a resolved incident past its retention is deleted on
-	// the next pass, at once (a wait of 0 would mean "never").
-	expiredDelay = time.Millisecond
 	// minScheduleDelay: the shortest wait for the next scheduled run.
 	minScheduleDelay = time.Second
 )

@@ -13,16 +13,12 @@ import (
 
 // sender runs notification sends in the background, so that a target that
 // never answers holds no reconcile worker: a reconcile starts the sends
-// that are due, waits for them a short while (most targets answer within
-// it, and their outcome is recorded at once), and leaves the rest running.
-// A send that finishes later wakes its incident, whose next reconcile
-// records the outcome. One send per delivery (idempotency key) is in flight
+// that are due once its status write succeeded, and a send that finishes
+// wakes its incident, whose next reconcile records the outcome. One send per delivery (idempotency key) is in flight
 // at a time, and a finished send is kept until the incident's status records
 // its attempt: a status write that fails must not lose an outcome (that
 // would send the notification again).
 type sender struct {
-	// wait is how long a reconcile waits for its sends (default 500ms).
-	wait time.Duration
 	// timeout bounds one send (default 10s).
 	timeout time.Duration
 	// wake receives the incident of a send that finished in the background
@@ -41,8 +37,6 @@ type send struct {
 	// attempt is the attempt number this send is (the delivery's attempts + 1).
 	attempt int32
 }
-
-func (s *sender) waitBudget() time.Duration { return cmp.Or(s.wait, 500*time.Millisecond) }
 
 func (s *sender) sendTimeout() time.Duration { return cmp.Or(s.timeout, DefaultNotificationTimeout) }
 
@@ -95,19 +89,6 @@ func (s *sender) expire(now time.Time) {
 	for key, op := range s.sends {
 		if finished(op) && now.Sub(op.finishedAt) > 10*time.Minute {
 			delete(s.sends, key)
-		}
-	}
-}
-
-// waitFor waits until every send is done or the budget is spent.
-func (s *sender) waitFor(ops []*send) {
-	timer := time.NewTimer(s.waitBudget())
-	defer timer.Stop()
-	for _, op := range ops {
-		select {
-		case <-op.done:
-		case <-timer.C:
-			return
 		}
 	}
 }
