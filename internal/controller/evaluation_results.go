@@ -151,10 +151,6 @@ func sourceStatus(s *evaluate.SourceRead) *fairnessv1alpha1.SourceStatus {
 	return st
 }
 
-// errHandOff marks a finding that could not reach its incident; the run
-// stays active so that the next reconcile hands it over again.
-var errHandOff = errors.New("handing the run over to its incident")
-
 // finishRun records a finished run: status, history, incident hand-off,
 // events and metrics.
 func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation, out runOutcome) error {
@@ -164,7 +160,7 @@ func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fair
 	// the monitoring-blind check.
 	incidents, err := r.incidentsOf(ctx, eval)
 	if err != nil {
-		return fmt.Errorf("%w: %w", errHandOff, err)
+		return handOff(err)
 	}
 	run := st.ActiveRun.DeepCopy()
 	run.CompletionTime = &metav1.Time{Time: r.now()}
@@ -197,7 +193,7 @@ func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fair
 	}
 	if err := r.handleBlindness(ctx, eval, run, incidents); err != nil {
 		r.eventNow(eval, corev1.EventTypeWarning, "IncidentUpdateFailed", err.Error())
-		return fmt.Errorf("%w: %w", errHandOff, err)
+		return handOff(err)
 	}
 	st.LastRun, st.ActiveRun = run, nil
 	if run.SpecHash == RunSpecHash(eval.Spec) {
@@ -209,8 +205,8 @@ func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fair
 }
 
 // grade computes metrics and severity from statistics into status, and hands
-// breaches to the incident. It returns the severity, and errHandOff when
-// the incident could not be updated.
+// breaches to the incident. It returns the severity, and a handOffError
+// when the incident could not be updated.
 func (r *FairnessEvaluationReconciler) grade(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation,
 	table *fairness.Table, runID string, incidents []fairnessv1alpha1.BiasIncident) (fairnessv1alpha1.Severity, error) {
 	opts := GradeOptions(eval.Spec)
@@ -240,7 +236,7 @@ func (r *FairnessEvaluationReconciler) grade(ctx context.Context, eval *fairness
 	}
 	if err := r.handOffToIncident(ctx, eval, runID, g, incidents); err != nil {
 		r.eventNow(eval, corev1.EventTypeWarning, "IncidentUpdateFailed", err.Error())
-		return g.Severity, fmt.Errorf("%w: %w", errHandOff, err)
+		return g.Severity, handOff(err)
 	}
 	return g.Severity, nil
 }

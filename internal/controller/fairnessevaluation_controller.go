@@ -3,7 +3,6 @@ package controller
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -80,7 +79,8 @@ func (r *FairnessEvaluationReconciler) Reconcile(ctx context.Context, req ctrl.R
 	before := eval.DeepCopy()
 	r.effects.take(req.NamespacedName) // left by an attempt that wrote nothing
 	result, err := r.reconcile(ctx, &eval)
-	if errors.Is(err, errHandOff) {
+	result, err = r.settle(&eval, result, err)
+	if dropsStatus(err) {
 		// Keep the run active: the next attempt reads the Job again and
 		// hands the finding over, so a breach never lacks its incident.
 		r.effects.take(req.NamespacedName)
@@ -94,7 +94,7 @@ func (r *FairnessEvaluationReconciler) Reconcile(ctx context.Context, req ctrl.R
 		if perr := r.Status().Patch(ctx, &eval, patch); perr != nil {
 			r.effects.take(req.NamespacedName)
 			if apierrors.IsConflict(perr) {
-				return ctrl.Result{Requeue: true}, nil //nolint:staticcheck // a conflict means: read again and redo
+				return ctrl.Result{RequeueAfter: conflictDelay}, nil // read again and redo
 			}
 			return ctrl.Result{}, perr
 		}
@@ -120,8 +120,7 @@ func (r *FairnessEvaluationReconciler) reconcile(ctx context.Context, eval *fair
 	if eval.Spec.Schedule != "" {
 		var err error
 		if sched, err = ParseSchedule(eval.Spec.Schedule, r.minScheduleInterval(), now); err != nil {
-			r.stall(eval, fairnessv1alpha1.ReasonInvalidSpec, err.Error())
-			return ctrl.Result{}, nil
+			return ctrl.Result{}, stalling(fairnessv1alpha1.ReasonInvalidSpec, err.Error())
 		}
 		if st.NextScheduledRun == nil {
 			st.NextScheduledRun = &metav1.Time{Time: NextScheduled(sched, now)}
@@ -150,8 +149,7 @@ func (r *FairnessEvaluationReconciler) reconcile(ctx context.Context, eval *fair
 		}
 		if missing != "" {
 			// The pod would wait for its volume until the deadline; say why now and look again later.
-			r.stall(eval, fairnessv1alpha1.ReasonSourceNotFound, missing)
-			return ctrl.Result{RequeueAfter: missingSourceDelay}, nil
+			return ctrl.Result{}, waiting(fairnessv1alpha1.ReasonSourceNotFound, missing, missingSourceDelay)
 		}
 		if err := r.startRun(ctx, eval, plan, sched, now); err != nil {
 			return ctrl.Result{}, err

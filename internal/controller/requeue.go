@@ -5,8 +5,8 @@ import "time"
 // How long a reconcile waits before the next attempt, by reason. Each is a
 // named delay, so that a reader sees why a result asks to come back.
 const (
-	// conflictDelay: a status write lost to another writer after its
-	// immediate rebases; read again a moment later.
+	// conflictDelay: a status write lost to another writer (for incidents,
+	// after its immediate rebases); read again a moment later.
 	conflictDelay = 100 * time.Millisecond
 	// minWakeDelay: the shortest wait for a deadline, a retry or an expiry,
 	// so that a wake-up in the past does not spin.
