@@ -51,7 +51,9 @@ func waiting(reason, msg string, after time.Duration) error {
 // handOffError: a finished run's finding could not reach its incident.
 type handOffError struct{ err error }
 
-func (e *handOffError) Error() string { return "handing the run over to its incident: " + e.err.Error() }
+func (e *handOffError) Error() string {
+	return "handing the run over to its incident: " + e.err.Error()
+}
 
 func (e *handOffError) Unwrap() error { return e.err }
 
