@@ -15,12 +15,12 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
 	"github.com/fairness-operator/fairness-operator/internal/display"
 	"github.com/fairness-operator/fairness-operator/internal/faultpoint"
-	"github.com/fairness-operator/fairness-operator/internal/incident"
 	"github.com/fairness-operator/fairness-operator/internal/notify"
 )
 
@@ -189,7 +189,7 @@ func (r *BiasIncidentReconciler) recordAttempt(p *incidentPass, d *fairnessv1alp
 		return
 	}
 	p.after(func() { r.Metrics.Notified(kind, "retry") })
-	d.NextAttemptTime = &metav1.Time{Time: now.Add(incident.Backoff(d.Attempts, r.retryBase(), r.retryCap()))}
+	d.NextAttemptTime = &metav1.Time{Time: now.Add(r.retryDelay(d.Attempts))}
 	p.wakeBy(d.NextAttemptTime.Time)
 }
 
@@ -208,6 +208,22 @@ func (r *BiasIncidentReconciler) httpClient() *http.Client {
 		return r.HTTP
 	}
 	return http.DefaultClient
+}
+
+// retryJitter spreads retries: deliveries that failed together (their
+// target was down) must not all come back in the same instant.
+const retryJitter = 0.2
+
+// retryDelay is the wait after a delivery's failed attempt n (1-based):
+// exponential from RetryBase, capped at RetryCap, plus up to retryJitter
+// of itself.
+func (r *BiasIncidentReconciler) retryDelay(n int32) time.Duration {
+	b := wait.Backoff{Duration: r.retryBase(), Factor: 2, Jitter: retryJitter, Steps: int(n), Cap: r.retryCap()}
+	var d time.Duration
+	for range n {
+		d = b.Step()
+	}
+	return d
 }
 
 func (r *BiasIncidentReconciler) retryBase() time.Duration { return cmp.Or(r.RetryBase, 5*time.Second) }

@@ -242,3 +242,23 @@ func TestNextWake(t *testing.T) {
 		}
 	}
 }
+
+// Retries grow from the base to the cap, each with up to retryJitter more.
+func TestRetryDelay(t *testing.T) {
+	r := &BiasIncidentReconciler{RetryBase: time.Second, RetryCap: time.Minute}
+	for n, floor := range map[int32]time.Duration{1: time.Second, 2: 2 * time.Second, 4: 8 * time.Second, 7: time.Minute,
+		20: time.Minute} {
+		ceiling := time.Duration(float64(floor) * (1 + retryJitter))
+		seen := map[time.Duration]bool{}
+		for range 50 {
+			d := r.retryDelay(n)
+			if d < floor || d > ceiling {
+				t.Fatalf("retryDelay(%d) = %v, want within [%v, %v]", n, d, floor, ceiling)
+			}
+			seen[d] = true
+		}
+		if len(seen) < 2 {
+			t.Errorf("retryDelay(%d) gave one value in 50 tries: no jitter", n)
+		}
+	}
+}

@@ -132,13 +132,3 @@ func AutoResolve(p Policy, v View) bool {
 func Blind(p Policy, failures int32) bool {
 	return p.FailedRunsThreshold > 0 && failures >= p.FailedRunsThreshold
 }
-
-// Backoff is the delay before retry attempt n (1-based) of a notification:
-// exponential from base, capped.
-func Backoff(n int32, base, capDelay time.Duration) time.Duration {
-	d := base
-	for i := int32(1); i < n && d < capDelay; i++ {
-		d *= 2
-	}
-	return min(d, capDelay)
-}

@@ -101,11 +101,3 @@ func TestLateAutoResolveBlind(t *testing.T) {
 		t.Error("Blind thresholds are wrong")
 	}
 }
-
-func TestBackoff(t *testing.T) {
-	for n, want := range map[int32]time.Duration{1: time.Second, 2: 2 * time.Second, 4: 8 * time.Second, 10: time.Minute} {
-		if got := Backoff(n, time.Second, time.Minute); got != want {
-			t.Errorf("Backoff(%d) = %v, want %v", n, got, want)
-		}
-	}
-}
