@@ -111,8 +111,8 @@ func (r *BiasIncidentReconciler) deliveries(ctx context.Context, p *incidentPass
 			r.recordAttempt(p, d, target.Kind, err)
 			continue
 		}
-		if wait := r.Pacer.wait(target.URL, d.IdempotencyKey, now); wait > 0 {
-			p.wakeBy(now.Add(wait)) // the target's turn comes later; waiting is not an attempt
+		if turn := r.Pacer.wait(target.URL, d.IdempotencyKey, now); turn > 0 {
+			p.wakeBy(now.Add(turn)) // the target's turn comes later; waiting is not an attempt
 			continue
 		}
 		p.sends = append(p.sends, dueSend{delivery: *d, target: target, message: messageFor(in, d)})
