@@ -24,7 +24,8 @@ import (
 func TestConflictingWritersLoseNothing(t *testing.T) {
 	ns := newNamespace(t)
 	rcv, url := newReceiver(t, 15)
-	stop := startManager(t)
+	// Short retries: the test paces itself by the operator's attempts, not by a clock.
+	stop := startManagerWith(t, Config{RetryBase: 20 * time.Millisecond, RetryCap: 200 * time.Millisecond})
 	defer stop()
 	in := breach(t, incidentEvaluation(t, ns, "conflict", url, true, "1h"))
 	var conflicts atomic.Int32
@@ -45,8 +46,10 @@ func TestConflictingWritersLoseNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for i := range 20 { // spread over the ~11s of retries, so that the writes interleave
-		time.Sleep(400 * time.Millisecond)
+	for i := range 20 {
+		// Edit i once the operator made attempt 3i/4, so the edits interleave
+		// with its status writes over the whole run of retries.
+		eventually(t, waitFor, fmt.Sprintf("attempt %d", 3*i/4), func() (bool, error) { return attempts(rcv) >= 3*i/4, nil })
 		edit(func(cur *fairnessv1alpha1.BiasIncident) {
 			if cur.Annotations == nil {
 				cur.Annotations = map[string]string{}

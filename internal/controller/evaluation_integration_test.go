@@ -259,9 +259,8 @@ func TestFailedAndUnreadableRuns(t *testing.T) {
 	}
 }
 
-// A manager restart between runs never opens a second incident, and a
-// deleted evaluation leaves its incident in place.
-func TestOneIncidentAcrossRestartsAndDeletion(t *testing.T) {
+// A manager restart between runs never opens a second incident.
+func TestOneIncidentAcrossRestarts(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
 	eval := biasedEvaluation(ns, "restarts")
@@ -294,13 +293,9 @@ func TestOneIncidentAcrossRestartsAndDeletion(t *testing.T) {
 		in := incidentsOf(t, ns, "restarts")
 		return len(in) == 1 && in[0].Status.Occurrences == 2, nil
 	})
-	if err := k8s.Delete(ctx, eval); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(time.Second)
-	if n := len(incidentsOf(t, ns, "restarts")); n != 1 {
-		t.Fatalf("after deleting the evaluation: %d incidents, want the 1 audit record", n)
-	}
+	// That the incident outlives its deleted evaluation needs a garbage
+	// collector, which envtest has not: test/e2e's
+	// TestDeletedEvaluationLeavesItsIncident checks it on the real node.
 }
 
 // A train-mode evaluation: the pod trains the model and reports its test split.
