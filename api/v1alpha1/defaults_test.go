@@ -30,6 +30,7 @@ func schemaDefault(t *testing.T, s *structuralschema.Structural, path string) an
 // must say the same, or objects built in Go and objects created through
 // the API server would mean different things.
 func TestGoDefaultsMatchTheSchema(t *testing.T) {
+	t.Parallel()
 	eval := loadAdmission(t, "fairness.dev_fairnessevaluations.yaml").structural
 	cases := []struct {
 		path string
@@ -60,6 +61,7 @@ func TestGoDefaultsMatchTheSchema(t *testing.T) {
 // The manager's default acknowledgement deadlines are the runbook's
 // severity scale, held once in internal/incident.
 func TestDefaultDeadlinesAreTheRunbooks(t *testing.T) {
+	t.Parallel()
 	want := map[fairnessv1alpha1.Severity]string{fairnessv1alpha1.Severity1: "15m0s", fairnessv1alpha1.Severity2: "1h0m0s",
 		fairnessv1alpha1.Severity3: "4h0m0s", fairnessv1alpha1.Severity4: "24h0m0s"}
 	if len(incident.DefaultDeadlines) != len(want) {

@@ -26,6 +26,7 @@ func runningPod(name string, ready corev1.ConditionStatus) corev1.Pod {
 }
 
 func TestFailureOf(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, jobReason string
 		pods            []corev1.Pod

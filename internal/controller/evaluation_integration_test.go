@@ -112,9 +112,11 @@ func TestEvaluationRunLifecycle(t *testing.T) {
 		c := meta.FindStatusCondition(eval.Status.Conditions, fairnessv1alpha1.ConditionReconciling)
 		return c != nil && c.Status == metav1.ConditionTrue && eval.Status.ActiveRun != nil, nil
 	})
-	time.Sleep(time.Second)
+	direct := directEvaluationReconciler(nil)
+	reconcileDirectly(t, direct, eval)
+	reconcileDirectly(t, direct, eval)
 	if n := len(jobsOf(t, ns, "credit")); n != 1 {
-		t.Fatalf("%d Jobs for one generation", n)
+		t.Fatalf("%d Jobs for one generation after two more reconciles", n)
 	}
 
 	// The run completes: status has metrics, severity and an incident.
@@ -210,7 +212,7 @@ func TestSuspendedEvaluationStartsNoJob(t *testing.T) {
 		c := meta.FindStatusCondition(eval.Status.Conditions, fairnessv1alpha1.ConditionReady)
 		return c != nil && c.Reason == fairnessv1alpha1.ReasonSuspended, nil
 	})
-	time.Sleep(time.Second)
+	reconcileDirectly(t, directEvaluationReconciler(nil), eval)
 	if n := len(jobsOf(t, ns, "paused")); n != 0 {
 		t.Fatalf("suspended evaluation has %d Jobs", n)
 	}

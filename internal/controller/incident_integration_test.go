@@ -128,7 +128,8 @@ func TestAcknowledgedInTimeDoesNotEscalate(t *testing.T) {
 		get(t, in)
 		return in.Status.State == fairnessv1alpha1.IncidentAcknowledged && in.Status.AcknowledgedAt != nil, nil
 	})
-	time.Sleep(4 * time.Second) // past the deadline
+	// A reconcile past the deadline (by a clock, not by waiting) leaves it alone.
+	reconcileDirectly(t, directIncidentReconciler(func() time.Time { return time.Now().Add(time.Minute) }), in)
 	get(t, in)
 	if in.Status.Escalated || meta.IsStatusConditionTrue(in.Status.Conditions, fairnessv1alpha1.ConditionEscalated) {
 		t.Fatalf("acknowledged incident escalated: %+v", in.Status)
@@ -157,7 +158,11 @@ func TestLateAcknowledgementEscalatesOnce(t *testing.T) {
 	if d.Attempts != 3 || d.Target != "oncall" || !strings.HasSuffix(d.IdempotencyKey, "/Escalated-1/oncall") {
 		t.Fatalf("delivery %+v", d)
 	}
-	time.Sleep(time.Second)
+	direct := directIncidentReconciler(nil)
+	reconcileDirectly(t, direct, in)
+	if n := sendsStarted(direct); n != 0 {
+		t.Fatalf("a reconcile after the delivery started %d sends", n)
+	}
 	n, perKey := rcv.deliveries()
 	if n != 1 || perKey[d.IdempotencyKey] != 1 {
 		t.Fatalf("receiver got %d deliveries %v, want exactly one", n, perKey)
@@ -206,8 +211,14 @@ func TestRestartDeliversPendingNotificationOnce(t *testing.T) {
 		return len(in.Status.Notifications) == 1 && in.Status.Notifications[0].Result == fairnessv1alpha1.DeliveryDelivered, nil
 	})
 	stop()
-	stop = startManager(t)
-	time.Sleep(time.Second)
+	stop = func() {}
+	// A restarted manager's reconciler (a new sender) reads the delivered
+	// notification and sends nothing.
+	direct := directIncidentReconciler(nil)
+	reconcileDirectly(t, direct, in)
+	if n := sendsStarted(direct); n != 0 {
+		t.Fatalf("a reconcile after the restart started %d sends", n)
+	}
 	if n, perKey := rcv.deliveries(); n != 1 {
 		t.Fatalf("receiver got %d deliveries %v across restarts, want exactly one", n, perKey)
 	}

@@ -51,6 +51,7 @@ func stepsReconciler(c client.Client, rt *recordingTransport) *BiasIncidentRecon
 }
 
 func TestReadIncident(t *testing.T) {
+	t.Parallel()
 	handMade := makeIncident("ns", "hand-made").obj()
 	notOpened := makeIncident("ns", "not-opened").obj()
 	notOpened.Labels = map[string]string{ManagedByLabel: managedByValue}
@@ -79,6 +80,7 @@ func TestReadIncident(t *testing.T) {
 }
 
 func TestRetire(t *testing.T) {
+	t.Parallel()
 	expired := makeIncident("ns", "expired").opened(stepsNow.Add(-3*time.Hour), fairnessv1alpha1.Severity3).
 		resolvedAt(stepsNow.Add(-2 * time.Hour)).obj()
 	clean := makeIncident("ns", "clean").opened(stepsNow.Add(-time.Hour), fairnessv1alpha1.Severity3).obj()
@@ -105,6 +107,7 @@ func TestRetire(t *testing.T) {
 
 // The lifecycle step changes only the pass's status; its Events wait for the write.
 func TestLifecycleDefersItsEvents(t *testing.T) {
+	t.Parallel()
 	in := makeIncident("ns", "late").opened(stepsNow.Add(-2*time.Hour), fairnessv1alpha1.Severity2).
 		state(fairnessv1alpha1.IncidentAcknowledged).obj()
 	in.Spec.AcknowledgedBy = "ana"
@@ -136,6 +139,7 @@ func TestLifecycleDefersItsEvents(t *testing.T) {
 }
 
 func TestDeliveriesStartNothingBeforeTheWrite(t *testing.T) {
+	t.Parallel()
 	rt := &recordingTransport{}
 	in := makeIncident("ns", "i").opened(stepsNow, fairnessv1alpha1.Severity2).
 		pending("oncall", "uid-i/Opened/oncall", 0, time.Time{}).
@@ -160,6 +164,7 @@ func TestDeliveriesStartNothingBeforeTheWrite(t *testing.T) {
 // is the API server's: a cache behind our own last write would repeat a
 // delivered notification.
 func TestAfterWriteChecksFreshnessWithoutAWrite(t *testing.T) {
+	t.Parallel()
 	in := makeIncident("ns", "i").opened(stepsNow, fairnessv1alpha1.Severity2).
 		pending("oncall", "uid-i/Opened/oncall", 0, time.Time{}).obj()
 	c := fakeClient(t, in, hooksSecret("ns", map[string]string{"oncall": "https://hooks.invalid/oncall"}))
@@ -191,6 +196,7 @@ func TestAfterWriteChecksFreshnessWithoutAWrite(t *testing.T) {
 }
 
 func TestWriteStatusOnlyWhenChanged(t *testing.T) {
+	t.Parallel()
 	in := makeIncident("ns", "i").opened(stepsNow, fairnessv1alpha1.Severity2).obj()
 	in.Generation = 1
 	in.Status.ObservedGeneration = 1
@@ -216,6 +222,7 @@ func TestWriteStatusOnlyWhenChanged(t *testing.T) {
 }
 
 func TestNextWake(t *testing.T) {
+	t.Parallel()
 	open := makeIncident("ns", "i").opened(stepsNow, fairnessv1alpha1.Severity2).obj()
 	resolved := makeIncident("ns", "r").opened(stepsNow.Add(-time.Hour), fairnessv1alpha1.Severity2).resolvedAt(stepsNow).obj()
 	cases := []struct {
@@ -245,6 +252,7 @@ func TestNextWake(t *testing.T) {
 
 // Retries grow from the base to the cap, each with up to retryJitter more.
 func TestRetryDelay(t *testing.T) {
+	t.Parallel()
 	r := &BiasIncidentReconciler{RetryBase: time.Second, RetryCap: time.Minute}
 	for n, floor := range map[int32]time.Duration{1: time.Second, 2: 2 * time.Second, 4: 8 * time.Second, 7: time.Minute,
 		20: time.Minute} {

@@ -13,6 +13,7 @@ import (
 )
 
 func TestSettleByErrorType(t *testing.T) {
+	t.Parallel()
 	transient := errors.New("etcdserver: request timed out")
 	cases := []struct {
 		name        string

@@ -7,6 +7,7 @@ import (
 )
 
 func TestTargetPacerSpacesDeliveriesPerTarget(t *testing.T) {
+	t.Parallel()
 	p := newTargetPacer(2, 3) // 2/s, burst 3
 	now := time.Unix(1000, 0)
 	var waits []time.Duration

@@ -21,6 +21,7 @@ import (
 // deadline configured, a reopened Sev2 incident must be acknowledged within
 // 5 minutes (before, it got the scale's default hour).
 func TestReopenedIncidentKeepsTheConfiguredDeadline(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	in := &fairnessv1alpha1.BiasIncident{
 		Spec: fairnessv1alpha1.BiasIncidentSpec{State: fairnessv1alpha1.IncidentOpen, ReopenReason: "the bias came back"},
@@ -40,6 +41,7 @@ func TestReopenedIncidentKeepsTheConfiguredDeadline(t *testing.T) {
 // the default policy, and a delivery to an unknown target failed an attempt.
 // A missing evaluation still means the defaults: incidents outlive it.
 func TestPolicyOfReturnsReadErrors(t *testing.T) {
+	t.Parallel()
 	scheme := runtime.NewScheme()
 	if err := fairnessv1alpha1.AddToScheme(scheme); err != nil {
 		t.Fatal(err)

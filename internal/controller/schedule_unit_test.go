@@ -10,6 +10,7 @@ import (
 // minimum interval would start a Job a second; one that never fires used to
 // run at once as run s-62135596800 and then stay Running for ever.
 func TestParseScheduleRefusesRunawayAndNeverFiring(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	cases := map[string]struct {
 		schedule string

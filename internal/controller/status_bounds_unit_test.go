@@ -12,6 +12,7 @@ import (
 // incident accept (before, the incident refused the finding and the run
 // stayed active for ever). Every name handed over is cut with a marker.
 func TestLongAttributesFitTheIncident(t *testing.T) {
+	t.Parallel()
 	attrs := []string{strings.Repeat("a", 256), strings.Repeat("b", 256), strings.Repeat("c", 256), strings.Repeat("d", 256)}
 	tab := fairness.NewTable(attrs, 0)
 	for i, vals := range [][]string{{"x", "x", "x", "x"}, {"y", "y", "y", "y"}} {

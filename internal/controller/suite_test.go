@@ -65,7 +65,10 @@ func runSuite(m *testing.M) int {
 	return m.Run()
 }
 
-// startManager runs the controllers until the returned stop function is called.
+// startManager runs the controllers until the returned stop function is
+// called. Its controllers watch every namespace, so two at once would both
+// act on each test's objects: the tests that start one run one at a time,
+// while the unit tests (fake clients, direct calls) run in parallel.
 func startManager(t *testing.T) (stop func()) {
 	t.Helper()
 	return startManagerWith(t, Config{})

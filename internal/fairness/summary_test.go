@@ -3,6 +3,7 @@ package fairness
 import "testing"
 
 func TestSummarised(t *testing.T) {
+	t.Parallel()
 	graded := []Threshold{{Metric: "falsePositiveRateDifference"}}
 	cases := []struct {
 		name string
@@ -28,6 +29,7 @@ func TestSummarised(t *testing.T) {
 }
 
 func TestMetricAndBreachShareAKey(t *testing.T) {
+	t.Parallel()
 	m := Metric{Name: "disparateImpact", Method: MethodPrivileged, Attribute: "sex&age"}
 	b := Breach{Metric: "disparateImpact", Method: MethodPrivileged, Attribute: "sex&age"}
 	if m.Key() != b.Key() {
