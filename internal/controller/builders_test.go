@@ -5,6 +5,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -87,4 +88,76 @@ func fakeClient(t *testing.T, objs ...client.Object) client.WithWatch {
 	}
 	return fake.NewClientBuilder().WithScheme(scheme).WithObjects(objs...).
 		WithStatusSubresource(&fairnessv1alpha1.BiasIncident{}, &fairnessv1alpha1.FairnessEvaluation{}).Build()
+}
+
+// evaluationBuilder builds FairnessEvaluations for tests.
+type evaluationBuilder struct {
+	fairnessv1alpha1.FairnessEvaluation
+}
+
+func makeEvaluation(ns, name string) *evaluationBuilder {
+	b := &evaluationBuilder{}
+	b.Namespace, b.Name = ns, name
+	b.Spec.Columns = fairnessv1alpha1.ColumnMapping{Label: "repaid", Prediction: "approved", Score: "score",
+		Protected: []string{"sex"}, Privileged: []fairnessv1alpha1.PrivilegedValues{{Attribute: "sex", Values: []string{"male"}}}}
+	return b
+}
+
+// builtin reads the built-in credit dataset with the given disparity between the sexes.
+func (b *evaluationBuilder) builtin(rows int64, disparity float64) *evaluationBuilder {
+	b.Spec.Source = fairnessv1alpha1.DataSource{Builtin: &fairnessv1alpha1.BuiltinSource{Rows: rows, Seed: new(int64(1)),
+		Disparity: disparity}}
+	return b
+}
+
+// threshold grades a metric with one level.
+func (b *evaluationBuilder) threshold(metric string, value float64, sev fairnessv1alpha1.Severity) *evaluationBuilder {
+	b.Spec.Thresholds = append(b.Spec.Thresholds, fairnessv1alpha1.MetricThreshold{Metric: fairnessv1alpha1.MetricName(metric),
+		Levels: []fairnessv1alpha1.ThresholdLevel{{Value: value, Severity: sev}}})
+	return b
+}
+
+func (b *evaluationBuilder) obj() *fairnessv1alpha1.FairnessEvaluation { return b.DeepCopy() }
+
+// biasedEvaluation breaches its Sev2 demographic-parity threshold on every run.
+func biasedEvaluation(ns, name string) *fairnessv1alpha1.FairnessEvaluation {
+	return makeEvaluation(ns, name).builtin(5000, 0.25).threshold("demographicParityDifference", 0.1,
+		fairnessv1alpha1.Severity2).obj()
+}
+
+// podBuilder builds evaluation pods as a Job's pods look when a run ends.
+type podBuilder struct{ corev1.Pod }
+
+func makePod(name string) *podBuilder {
+	b := &podBuilder{}
+	b.Name = name
+	b.Spec.Containers = []corev1.Container{{Name: containerName}}
+	return b
+}
+
+// terminated: the container exited with code (and the kubelet's reason and termination message).
+func (b *podBuilder) terminated(code int32, reason, msg string) *podBuilder {
+	b.Spec.Containers[0].Resources.Limits = corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("64Mi")}
+	b.Status.Phase = corev1.PodFailed
+	b.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: containerName,
+		State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: code, Reason: reason, Message: msg}}}}
+	return b
+}
+
+// running: the pod runs on node-a, ready or not (a lost node makes it unready).
+func (b *podBuilder) running(ready corev1.ConditionStatus) *podBuilder {
+	b.Spec.NodeName = "node-a"
+	b.Status.Phase = corev1.PodRunning
+	b.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: ready}}
+	return b
+}
+
+func (b *podBuilder) obj() corev1.Pod { return *b.DeepCopy() }
+
+func failedPod(name string, code int32, reason, msg string) corev1.Pod {
+	return makePod(name).terminated(code, reason, msg).obj()
+}
+
+func runningPod(name string, ready corev1.ConditionStatus) corev1.Pod {
+	return makePod(name).running(ready).obj()
 }

@@ -32,19 +32,6 @@ func newNamespace(t *testing.T) string {
 
 // biasedEvaluation is a builtin-dataset evaluation with a 0.25 disparity:
 // demographic parity difference about 0.25, a Sev2 breach (threshold 0.1).
-func biasedEvaluation(ns, name string) *fairnessv1alpha1.FairnessEvaluation {
-	return &fairnessv1alpha1.FairnessEvaluation{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec: fairnessv1alpha1.FairnessEvaluationSpec{
-			Source: fairnessv1alpha1.DataSource{Builtin: &fairnessv1alpha1.BuiltinSource{Rows: 5000, Seed: new(int64(1)), Disparity: 0.25}},
-			Columns: fairnessv1alpha1.ColumnMapping{Label: "repaid", Prediction: "approved", Score: "score",
-				Protected: []string{"sex"}, Privileged: []fairnessv1alpha1.PrivilegedValues{{Attribute: "sex", Values: []string{"male"}}}},
-			Thresholds: []fairnessv1alpha1.MetricThreshold{{Metric: "demographicParityDifference",
-				Levels: []fairnessv1alpha1.ThresholdLevel{{Value: 0.1, Severity: fairnessv1alpha1.Severity2}}}},
-		},
-	}
-}
-
 func get(t *testing.T, obj client.Object) {
 	t.Helper()
 	if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(obj), obj); err != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -343,32 +344,56 @@ func TestStatusFromReportIsBounded(t *testing.T) {
 }
 
 func TestRecordRunRaisesNeverLowers(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	breach := func(sev fairnessv1alpha1.Severity) GradedStatus {
 		return GradedStatus{Severity: sev, Breaches: []fairnessv1alpha1.Breach{{Metric: "disparateImpact", Severity: sev, Value: 0.5, Threshold: 0.8}}}
 	}
+	// summary is the part of the incident's status this test is about.
+	type summary struct {
+		Severity, Highest      fairnessv1alpha1.Severity
+		AcknowledgeBy          time.Time
+		Channel, LastRun       string
+		Occurrences, CleanRuns int32
+		Timeline               []fairnessv1alpha1.TimelineEntryType
+	}
+	summarise := func(st fairnessv1alpha1.BiasIncidentStatus) summary {
+		s := summary{Severity: st.Severity, Highest: st.HighestSeverity, AcknowledgeBy: st.AcknowledgeBy.Time, Channel: st.Channel,
+			LastRun: st.LastRunID, Occurrences: st.Occurrences, CleanRuns: st.ConsecutiveCleanRuns}
+		for _, e := range st.Timeline {
+			s.Timeline = append(s.Timeline, e.Type)
+		}
+		return s
+	}
 	var st fairnessv1alpha1.BiasIncidentStatus
-	RecordRun(&st, "g1", breach(fairnessv1alpha1.Severity3), now, nil)
-	if st.Severity != fairnessv1alpha1.Severity3 || !st.AcknowledgeBy.Equal(&metav1.Time{Time: now.Add(4 * time.Hour)}) ||
-		st.Channel != "#incident-2026-11-27-1000" || st.Occurrences != 1 {
-		t.Fatalf("opened %+v", st)
+	steps := []struct {
+		run   string
+		grade GradedStatus
+		at    time.Duration
+		want  summary
+	}{
+		{"g1", breach(fairnessv1alpha1.Severity3), 0, summary{Severity: fairnessv1alpha1.Severity3, Highest: fairnessv1alpha1.Severity3,
+			AcknowledgeBy: now.Add(4 * time.Hour), Channel: "#incident-2026-11-27-1000", LastRun: "g1", Occurrences: 1,
+			Timeline: []fairnessv1alpha1.TimelineEntryType{fairnessv1alpha1.TimelineOpened}}},
+		{"g2", breach(fairnessv1alpha1.Severity1), time.Minute, summary{Severity: fairnessv1alpha1.Severity1,
+			Highest: fairnessv1alpha1.Severity1, AcknowledgeBy: now.Add(15 * time.Minute), Channel: "#incident-2026-11-27-1000",
+			LastRun: "g2", Occurrences: 2, Timeline: []fairnessv1alpha1.TimelineEntryType{fairnessv1alpha1.TimelineOpened,
+				fairnessv1alpha1.TimelineBreachRecorded, fairnessv1alpha1.TimelineSeverityRaised}}},
+		{"g3", breach(fairnessv1alpha1.Severity4), 2 * time.Minute, summary{Severity: fairnessv1alpha1.Severity1,
+			Highest: fairnessv1alpha1.Severity1, AcknowledgeBy: now.Add(15 * time.Minute), Channel: "#incident-2026-11-27-1000",
+			LastRun: "g3", Occurrences: 3, Timeline: []fairnessv1alpha1.TimelineEntryType{fairnessv1alpha1.TimelineOpened,
+				fairnessv1alpha1.TimelineBreachRecorded, fairnessv1alpha1.TimelineSeverityRaised, fairnessv1alpha1.TimelineBreachRecorded}}},
+		{"g4", GradedStatus{Severity: fairnessv1alpha1.SeverityNone}, 3 * time.Minute, summary{Severity: fairnessv1alpha1.Severity1,
+			Highest: fairnessv1alpha1.Severity1, AcknowledgeBy: now.Add(15 * time.Minute), Channel: "#incident-2026-11-27-1000",
+			LastRun: "g4", Occurrences: 3, CleanRuns: 1, Timeline: []fairnessv1alpha1.TimelineEntryType{fairnessv1alpha1.TimelineOpened,
+				fairnessv1alpha1.TimelineBreachRecorded, fairnessv1alpha1.TimelineSeverityRaised, fairnessv1alpha1.TimelineBreachRecorded,
+				fairnessv1alpha1.TimelineCleanRun}}},
 	}
-	RecordRun(&st, "g2", breach(fairnessv1alpha1.Severity1), now.Add(time.Minute), nil)
-	if st.Severity != fairnessv1alpha1.Severity1 || !st.AcknowledgeBy.Equal(&metav1.Time{Time: now.Add(15 * time.Minute)}) {
-		t.Fatalf("raised %+v", st)
-	}
-	RecordRun(&st, "g3", breach(fairnessv1alpha1.Severity4), now.Add(2*time.Minute), nil)
-	RecordRun(&st, "g4", GradedStatus{Severity: fairnessv1alpha1.SeverityNone}, now.Add(3*time.Minute), nil)
-	if st.Severity != fairnessv1alpha1.Severity1 || st.HighestSeverity != fairnessv1alpha1.Severity1 ||
-		st.Occurrences != 3 || st.ConsecutiveCleanRuns != 1 || st.LastRunID != "g4" {
-		t.Fatalf("after a milder and a clean run %+v", st)
-	}
-	types := []string{}
-	for _, e := range st.Timeline {
-		types = append(types, string(e.Type))
-	}
-	if strings.Join(types, ",") != "Opened,BreachRecorded,SeverityRaised,BreachRecorded,CleanRun" {
-		t.Fatalf("timeline %v", types)
+	for _, step := range steps {
+		RecordRun(&st, step.run, step.grade, now.Add(step.at), nil)
+		if diff := cmp.Diff(step.want, summarise(st)); diff != "" {
+			t.Fatalf("after run %s (-want +got):\n%s", step.run, diff)
+		}
 	}
 }
 
