@@ -12,7 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	apimeta "k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -73,7 +73,7 @@ func TestReadIncident(t *testing.T) {
 	if err := c.Get(context.Background(), client.ObjectKeyFromObject(handMade), &got); err != nil {
 		t.Fatal(err)
 	}
-	ready := apimeta.FindStatusCondition(got.Status.Conditions, fairnessv1alpha1.ConditionReady)
+	ready := meta.FindStatusCondition(got.Status.Conditions, fairnessv1alpha1.ConditionReady)
 	if ready == nil || ready.Reason != fairnessv1alpha1.ReasonNotManaged {
 		t.Fatalf("the hand-made incident's Ready condition: %+v", ready)
 	}
@@ -126,7 +126,7 @@ func TestLifecycleDefersItsEvents(t *testing.T) {
 	}
 	wantReady := metav1.Condition{Type: fairnessv1alpha1.ConditionReady, Status: metav1.ConditionTrue, Reason: "Handled",
 		Message: "the incident's state is Acknowledged"}
-	if diff := cmp.Diff(&wantReady, apimeta.FindStatusCondition(in.Status.Conditions, fairnessv1alpha1.ConditionReady),
+	if diff := cmp.Diff(&wantReady, meta.FindStatusCondition(in.Status.Conditions, fairnessv1alpha1.ConditionReady),
 		cmpopts.IgnoreFields(metav1.Condition{}, "LastTransitionTime", "ObservedGeneration")); diff != "" {
 		t.Errorf("Ready (-want +got):\n%s", diff)
 	}
