@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -161,3 +162,14 @@ func failedPod(name string, code int32, reason, msg string) corev1.Pod {
 func runningPod(name string, ready corev1.ConditionStatus) corev1.Pod {
 	return makePod(name).running(ready).obj()
 }
+
+// jobBuilder builds a run's Job.
+type jobBuilder struct{ batchv1.Job }
+
+func makeJob(ns, name string) *jobBuilder {
+	b := &jobBuilder{}
+	b.Namespace, b.Name = ns, name
+	return b
+}
+
+func (b *jobBuilder) obj() *batchv1.Job { return b.DeepCopy() }

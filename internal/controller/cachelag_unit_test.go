@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	batchv1 "k8s.io/api/batch/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -26,7 +25,7 @@ func TestActiveRunSurvivesACacheThatLagsBehindTheJob(t *testing.T) {
 	}
 	eval := &fairnessv1alpha1.FairnessEvaluation{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "e"},
 		Status: fairnessv1alpha1.FairnessEvaluationStatus{ActiveRun: &fairnessv1alpha1.RunStatus{ID: "g1", JobName: "e-g1"}}}
-	job := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "e-g1"}}
+	job := makeJob("ns", "e-g1").obj() // running: no terminal condition yet
 	lagging := fake.NewClientBuilder().WithScheme(scheme).WithObjects(eval.DeepCopy()).
 		WithStatusSubresource(&fairnessv1alpha1.FairnessEvaluation{}).Build()
 	server := fake.NewClientBuilder().WithScheme(scheme).WithObjects(eval.DeepCopy(), job).Build()
