@@ -252,7 +252,11 @@ func (r *FairnessEvaluationReconciler) regrade(ctx context.Context, eval *fairne
 		eval.Status.ObservedGeneration == eval.Generation {
 		return true, nil
 	}
-	res, err := evaluate.DecodeResult(last.Statistics)
+	stats, err := r.statisticsOf(ctx, eval)
+	if err != nil {
+		return false, err
+	}
+	res, err := evaluate.DecodeResult(stats)
 	var table *fairness.Table
 	if err == nil {
 		table, err = res.Table()

@@ -60,14 +60,17 @@ func ClientOptions() client.Options {
 }
 
 // CacheOptions scope the manager's cache to what the operator owns: Jobs
-// are cached only when they carry the evaluation label, and with namespaces
-// given, only those namespaces are watched (namespaced mode). Informer
+// are cached only when they carry the evaluation label, evaluations
+// without their last run's encoded statistics, no object with its managed
+// fields, and with namespaces given, only those namespaces are watched
+// (namespaced mode). Informer
 // failures are reported to health (nil: logged only), which readiness reads.
 func CacheOptions(health *CacheHealth, namespaces ...string) cache.Options {
 	req, _ := labels.NewRequirement(fairnessv1alpha1.EvaluationLabel, selection.Exists, nil)
 	o := cache.Options{ByObject: map[client.Object]cache.ByObject{
-		&batchv1.Job{}: {Label: labels.NewSelector().Add(*req)},
-	}}
+		&batchv1.Job{}:                         {Label: labels.NewSelector().Add(*req)},
+		&fairnessv1alpha1.FairnessEvaluation{}: {Transform: slimEvaluation},
+	}, DefaultTransform: stripManagedFields}
 	if health != nil {
 		o.DefaultWatchErrorHandler = health.WatchErrorHandler
 	}

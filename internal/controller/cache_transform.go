@@ -1,0 +1,59 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+)
+
+// statisticsElided stands in the cache for a last run's encoded statistics
+// (up to 64 KiB, most of what an evaluation weighs): the informer would
+// otherwise hold every evaluation's copy, though only a re-grade reads
+// them, for one evaluation at a time, uncached (statisticsOf). A value,
+// not an empty field, so that a status patch computed from a cached
+// object still removes the statistics when a new last run has none.
+const statisticsElided = "elided-in-cache"
+
+// slimEvaluation is the cache transform of FairnessEvaluations: no managed
+// fields (the operator patches, it does not apply) and no encoded statistics.
+func slimEvaluation(obj any) (any, error) {
+	if acc, err := meta.Accessor(obj); err == nil {
+		acc.SetManagedFields(nil)
+	}
+	if eval, ok := obj.(*fairnessv1alpha1.FairnessEvaluation); ok && eval.Status.LastRun != nil &&
+		eval.Status.LastRun.Statistics != "" {
+		eval.Status.LastRun.Statistics = statisticsElided
+	}
+	return obj, nil
+}
+
+// stripManagedFields is the cache transform of every other kind.
+func stripManagedFields(obj any) (any, error) {
+	if acc, err := meta.Accessor(obj); err == nil {
+		acc.SetManagedFields(nil)
+	}
+	return obj, nil
+}
+
+// statisticsOf returns the encoded statistics of the evaluation's last run,
+// reading them from the API server when the cache elided them. A cache
+// behind the server (another last run there) is an error: the reconcile is
+// retried and its status write would have conflicted anyway.
+func (r *FairnessEvaluationReconciler) statisticsOf(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation) (string, error) {
+	last := eval.Status.LastRun
+	if last.Statistics != statisticsElided {
+		return last.Statistics, nil
+	}
+	var live fairnessv1alpha1.FairnessEvaluation
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(eval), &live); err != nil {
+		return "", fmt.Errorf("reading the statistics of run %s: %w", last.ID, err)
+	}
+	if live.Status.LastRun == nil || live.Status.LastRun.ID != last.ID {
+		return "", fmt.Errorf("reading the statistics of run %s: the cache is behind the API server", last.ID)
+	}
+	return live.Status.LastRun.Statistics, nil
+}
