@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -29,6 +30,7 @@ import (
 	"github.com/fairness-operator/fairness-operator/internal/controller"
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
 	"github.com/fairness-operator/fairness-operator/internal/incident"
+	"github.com/fairness-operator/fairness-operator/internal/memlimit"
 	"github.com/fairness-operator/fairness-operator/internal/version"
 	// +kubebuilder:scaffold:imports
 )
@@ -124,6 +126,7 @@ func main() {
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 
+	setMemoryLimit()
 	if err := run(o); err != nil {
 		setupLog.Error(err, "manager stopped with an error")
 		os.Exit(1)
@@ -205,6 +208,24 @@ func run(o options) error {
 	}
 	setupLog.Info("starting manager")
 	return mgr.Start(ctrl.SetupSignalHandler())
+}
+
+// setMemoryLimit gives the Go runtime a soft memory limit below the
+// container's (unless GOMEMLIMIT says otherwise), so that the garbage
+// collector works harder before the kernel's OOM killer would.
+func setMemoryLimit() {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	limit, ok, err := memlimit.FromCgroup(memlimit.CgroupV2File)
+	if err != nil {
+		setupLog.Error(err, "reading the container's memory limit; the Go runtime has none")
+		return
+	}
+	if ok {
+		debug.SetMemoryLimit(limit)
+		setupLog.Info("Go memory limit from the container's", "bytes", limit)
+	}
 }
 
 // defaultEvaluationImage is the operator's own image at this build's version;
