@@ -7,6 +7,7 @@ import (
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+	"github.com/fairness-operator/fairness-operator/internal/fairness"
 	"github.com/fairness-operator/fairness-operator/internal/incident"
 )
 
@@ -68,13 +69,7 @@ func TestDefaultDeadlinesAreTheRunbooks(t *testing.T) {
 		t.Fatalf("deadlines %v", incident.DefaultDeadlines)
 	}
 	for sev, d := range want {
-		var got string
-		for s, v := range incident.DefaultDeadlines {
-			if string(s) == string(sev) {
-				got = v.String()
-			}
-		}
-		if got != d {
+		if got := incident.DefaultDeadlines[fairness.Severity(sev)].String(); got != d {
 			t.Errorf("%s: deadline %q, want %q", sev, got, d)
 		}
 	}

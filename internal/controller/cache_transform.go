@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"k8s.io/apimachinery/pkg/api/meta"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
@@ -18,23 +18,20 @@ import (
 // object still removes the statistics when a new last run has none.
 const statisticsElided = "elided-in-cache"
 
+// stripManagedFields is the cache transform of every kind: the operator
+// patches, it does not apply, so it never reads managed fields.
+var stripManagedFields = cache.TransformStripManagedFields()
+
 // slimEvaluation is the cache transform of FairnessEvaluations: no managed
-// fields (the operator patches, it does not apply) and no encoded statistics.
+// fields and no encoded statistics.
 func slimEvaluation(obj any) (any, error) {
-	if acc, err := meta.Accessor(obj); err == nil {
-		acc.SetManagedFields(nil)
+	obj, err := stripManagedFields(obj)
+	if err != nil {
+		return obj, err
 	}
 	if eval, ok := obj.(*fairnessv1alpha1.FairnessEvaluation); ok && eval.Status.LastRun != nil &&
 		eval.Status.LastRun.Statistics != "" {
 		eval.Status.LastRun.Statistics = statisticsElided
-	}
-	return obj, nil
-}
-
-// stripManagedFields is the cache transform of every other kind.
-func stripManagedFields(obj any) (any, error) {
-	if acc, err := meta.Accessor(obj); err == nil {
-		acc.SetManagedFields(nil)
 	}
 	return obj, nil
 }
