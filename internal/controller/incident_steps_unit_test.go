@@ -185,6 +185,10 @@ func TestAfterWriteChecksFreshnessWithoutAWrite(t *testing.T) {
 		p := newIncidentPass(cached, stepsNow)
 		r.deliveries(context.Background(), p, targets)
 		r.afterWrite(context.Background(), p)
+		// The sender records a send when it starts it, before any request.
+		if got := sendsStarted(r); got != tc.wantSends {
+			t.Errorf("%s: %d sends started, want %d", tc.name, got, tc.wantSends)
+		}
 		deadline := time.Now().Add(10 * time.Second)
 		for tc.wantSends > 0 && len(rt.sent()) < tc.wantSends && time.Now().Before(deadline) {
 			time.Sleep(5 * time.Millisecond) // the send runs in the background
