@@ -67,6 +67,11 @@ type ScanResult struct {
 	DataVersion string
 	// Objects describes the objects of a multi-object source (ScanObjects).
 	Objects *ObjectsRead
+	// lines is the number of the last line read and firstBad the first bad
+	// row skipped: a part's line numbers are moved by the lines of the parts
+	// before it when parts are merged (ScanFileParts).
+	lines    int64
+	firstBad *BadRowError
 }
 
 // BadRowError is a row that cannot be used, with its line number (CSV,
@@ -175,6 +180,7 @@ func scanRecords(recs records, o ScanOptions) (*ScanResult, error) {
 	if s.res.Rows == 0 && s.res.BadRows > 0 {
 		return nil, fmt.Errorf("every row was bad; first: %s", s.res.FirstBadRow)
 	}
+	s.res.lines, _ = recs.position()
 	return s.res, nil
 }
 
@@ -403,7 +409,7 @@ func (s *scanner) bad(line int64, unit, reason string) error {
 		return e
 	}
 	if s.res.BadRows == 0 {
-		s.res.FirstBadRow = e.Error()
+		s.res.FirstBadRow, s.res.firstBad = e.Error(), e
 	}
 	s.res.BadRows++
 	return nil

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"runtime"
 	"strings"
 
 	"github.com/fairness-operator/fairness-operator/internal/dataset"
@@ -90,6 +92,9 @@ func Statistics(ctx context.Context, src Source, scan dataset.ScanOptions, stdin
 			defer func() { _ = closer.Close() }()
 			return dataset.ScanParquet(ctx, *pq, scan)
 		}
+		if res, err := scanFileOnEveryCore(src, scan); !errors.Is(err, dataset.ErrSequential) {
+			return res, err
+		}
 	}
 	rc, err := src.Open(ctx, stdin, &scan)
 	if err != nil {
@@ -101,6 +106,31 @@ func Statistics(ctx context.Context, src Source, scan dataset.ScanOptions, stdin
 		res.DataVersion = v.DataVersion()
 	}
 	return res, err
+}
+
+// scanFileOnEveryCore scans a plain local file (or the file's byte-range
+// shard) in as many line-aligned parts as GOMAXPROCS, which follows the
+// container's CPU limit, each part at least dataset.MinPartBytes. It
+// returns dataset.ErrSequential when the file is not such a case: a URL,
+// row sharding, a compressed file, one part's worth of bytes.
+func scanFileOnEveryCore(src Source, scan dataset.ScanOptions) (*dataset.ScanResult, error) {
+	if strings.HasPrefix(src.Data, "http://") || strings.HasPrefix(src.Data, "https://") {
+		return nil, dataset.ErrSequential
+	}
+	index, count := int64(0), int64(1)
+	if scan.ShardCount > 1 {
+		if !src.ByteRange {
+			return nil, dataset.ErrSequential
+		}
+		index, count = scan.ShardIndex, scan.ShardCount
+		scan.ShardIndex, scan.ShardCount, scan.Part = 0, 0, true
+	}
+	st, err := os.Stat(src.Data)
+	if err != nil || !st.Mode().IsRegular() {
+		return nil, dataset.ErrSequential // the sequential open names the error
+	}
+	parts := min(int64(runtime.GOMAXPROCS(0)), st.Size()/count/dataset.MinPartBytes)
+	return dataset.ScanFileParts(src.Data, index, count, int(parts), scan)
 }
 
 // objectStatistics lists the objects under an object-store URL and scans
