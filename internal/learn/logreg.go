@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 
-	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize"
 )
 
@@ -33,8 +32,8 @@ type FitOptions struct {
 // ||coef||² / (2C) with the intercept not penalised: scikit-learn's
 // LogisticRegression(C) objective. Weights may be nil (all 1).
 func Fit(d *Design, y, w []float64, o FitOptions) (*Model, error) {
-	n, p := d.Rows, d.P
-	if n == 0 {
+	p := d.P
+	if d.Rows == 0 {
 		return nil, errors.New("no training rows")
 	}
 	if o.C <= 0 {
@@ -46,53 +45,11 @@ func Fit(d *Design, y, w []float64, o FitOptions) (*Model, error) {
 	if o.Tol <= 0 {
 		o.Tol = 1e-4
 	}
-	z := make([]float64, n)
-	r := make([]float64, n)
-	alpha := 1 / o.C
-	objective := func(beta []float64, grad []float64) float64 {
-		for i := range z {
-			z[i] = beta[p] + d.dot(i, beta)
-		}
-		loss := 0.0
-		for i, zi := range z {
-			wi := 1.0
-			if w != nil {
-				wi = w[i]
-			}
-			// log(1+exp(-s z)) computed stably; r = w (sigmoid(z) - y).
-			s := 2*y[i] - 1
-			m := -s * zi
-			if m > 0 {
-				loss += wi * (m + math.Log1p(math.Exp(-m)))
-			} else {
-				loss += wi * math.Log1p(math.Exp(m))
-			}
-			r[i] = wi * (sigmoid(zi) - y[i])
-		}
-		reg := 0.0
-		for _, b := range beta[:p] {
-			reg += b * b
-		}
-		loss += 0.5 * alpha * reg
-		if grad != nil {
-			for j := range p {
-				grad[j] = alpha * beta[j]
-			}
-			for i, ri := range r {
-				d.addRow(i, ri, grad)
-			}
-			sum := 0.0
-			for _, v := range r {
-				sum += v
-			}
-			grad[p] = sum
-		}
-		return loss
-	}
+	obj := newLogLoss(d, y, w, 1/o.C)
 	problem := optimize.Problem{
-		Func: func(beta []float64) float64 { return objective(beta, nil) },
-		Grad: func(grad, beta []float64) { objective(beta, grad) },
-		Hess: func(h *mat.SymDense, beta []float64) { hessian(d, w, alpha, beta, h) },
+		Func: obj.value,
+		Grad: obj.gradient,
+		Hess: obj.hessian,
 	}
 	x0 := make([]float64, p+1)
 	if o.Init != nil && len(o.Init.Coef) == p {
@@ -124,42 +81,6 @@ func Fit(d *Design, y, w []float64, o FitOptions) (*Model, error) {
 
 // newtonMaxFeatures bounds the designs fitted with Newton's method.
 const newtonMaxFeatures = 1500
-
-// hessian is X̃ᵀ diag(w σ(1-σ)) X̃ + alpha·I (the intercept, last, not
-// penalised), with X̃ = [X 1]; rows are sparse, so this costs nnz² per row.
-func hessian(d *Design, w []float64, alpha float64, beta []float64, h *mat.SymDense) {
-	p := d.P
-	data := make([]float64, (p+1)*(p+1))
-	for i := range d.Rows {
-		s := sigmoid(beta[p] + d.dot(i, beta))
-		c := s * (1 - s)
-		if w != nil {
-			c *= w[i]
-		}
-		lo, hi := d.Ptr[i], d.Ptr[i+1]
-		for a := lo; a < hi; a++ {
-			ja, va := int(d.Col[a]), c*d.Val[a]
-			row := data[ja*(p+1):]
-			for b := lo; b < hi; b++ {
-				row[d.Col[b]] += va * d.Val[b]
-			}
-			row[p] += va
-			data[p*(p+1)+ja] += va
-		}
-		data[p*(p+1)+p] += c
-	}
-	for j := range p {
-		data[j*(p+1)+j] += alpha
-	}
-	if h.SymmetricDim() != p+1 {
-		h.ReuseAsSym(p + 1)
-	}
-	for a := range p + 1 {
-		for b := a; b < p+1; b++ {
-			h.SetSym(a, b, data[a*(p+1)+b])
-		}
-	}
-}
 
 func sigmoid(z float64) float64 {
 	if z >= 0 {

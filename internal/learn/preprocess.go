@@ -64,13 +64,6 @@ func (d *Design) dot(i int, beta []float64) float64 {
 	return s
 }
 
-// addRow adds a times row i of X to out.
-func (d *Design) addRow(i int, a float64, out []float64) {
-	for k := d.Ptr[i]; k < d.Ptr[i+1]; k++ {
-		out[d.Col[k]] += a * d.Val[k]
-	}
-}
-
 // Subset returns the rows idx of the design.
 func (d *Design) Subset(idx []int) *Design {
 	s := &Design{Names: d.Names, P: d.P, Rows: len(idx), Ptr: make([]int, 1, len(idx)+1),
