@@ -68,6 +68,7 @@ type options struct {
 	metricsAddr           string
 	metricsCertPath       string
 	probeAddr             string
+	pprofAddr             string
 	enableLeaderElection  bool
 	secureMetrics         bool
 	enableHTTP2           bool
@@ -99,6 +100,8 @@ func main() {
 	flag.StringVar(&o.metricsCertPath, "metrics-cert-path", "",
 		"Folder holding tls.crt and tls.key for the metrics server; empty generates a self-signed certificate.")
 	flag.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "Address of the /healthz and /readyz endpoints.")
+	flag.StringVar(&o.pprofAddr, "pprof-bind-address", "",
+		"Address of Go's /debug/pprof endpoints for profiling memory and CPU (empty: off; keep it on loopback).")
 	flag.StringVar(&o.leaderElectionNS, "leader-election-namespace", "",
 		"Namespace of the leader-election Lease; empty means the manager's own namespace when in a cluster.")
 	flag.DurationVar(&o.leaseDuration, "leader-election-lease-duration", 15*time.Second,
@@ -157,6 +160,7 @@ func run(o options) error {
 		Client:                  controller.ClientOptions(),
 		Metrics:                 metricsOpts,
 		HealthProbeBindAddress:  o.probeAddr,
+		PprofBindAddress:        o.pprofAddr,
 		LeaderElection:          o.enableLeaderElection,
 		LeaderElectionID:        "fairness-operator.fairness.dev",
 		LeaderElectionNamespace: o.leaderElectionNS,

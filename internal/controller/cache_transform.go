@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	batchv1 "k8s.io/api/batch/v1"
+
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -32,6 +34,21 @@ func slimEvaluation(obj any) (any, error) {
 	if eval, ok := obj.(*fairnessv1alpha1.FairnessEvaluation); ok && eval.Status.LastRun != nil &&
 		eval.Status.LastRun.Statistics != "" {
 		eval.Status.LastRun.Statistics = statisticsElided
+	}
+	return obj, nil
+}
+
+// slimJob is the cache transform of the evaluation Jobs: the operator
+// reads a cached Job's metadata (labels, owner) and its conditions, never
+// its spec, whose pod template carries the run's whole configuration.
+func slimJob(obj any) (any, error) {
+	obj, err := stripManagedFields(obj)
+	if err != nil {
+		return obj, err
+	}
+	if job, ok := obj.(*batchv1.Job); ok {
+		job.Spec = batchv1.JobSpec{}
+		job.Status = batchv1.JobStatus{Conditions: job.Status.Conditions}
 	}
 	return obj, nil
 }

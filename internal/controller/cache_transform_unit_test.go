@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -96,5 +99,37 @@ func TestStatisticsOfReadsUncachedAndRefusesALaggingCache(t *testing.T) {
 		if got != tc.want || (tc.wantErr == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.wantErr)) {
 			t.Errorf("%s: %q, %v; want %q, error containing %q", tc.name, got, err, tc.want, tc.wantErr)
 		}
+	}
+}
+
+// TestSlimJobKeepsWhatTheControllerReads: a cached Job keeps its labels,
+// owner and conditions (what checkActiveRun and pruneJobs read) and drops
+// the spec with the run's configuration.
+func TestSlimJobKeepsWhatTheControllerReads(t *testing.T) {
+	t.Parallel()
+	eval := withLastRun("ns", "e", "g1", "")
+	eval.UID = "uid-e"
+	full, err := BuildJob(eval, "g2", "fairness-operator:test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(eval,
+		fairnessv1alpha1.GroupVersion.WithKind("FairnessEvaluation"))}
+	full.Status = batchv1.JobStatus{Succeeded: 1, Conditions: []batchv1.JobCondition{
+		{Type: batchv1.JobFailed, Status: corev1.ConditionTrue, Reason: "DeadlineExceeded", Message: "too slow"}}}
+	before := full.DeepCopy()
+	obj, err := slimJob(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slim := obj.(*batchv1.Job)
+	if !equality.Semantic.DeepEqual(slim.ObjectMeta, before.ObjectMeta) || !metav1.IsControlledBy(slim, eval) {
+		t.Fatalf("metadata changed: %+v", slim.ObjectMeta)
+	}
+	if done, failed, reason, msg := jobFinished(slim); !done || !failed || reason != "DeadlineExceeded" || msg != "too slow" {
+		t.Fatalf("jobFinished on the cached Job: %v %v %q %q", done, failed, reason, msg)
+	}
+	if len(slim.Spec.Template.Spec.Containers) != 0 || slim.Status.Succeeded != 0 {
+		t.Fatalf("the cached Job keeps its spec or counts: %+v", slim.Spec)
 	}
 }

@@ -102,7 +102,6 @@ func (r *FairnessEvaluationReconciler) Reconcile(ctx context.Context, req ctrl.R
 	for _, effect := range r.effects.take(req.NamespacedName) {
 		effect()
 	}
-	r.Metrics.Observe(&eval)
 	return result, err
 }
 

@@ -13,35 +13,53 @@ import (
 )
 
 func TestMetricsFollowStatusAndForget(t *testing.T) {
+	t.Parallel()
 	reg := prometheus.NewRegistry()
-	m := NewMetrics(reg)
-	v := 0.25
+	v, w := 0.25, 0.5
 	eval := biasedEvaluation("risk", "credit")
+	eval.Spec.Schedule = "0 * * * *"
 	eval.Status.Severity = fairnessv1alpha1.Severity2
-	eval.Status.Metrics = []fairnessv1alpha1.MetricStatus{{Name: "demographicParityDifference",
-		Method: fairnessv1alpha1.MethodBetweenGroups, Attribute: "sex", Value: &v}}
-	eval.Status.Groups = []fairnessv1alpha1.GroupStatus{{Attribute: "sex", Group: "female", Count: 10, SelectionRate: &v}}
-	m.Observe(eval)
+	finished := metav1.NewTime(time.Unix(1_790_000_000, 0))
+	eval.Status.LastRun = &fairnessv1alpha1.RunStatus{Result: fairnessv1alpha1.RunSucceeded, CompletionTime: &finished}
+	dp := fairnessv1alpha1.MetricStatus{Name: "demographicParityDifference",
+		Method: fairnessv1alpha1.MethodBetweenGroups, Attribute: "sex", Value: &v}
+	again := dp
+	again.Value = &w
+	eval.Status.Metrics = []fairnessv1alpha1.MetricStatus{dp, again}
+	long := strings.Repeat("x", 2*maxGroupLabel)
+	eval.Status.Groups = []fairnessv1alpha1.GroupStatus{{Attribute: "sex", Group: "female", Count: 10, SelectionRate: &v},
+		{Attribute: "sex", Group: long + "a", Count: 10, SelectionRate: &v}, {Attribute: "sex", Group: long + "b", Count: 10,
+			SelectionRate: &w}}
+	cache := fakeClient(t, eval)
+	m := NewMetrics(reg, cache)
 	start := metav1.Now()
 	end := metav1.NewTime(start.Add(3 * time.Second))
 	m.RunFinished(eval, &fairnessv1alpha1.RunStatus{StartTime: &start, CompletionTime: &end}, true)
 	want := `
 # HELP fairness_metric_value Value of a fairness metric in the last successful run (between groups, privileged or population).
 # TYPE fairness_metric_value gauge
-fairness_metric_value{attribute="sex",evaluation="credit",method="betweenGroups",metric="demographicParityDifference",namespace="risk"} 0.25
+fairness_metric_value{attribute="sex",evaluation="credit",method="betweenGroups",metric="demographicParityDifference",namespace="risk"} 0.5
 # HELP fairness_evaluation_severity Severity of the last graded run: 0 none, 4 Sev4 ... 1 Sev1.
 # TYPE fairness_evaluation_severity gauge
 fairness_evaluation_severity{evaluation="credit",namespace="risk"} 2
+# HELP fairness_evaluation_last_success_timestamp_seconds When the evaluation's last successful run finished (Unix seconds).
+# TYPE fairness_evaluation_last_success_timestamp_seconds gauge
+fairness_evaluation_last_success_timestamp_seconds{evaluation="credit",namespace="risk"} 1.79e+09
+# HELP fairness_evaluation_schedule_interval_seconds Seconds between two runs of the evaluation's cron schedule; absent without a schedule.
+# TYPE fairness_evaluation_schedule_interval_seconds gauge
+fairness_evaluation_schedule_interval_seconds{evaluation="credit",namespace="risk"} 3600
 # HELP fairness_evaluation_runs_total Finished evaluation runs by result.
 # TYPE fairness_evaluation_runs_total counter
 fairness_evaluation_runs_total{evaluation="credit",namespace="risk",result="succeeded"} 1
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "fairness_metric_value",
-		"fairness_evaluation_severity", "fairness_evaluation_runs_total"); err != nil {
+		"fairness_evaluation_severity", "fairness_evaluation_last_success_timestamp_seconds",
+		"fairness_evaluation_schedule_interval_seconds", "fairness_evaluation_runs_total"); err != nil {
 		t.Fatal(err)
 	}
-	if n := testutil.CollectAndCount(m.groupRate); n != 1 {
-		t.Fatalf("%d group-rate series, want 1", n)
+	// The two long groups truncate to one label value: one series, the last value.
+	if n, err := testutil.GatherAndCount(reg, "fairness_group_rate"); err != nil || n != 2 {
+		t.Fatalf("%d group-rate series (%v), want 2", n, err)
 	}
 	in := &fairnessv1alpha1.BiasIncident{ObjectMeta: metav1.ObjectMeta{Namespace: "risk", Name: "credit-g1"},
 		Spec:   fairnessv1alpha1.BiasIncidentSpec{Category: fairnessv1alpha1.CategoryBias},
@@ -59,10 +77,14 @@ fairness_evaluation_runs_total{evaluation="credit",namespace="risk",result="succ
 	if got := testutil.ToFloat64(m.notifications.WithLabelValues("slack", "delivered")); got != 1 {
 		t.Fatalf("notifications %v", got)
 	}
+	if err := cache.Delete(t.Context(), eval); err != nil {
+		t.Fatal(err)
+	}
 	m.Forget("risk", "credit")
-	for _, c := range []prometheus.Collector{m.metricValue, m.groupRate, m.severity, m.runs, m.duration, m.lastSuccess, m.interval} {
-		if n := testutil.CollectAndCount(c); n != 0 {
-			t.Fatalf("%d series left after the evaluation was deleted", n)
-		}
+	if n, err := testutil.GatherAndCount(reg, "fairness_metric_value", "fairness_group_rate",
+		"fairness_evaluation_severity", "fairness_evaluation_last_success_timestamp_seconds",
+		"fairness_evaluation_schedule_interval_seconds", "fairness_evaluation_runs_total",
+		"fairness_evaluation_run_duration_seconds"); err != nil || n != 0 {
+		t.Fatalf("%d series left after the evaluation was deleted (%v)", n, err)
 	}
 }

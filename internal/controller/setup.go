@@ -60,7 +60,8 @@ func ClientOptions() client.Options {
 }
 
 // CacheOptions scope the manager's cache to what the operator owns: Jobs
-// are cached only when they carry the evaluation label, evaluations
+// are cached only when they carry the evaluation label and without their
+// spec, evaluations
 // without their last run's encoded statistics, no object with its managed
 // fields, and with namespaces given, only those namespaces are watched
 // (namespaced mode). Informer
@@ -68,7 +69,7 @@ func ClientOptions() client.Options {
 func CacheOptions(health *CacheHealth, namespaces ...string) cache.Options {
 	req, _ := labels.NewRequirement(fairnessv1alpha1.EvaluationLabel, selection.Exists, nil)
 	o := cache.Options{ByObject: map[client.Object]cache.ByObject{
-		&batchv1.Job{}:                         {Label: labels.NewSelector().Add(*req)},
+		&batchv1.Job{}:                         {Label: labels.NewSelector().Add(*req), Transform: slimJob},
 		&fairnessv1alpha1.FairnessEvaluation{}: {Transform: slimEvaluation},
 	}, DefaultTransform: stripManagedFields}
 	if health != nil {
@@ -85,7 +86,7 @@ func CacheOptions(health *CacheHealth, namespaces ...string) cache.Options {
 
 // Setup registers the controllers with the manager.
 func Setup(mgr ctrl.Manager, cfg Config) error {
-	metrics := NewMetrics(cfg.Registerer)
+	metrics := NewMetrics(cfg.Registerer, mgr.GetCache())
 	recorder := cfg.Recorder
 	if recorder == nil {
 		recorder = mgr.GetEventRecorder("fairness-operator")
