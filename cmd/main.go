@@ -221,7 +221,7 @@ func setMemoryLimit() {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
-	limit, ok, err := memlimit.FromCgroup(memlimit.CgroupV2File)
+	limit, ok, err := memlimit.FromCgroups(memlimit.Files...)
 	if err != nil {
 		setupLog.Error(err, "reading the container's memory limit; the Go runtime has none")
 		return
