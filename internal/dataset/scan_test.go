@@ -10,9 +10,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
 )
@@ -86,6 +89,50 @@ func TestScanGzipAndBOM(t *testing.T) {
 	}
 	if got := counts(res, "a"); got != (fairness.Counts{TP: 1}) {
 		t.Fatalf("gzip+BOM: %+v", got)
+	}
+}
+
+// TestScanCompressedCSVEqualsPlain: gzip in several members (as `cat a.gz
+// b.gz` makes), gzip larger than the read-ahead, and zstd give the plain
+// file's statistics.
+func TestScanCompressedCSVEqualsPlain(t *testing.T) {
+	t.Parallel()
+	var plain bytes.Buffer
+	if err := WriteSynthetic(&plain, SyntheticOptions{Rows: 200_000, Seed: 4, Disparity: 0.1}); err != nil {
+		t.Fatal(err)
+	}
+	o := ScanOptions{Label: "repaid", Prediction: "approved", Score: "score", Protected: []string{"sex", "age_group"}}
+	want, err := ScanPredictions(bytes.NewReader(plain.Bytes()), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	half := bytes.IndexByte(plain.Bytes()[plain.Len()/2:], '\n') + plain.Len()/2 + 1
+	var members, zs bytes.Buffer
+	for _, part := range [][]byte{plain.Bytes()[:half], plain.Bytes()[half:]} {
+		zw := gzip.NewWriter(&members)
+		_, _ = zw.Write(part)
+		_ = zw.Close()
+	}
+	zsw, err := zstd.NewWriter(&zs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = zsw.Write(plain.Bytes())
+	_ = zsw.Close()
+	for name, data := range map[string][]byte{"gzip members": members.Bytes(), "zstd": zs.Bytes()} {
+		rc, err := Decode(io.NopCloser(bytes.NewReader(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := ScanPredictions(rc, o)
+		_ = rc.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got.Rows != want.Rows || !reflect.DeepEqual(got.Table, want.Table) {
+			t.Errorf("%s: %d rows, statistics equal %v; want %d rows", name, got.Rows,
+				reflect.DeepEqual(got.Table, want.Table), want.Rows)
+		}
 	}
 }
 
