@@ -25,6 +25,12 @@ type logLoss struct {
 	term     []float64 // row i's weighted log-loss
 	residual []float64 // w_i (sigmoid - y_i)
 	blocks   []int     // hessianBlocks
+	// hessData and curv are the Hessian's work space, kept between the
+	// calls of one fit.
+	hessData, curv []float64
+	// sortedRows: every row lists its columns in increasing order (Encode
+	// does), so a core can leave a row at the first column past its block.
+	sortedRows bool
 }
 
 func newLogLoss(d *Design, y, w []float64, alpha float64) *logLoss {
@@ -120,15 +126,18 @@ func (l *logLoss) hessian(h *mat.SymDense, beta []float64) {
 	l.rows(beta)
 	d, p := l.d, l.d.P
 	stride := p + 1
-	data := make([]float64, stride*stride)
-	curv := make([]float64, d.Rows)
+	if l.hessData == nil {
+		l.hessData, l.curv = make([]float64, stride*stride), make([]float64, d.Rows)
+	}
+	data, curv := l.hessData, l.curv
+	clear(data)
 	for i, s := range l.sig {
 		curv[i] = s * (1 - s)
 		if l.w != nil {
 			curv[i] *= l.w[i]
 		}
 	}
-	bounds := l.hessianBlocks()
+	bounds, sorted := l.hessianBlocks(), l.sortedRows
 	var wg sync.WaitGroup
 	for k := range len(bounds) - 1 {
 		first, last := int32(bounds[k]), int32(bounds[k+1])
@@ -141,7 +150,13 @@ func (l *logLoss) hessian(h *mat.SymDense, beta []float64) {
 				lo, hi := d.Ptr[i], d.Ptr[i+1]
 				cols, vals := d.Col[lo:hi], d.Val[lo:hi]
 				for a, ja := range cols {
-					if ja < first || ja >= last {
+					if ja < first {
+						continue
+					}
+					if ja >= last {
+						if sorted {
+							break // the rest of the row is another core's
+						}
 						continue
 					}
 					va := c * vals[a]
@@ -192,6 +207,10 @@ func (l *logLoss) hessianBlocks() []int {
 			work[d.Col[a]] += hi - a
 			total += hi - a
 		}
+	}
+	l.sortedRows = true
+	for i := range d.Rows {
+		l.sortedRows = l.sortedRows && slices.IsSorted(d.Col[d.Ptr[i]:d.Ptr[i+1]])
 	}
 	cores := min(runtime.GOMAXPROCS(0), max(1, d.Rows/minRowsPerCore))
 	l.blocks = []int{0}

@@ -130,6 +130,8 @@ func Encode(f *dataset.Frame, spec Spec, train []int) (*Design, error) {
 	}
 	d.P = len(d.Names)
 	d.Ptr = make([]int, 1, d.Rows+1)
+	// Every column gives each row one entry (a value or a category's 1).
+	d.Col, d.Val = make([]int32, 0, d.Rows*len(cols)), make([]float64, 0, d.Rows*len(cols))
 	for _, row := range f.Rows {
 		k := 0
 		for _, c := range cols {
