@@ -17,7 +17,7 @@ import (
 const maxGroupLabel = 128
 
 // scrapeTimeout bounds a scrape's read of the cache, which waits while the
-// cache has not synced yet.
+// cache has not synced yet (Prometheus's default scrape timeout is 10s).
 const scrapeTimeout = 5 * time.Second
 
 var (
@@ -54,9 +54,12 @@ func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
 	defer cancel()
 	var list fairnessv1alpha1.FairnessEvaluationList
-	// Read-only: the cache's objects are not copied for the scrape.
+	// Read-only: the cache's objects are not copied for the scrape. A cache
+	// that cannot answer (not synced yet, broken: /readyz says which) gives
+	// no status gauges rather than an invalid metric, which would fail the
+	// whole scrape (controller-runtime serves with HTTPErrorOnError) and
+	// hide the workqueue and client metrics that explain the trouble.
 	if err := c.evaluations.List(ctx, &list, client.UnsafeDisableDeepCopy); err != nil {
-		ch <- prometheus.NewInvalidMetric(severityDesc, err)
 		return
 	}
 	now := time.Now()

@@ -1,6 +1,8 @@
 package controller
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
 )
@@ -86,5 +89,32 @@ fairness_evaluation_runs_total{evaluation="credit",namespace="risk",result="succ
 		"fairness_evaluation_schedule_interval_seconds", "fairness_evaluation_runs_total",
 		"fairness_evaluation_run_duration_seconds"); err != nil || n != 0 {
 		t.Fatalf("%d series left after the evaluation was deleted (%v)", n, err)
+	}
+}
+
+// failingReader is a cache that cannot answer.
+type failingReader struct{ client.Reader }
+
+func (failingReader) List(context.Context, client.ObjectList, ...client.ListOption) error {
+	return errors.New("cache not synced")
+}
+
+// TestAScrapeSurvivesACacheThatCannotAnswer: the other metrics are still
+// served, with no status gauges, when the cache fails.
+func TestAScrapeSurvivesACacheThatCannotAnswer(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg, failingReader{})
+	m.Notified("slack", "delivered")
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatalf("gather: %v", err)
+	}
+	names := map[string]bool{}
+	for _, f := range families {
+		names[f.GetName()] = true
+	}
+	if !names["fairness_notifications_total"] || names["fairness_evaluation_severity"] {
+		t.Fatalf("families %v, want the notification counter and no status gauge", names)
 	}
 }
