@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -51,6 +52,71 @@ func ScanFileParts(path string, index, count int64, parts int, o ScanOptions) (*
 	if o.MaxGroups <= 0 {
 		o.MaxGroups = DefaultMaxGroups
 	}
+	return scanParts(parts, func(j int) (io.ReadCloser, error) {
+		rc, err := OpenFileShard(path, index*int64(parts)+int64(j), count*int64(parts))
+		if err != nil {
+			return nil, err
+		}
+		if plain, ok := rc.(readCloser); ok {
+			return stripBOM(plain), nil
+		}
+		return rc, nil
+	}, headerLines, o)
+}
+
+// ScanURLParts is ScanFileParts for a plain file served over HTTP(S) with
+// range requests: each part is byte-range shard index*parts+j of
+// count*parts (OpenURLShard), at least MinPartBytes; the parts must all
+// have read the same version of the file. The declared format must be
+// auto-detected (a part cannot tell a mislabelled file). Whatever the
+// server does not allow (no ranges, an error, a body over the size cap)
+// is ErrSequential, so that the one-reader path reports it as before.
+func ScanURLParts(ctx context.Context, url string, fo FetchOptions, index, count int64, parts int,
+	o ScanOptions) (*ScanResult, error) {
+	if count < 1 {
+		index, count = 0, 1
+	}
+	if parts < 2 || o.ShardCount > 1 || o.Format != FormatAuto {
+		return nil, ErrSequential
+	}
+	size, _, err := rangeSize(ctx, url, fo)
+	if err != nil || fo.MaxBytes > 0 && size > fo.MaxBytes {
+		return nil, ErrSequential
+	}
+	parts = int(min(int64(parts), size/count/MinPartBytes))
+	if parts < 2 {
+		return nil, ErrSequential
+	}
+	if o.MaxLineBytes <= 0 {
+		o.MaxLineBytes = DefaultMaxLineBytes
+	}
+	if o.MaxGroups <= 0 {
+		o.MaxGroups = DefaultMaxGroups
+	}
+	versions := make([]string, parts)
+	res, err := scanParts(parts, func(j int) (io.ReadCloser, error) {
+		rc, err := OpenURLShard(ctx, url, fo, index*int64(parts)+int64(j), count*int64(parts))
+		if v, ok := rc.(versioned); ok {
+			versions[j] = v.version
+		}
+		return rc, err
+	}, -1, o)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range versions[1:] {
+		if v != versions[0] {
+			return nil, ErrSequential // the file changed between the parts' requests: read one version
+		}
+	}
+	res.DataVersion = versions[0]
+	return res, nil
+}
+
+// scanParts scans the parts open gives concurrently and merges them. A
+// part's header lines are headerLines, or, when that is -1, what the part's
+// own format says (a CSV header, none for JSON Lines).
+func scanParts(parts int, open func(j int) (io.ReadCloser, error), headerLines int64, o ScanOptions) (*ScanResult, error) {
 	part := o
 	part.Part = true
 	results := make([]*ScanResult, parts)
@@ -58,7 +124,13 @@ func ScanFileParts(path string, index, count int64, parts int, o ScanOptions) (*
 	var wg sync.WaitGroup
 	for j := range parts {
 		wg.Go(func() {
-			results[j], errs[j] = scanFilePart(path, index*int64(parts)+int64(j), count*int64(parts), part)
+			rc, err := open(j)
+			if err != nil {
+				errs[j] = err
+				return
+			}
+			defer func() { _ = rc.Close() }()
+			results[j], errs[j] = ScanPredictions(rc, part)
 		})
 	}
 	wg.Wait()
@@ -92,19 +164,6 @@ func partHeaderLines(path string, declared Format) (int64, error) {
 	return 1, nil
 }
 
-func scanFilePart(path string, index, count int64, o ScanOptions) (*ScanResult, error) {
-	rc, err := OpenFileShard(path, index, count)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = rc.Close() }()
-	rs, ok := rc.(readCloser)
-	if !ok {
-		return nil, fmt.Errorf("byte-range shard of %s has no reader", path)
-	}
-	return ScanPredictions(stripBOM(rs), o)
-}
-
 // mergeParts adds the parts' statistics in order and renumbers the first
 // bad row; limits are checked on the whole, as one reader checks them.
 func mergeParts(results []*ScanResult, headerLines int64, o ScanOptions) (*ScanResult, error) {
@@ -121,9 +180,13 @@ func mergeParts(results []*ScanResult, headerLines int64, o ScanOptions) (*ScanR
 			renumbered.Line += linesBefore
 			merged.firstBad, merged.FirstBadRow = &renumbered, renumbered.Error()
 		}
-		linesBefore += max(0, r.lines-headerLines)
+		header := headerLines
+		if header < 0 {
+			header = r.headerLines
+		}
+		linesBefore += max(0, r.lines-header)
 	}
-	merged.lines = linesBefore + headerLines
+	merged.lines = linesBefore
 	if merged.BadRows > o.MaxBadRows || len(merged.Table.Groups) > o.MaxGroups ||
 		merged.Rows == 0 && (merged.BadRows > 0 || !o.Part) {
 		return nil, ErrSequential

@@ -5,11 +5,15 @@ import (
 	"compress/gzip"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // sequentialScan is the one-reader scan ScanFileParts must agree with.
@@ -199,4 +203,55 @@ func FuzzScanFileParts(f *testing.F) {
 			t.Fatal(diff)
 		}
 	})
+}
+
+// TestScanURLPartsEqualsOneReader: a file served with ranges is read in
+// parts that together equal one GET's scan, and reports the version it
+// read; a server without ranges, or whose file changes between the parts'
+// requests, is left to one reader.
+func TestScanURLPartsEqualsOneReader(t *testing.T) {
+	t.Parallel()
+	data := synthetic(t, 300_000) // about 11 MB: three parts of MinPartBytes
+	var requests atomic.Int64
+	var changing atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := requests.Add(1)
+		switch {
+		case r.URL.Path == "/noranges":
+			_, _ = w.Write(data)
+			return
+		case changing.Load():
+			w.Header().Set("ETag", fmt.Sprintf(`"v%d"`, n))
+		default:
+			w.Header().Set("ETag", `"v1"`)
+		}
+		http.ServeContent(w, r, "preds.csv", time.Time{}, bytes.NewReader(data))
+	}))
+	defer srv.Close()
+	o := ScanOptions{Label: "repaid", Prediction: "approved", Score: "score", Protected: []string{"sex", "age_group"}}
+	want, err := ScanPredictions(bytes.NewReader(data), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	for _, parts := range []int{2, 3, 8} {
+		got, err := ScanURLParts(ctx, srv.URL+"/preds.csv", FetchOptions{}, 0, 1, parts, o)
+		if err != nil {
+			t.Fatalf("%d parts: %v", parts, err)
+		}
+		if diff := sameResult(got, want); diff != "" || got.DataVersion != `"v1"` {
+			t.Errorf("%d parts: %s, version %q", parts, diff, got.DataVersion)
+		}
+	}
+	if _, err := ScanURLParts(ctx, srv.URL+"/noranges", FetchOptions{}, 0, 1, 2, o); !errors.Is(err, ErrSequential) {
+		t.Errorf("no ranges: %v, want ErrSequential", err)
+	}
+	if _, err := ScanURLParts(ctx, srv.URL+"/preds.csv", FetchOptions{MaxBytes: int64(len(data)) - 1}, 0, 1, 2,
+		o); !errors.Is(err, ErrSequential) {
+		t.Errorf("over the size cap: %v, want ErrSequential", err)
+	}
+	changing.Store(true)
+	if _, err := ScanURLParts(ctx, srv.URL+"/preds.csv", FetchOptions{}, 0, 1, 2, o); !errors.Is(err, ErrSequential) {
+		t.Errorf("a file that changes between requests: %v, want ErrSequential", err)
+	}
 }

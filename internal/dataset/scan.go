@@ -70,8 +70,8 @@ type ScanResult struct {
 	// lines is the number of the last line read and firstBad the first bad
 	// row skipped: a part's line numbers are moved by the lines of the parts
 	// before it when parts are merged (ScanFileParts).
-	lines    int64
-	firstBad *BadRowError
+	lines, headerLines int64
+	firstBad           *BadRowError
 }
 
 // BadRowError is a row that cannot be used, with its line number (CSV,
@@ -147,6 +147,7 @@ func scanRecords(recs records, o ScanOptions) (*ScanResult, error) {
 	}
 	s := &scanner{o: o, cols: cols, res: &ScanResult{Table: fairness.NewTable(o.Protected, scoreBins(o))},
 		plain: map[string]*fairness.Group{}}
+	s.res.headerLines, _ = recs.position()
 	s.fav = outcomeValues(o.Favorable)
 	var index int64 = -1
 	for {

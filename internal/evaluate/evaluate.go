@@ -92,7 +92,7 @@ func Statistics(ctx context.Context, src Source, scan dataset.ScanOptions, stdin
 			defer func() { _ = closer.Close() }()
 			return dataset.ScanParquet(ctx, *pq, scan)
 		}
-		if res, err := scanFileOnEveryCore(src, scan); !errors.Is(err, dataset.ErrSequential) {
+		if res, err := scanOnEveryCore(ctx, src, scan); !errors.Is(err, dataset.ErrSequential) {
 			return res, err
 		}
 	}
@@ -108,22 +108,24 @@ func Statistics(ctx context.Context, src Source, scan dataset.ScanOptions, stdin
 	return res, err
 }
 
-// scanFileOnEveryCore scans a plain local file (or the file's byte-range
-// shard) in as many line-aligned parts as GOMAXPROCS, which follows the
-// container's CPU limit, each part at least dataset.MinPartBytes. It
-// returns dataset.ErrSequential when the file is not such a case: a URL,
-// row sharding, a compressed file, one part's worth of bytes.
-func scanFileOnEveryCore(src Source, scan dataset.ScanOptions) (*dataset.ScanResult, error) {
-	if strings.HasPrefix(src.Data, "http://") || strings.HasPrefix(src.Data, "https://") {
-		return nil, dataset.ErrSequential
-	}
+// scanOnEveryCore scans a plain local file or HTTP(S) file served with
+// ranges (or its byte-range shard) in as many line-aligned parts as
+// GOMAXPROCS, which follows the container's CPU limit, each part at least
+// dataset.MinPartBytes. It returns dataset.ErrSequential when the source
+// is not such a case: row sharding, a compressed file, a server without
+// ranges, one part's worth of bytes.
+func scanOnEveryCore(ctx context.Context, src Source, scan dataset.ScanOptions) (*dataset.ScanResult, error) {
+	url := strings.HasPrefix(src.Data, "http://") || strings.HasPrefix(src.Data, "https://")
 	index, count := int64(0), int64(1)
 	if scan.ShardCount > 1 {
-		if !src.ByteRange {
+		if !src.ByteRange && !url { // URL shards are byte ranges whenever the server has them
 			return nil, dataset.ErrSequential
 		}
 		index, count = scan.ShardIndex, scan.ShardCount
 		scan.ShardIndex, scan.ShardCount, scan.Part = 0, 0, true
+	}
+	if url {
+		return dataset.ScanURLParts(ctx, src.Data, src.Fetch, index, count, runtime.GOMAXPROCS(0), scan)
 	}
 	st, err := os.Stat(src.Data)
 	if err != nil || !st.Mode().IsRegular() {
