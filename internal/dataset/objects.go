@@ -5,9 +5,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
+	"sync"
 )
 
 // Object is one object of a source made of many (a prefix in object
@@ -79,6 +82,31 @@ func ScanObjects(ctx context.Context, src ObjectSource, o ScanOptions) (*ScanRes
 		lo, hi = o.ShardIndex*total/o.ShardCount, (o.ShardIndex+1)*total/o.ShardCount
 		o.ShardCount, o.ShardIndex = 0, 0 // the byte windows select the rows
 	}
+	merged, err := scanWindowOnEveryCore(ctx, src, lo, hi, o)
+	if errors.Is(err, ErrSequential) {
+		merged, err = scanWindow(ctx, src, byteWindow{lo: lo, hi: hi, whole: !sharded}, o)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if merged == nil { // the shard owns no unit: an empty part, checked at the merge
+		empty, err := ScanPredictions(bytes.NewReader(nil), emptyPart(o))
+		if err != nil {
+			return nil, err
+		}
+		merged = empty
+	}
+	if merged.Rows == 0 && !sharded {
+		return nil, invalidData(fmt.Errorf("%d objects (%d bytes) hold no rows", len(src.Objects), total))
+	}
+	merged.Objects = describe(src)
+	merged.DataVersion = merged.Objects.Hash
+	return merged, nil
+}
+
+// scanWindow scans the units of the objects whose position falls in the
+// window's bytes, one object after another; nil when it owns none.
+func scanWindow(ctx context.Context, src ObjectSource, window byteWindow, o ScanOptions) (*ScanResult, error) {
 	maxGroups := o.MaxGroups
 	if maxGroups <= 0 {
 		maxGroups = DefaultMaxGroups
@@ -86,10 +114,11 @@ func ScanObjects(ctx context.Context, src ObjectSource, o ScanOptions) (*ScanRes
 	var merged *ScanResult
 	var base int64
 	for _, obj := range src.Objects {
-		w := byteWindow{base: base, lo: lo, hi: hi, whole: !sharded}
+		w := window
+		w.base = base
 		base += obj.Size
-		if !w.whole && (w.base+obj.Size <= lo || w.base >= hi) {
-			continue // no byte of this object is the shard's
+		if !w.whole && (w.base+obj.Size <= w.lo || w.base >= w.hi) {
+			continue // no byte of this object is the window's
 		}
 		part := o
 		part.Part = true
@@ -119,18 +148,60 @@ func ScanObjects(ctx context.Context, src ObjectSource, o ScanOptions) (*ScanRes
 			merged.FirstBadRow = res.FirstBadRow
 		}
 	}
-	if merged == nil { // the shard owns no unit: an empty part, checked at the merge
-		empty, err := ScanPredictions(bytes.NewReader(nil), emptyPart(o))
-		if err != nil {
-			return nil, err
+	return merged, nil
+}
+
+// scanWindowOnEveryCore splits the window [lo, hi) into GOMAXPROCS
+// windows of at least MinPartBytes and scans them at once: every unit
+// (line, row group, compressed object) has one position, so it falls in
+// exactly one of them, and their statistics add up to the window's. Only
+// clean data is merged: an error, or any bad row (whose line number
+// counts from where its window starts reading), is ErrSequential, so
+// one reader reports it as before.
+func scanWindowOnEveryCore(ctx context.Context, src ObjectSource, lo, hi int64, o ScanOptions) (*ScanResult, error) {
+	parts := min(int64(runtime.GOMAXPROCS(0)), (hi-lo)/MinPartBytes)
+	if parts < 2 {
+		return nil, ErrSequential
+	}
+	maxGroups := o.MaxGroups
+	if maxGroups <= 0 {
+		maxGroups = DefaultMaxGroups
+	}
+	results := make([]*ScanResult, parts)
+	errs := make([]error, parts)
+	ctx, cancel := context.WithCancel(ctx) // one failure: the others stop, one reader takes over
+	defer cancel()
+	var wg sync.WaitGroup
+	for k := range parts {
+		w := byteWindow{lo: lo + k*(hi-lo)/parts, hi: lo + (k+1)*(hi-lo)/parts}
+		wg.Go(func() {
+			if results[k], errs[k] = scanWindow(ctx, src, w, o); errs[k] != nil {
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSequential, err)
+	}
+	var merged *ScanResult
+	for _, r := range results {
+		switch {
+		case r == nil:
+		case r.BadRows > 0:
+			return nil, ErrSequential
+		case merged == nil:
+			merged = r
+		default:
+			if err := merged.Table.Merge(r.Table); err != nil {
+				return nil, err
+			}
+			merged.Rows += r.Rows
 		}
-		merged = empty
 	}
-	if merged.Rows == 0 && !sharded {
-		return nil, invalidData(fmt.Errorf("%d objects (%d bytes) hold no rows", len(src.Objects), total))
+	if merged != nil && len(merged.Table.Groups) > maxGroups {
+		return nil, ErrSequential
 	}
-	merged.Objects = describe(src)
-	merged.DataVersion = merged.Objects.Hash
 	return merged, nil
 }
 

@@ -3,13 +3,16 @@ package dataset
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -253,5 +256,59 @@ func TestScanURLPartsEqualsOneReader(t *testing.T) {
 	changing.Store(true)
 	if _, err := ScanURLParts(ctx, srv.URL+"/preds.csv", FetchOptions{}, 0, 1, 2, o); !errors.Is(err, ErrSequential) {
 		t.Errorf("a file that changes between requests: %v, want ErrSequential", err)
+	}
+}
+
+func memoryObject(name string, data []byte) Object {
+	return Object{Name: name, Size: int64(len(data)), Version: `"1"`,
+		ReadRange: func(_ context.Context, off, length int64) (io.ReadCloser, error) {
+			if length < 0 || off+length > int64(len(data)) {
+				length = int64(len(data)) - off
+			}
+			return io.NopCloser(bytes.NewReader(data[off : off+length])), nil
+		}}
+}
+
+// TestObjectWindowsOnEveryCoreEqualOneReader: plain and gzip objects
+// scanned in windows on three cores give one core's result, also when
+// sharded, and a bad row is reported as one core reports it.
+func TestObjectWindowsOnEveryCoreEqualOneReader(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	a, b := synthetic(t, 120_000), synthetic(t, 150_000)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, _ = zw.Write(synthetic(t, 20_000))
+	_ = zw.Close()
+	bad := append(bytes.Clone(b), []byte("female,18-25,1,1,1,1,0.5,maybe\n")...)
+	o := ScanOptions{Label: "repaid", Prediction: "approved", Score: "score", Protected: []string{"sex", "age_group"},
+		MaxBadRows: 5}
+	for _, tc := range []struct {
+		name    string
+		objects []Object
+		shards  int64
+	}{
+		{"plain and gzip", []Object{memoryObject("a.csv", a), memoryObject("b.csv.gz", gz.Bytes()),
+			memoryObject("c.csv", b)}, 1},
+		{"sharded", []Object{memoryObject("a.csv", a), memoryObject("c.csv", b), memoryObject("d.csv", a),
+			memoryObject("f.csv", b)}, 2},
+		{"a bad row", []Object{memoryObject("a.csv", a), memoryObject("e.csv", bad)}, 1},
+	} {
+		for index := range tc.shards {
+			so := o
+			so.ShardCount, so.ShardIndex = tc.shards, index
+			runtime.GOMAXPROCS(1)
+			want, err := ScanObjects(t.Context(), ObjectSource{Objects: tc.objects}, so)
+			if err != nil {
+				t.Fatalf("%s, one core: %v", tc.name, err)
+			}
+			runtime.GOMAXPROCS(3)
+			got, err := ScanObjects(t.Context(), ObjectSource{Objects: tc.objects}, so)
+			if err != nil {
+				t.Fatalf("%s, three cores: %v", tc.name, err)
+			}
+			if diff := sameResult(got, want); diff != "" {
+				t.Errorf("%s, shard %d: %s", tc.name, index, diff)
+			}
+		}
 	}
 }
