@@ -46,12 +46,6 @@ func ScanFileParts(path string, index, count int64, parts int, o ScanOptions) (*
 	if err != nil {
 		return nil, err
 	}
-	if o.MaxLineBytes <= 0 {
-		o.MaxLineBytes = DefaultMaxLineBytes
-	}
-	if o.MaxGroups <= 0 {
-		o.MaxGroups = DefaultMaxGroups
-	}
 	return scanParts(parts, func(j int) (io.ReadCloser, error) {
 		rc, err := OpenFileShard(path, index*int64(parts)+int64(j), count*int64(parts))
 		if err != nil {
@@ -87,12 +81,6 @@ func ScanURLParts(ctx context.Context, url string, fo FetchOptions, index, count
 	if parts < 2 {
 		return nil, ErrSequential
 	}
-	if o.MaxLineBytes <= 0 {
-		o.MaxLineBytes = DefaultMaxLineBytes
-	}
-	if o.MaxGroups <= 0 {
-		o.MaxGroups = DefaultMaxGroups
-	}
 	versions := make([]string, parts)
 	res, err := scanParts(parts, func(j int) (io.ReadCloser, error) {
 		rc, err := OpenURLShard(ctx, url, fo, index*int64(parts)+int64(j), count*int64(parts))
@@ -117,6 +105,12 @@ func ScanURLParts(ctx context.Context, url string, fo FetchOptions, index, count
 // part's header lines are headerLines, or, when that is -1, what the part's
 // own format says (a CSV header, none for JSON Lines).
 func scanParts(parts int, open func(j int) (io.ReadCloser, error), headerLines int64, o ScanOptions) (*ScanResult, error) {
+	if o.MaxLineBytes <= 0 {
+		o.MaxLineBytes = DefaultMaxLineBytes
+	}
+	if o.MaxGroups <= 0 {
+		o.MaxGroups = DefaultMaxGroups
+	}
 	part := o
 	part.Part = true
 	results := make([]*ScanResult, parts)
@@ -186,7 +180,6 @@ func mergeParts(results []*ScanResult, headerLines int64, o ScanOptions) (*ScanR
 		}
 		linesBefore += max(0, r.lines-header)
 	}
-	merged.lines = linesBefore
 	if merged.BadRows > o.MaxBadRows || len(merged.Table.Groups) > o.MaxGroups ||
 		merged.Rows == 0 && (merged.BadRows > 0 || !o.Part) {
 		return nil, ErrSequential

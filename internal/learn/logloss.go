@@ -185,7 +185,11 @@ func (l *logLoss) hessian(h *mat.SymDense, beta []float64) {
 	}
 	for a := range stride {
 		for b := a; b < stride; b++ {
-			h.SetSym(a, b, data[a*stride+b]+data[b*stride+a]*boolToFloat(a != b))
+			v := data[a*stride+b]
+			if a != b {
+				v += data[b*stride+a] // a pair whose columns came in decreasing order
+			}
+			h.SetSym(a, b, v)
 		}
 	}
 }
@@ -223,13 +227,6 @@ func (l *logLoss) hessianBlocks() []int {
 	}
 	l.blocks = append(l.blocks, d.P+1)
 	return l.blocks
-}
-
-func boolToFloat(b bool) float64 {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // inParallel runs work over [0, n) in GOMAXPROCS contiguous ranges; work
