@@ -220,7 +220,7 @@ var hostileValues = []string{
 	"1e400", "2147483648", "-2147483649", "9223372036854775808", "1.5", "-1", "true", "null", `""`, " ",
 	"2026-11-30T10:00:00", "2026-11-30", "2026-11-30T10:00:00.123456789+01:00", "2026-11-30 10:00:00Z",
 	"0000-01-10T00:00:00+70:00", "2026-02-31T10:00:00Z", "2026-11-30T24:00:00Z", "2026-11-30T10:00:60Z",
-	"1Ki", "1e3", "0x10", "-5Mi", "1.5.5", "\xff\xfe", "a\x00b",
+	"1Ki", "1e3", "0x10", "-5Mi", "1.5.5", "\xff\xfe", "a\x00b", "1e.00000", "1E.5",
 }
 
 // TestBasesAreAdmitted guards the fixtures: a base the schema refuses
@@ -252,10 +252,10 @@ func TestSchemaValidObjectsDecode(t *testing.T) {
 	}
 }
 
-// TestBadDurationsAreRefused pins the reported inputs: each is refused by
-// the schema (before the fix, each was accepted and "banana" stopped the
-// manager's informer for every namespace).
-func TestBadDurationsAreRefused(t *testing.T) {
+// TestBadValuesAreRefused pins the reported inputs: each is refused by
+// the schema (before the fixes, each was accepted, and "banana" or
+// "1e.00000" stopped the manager's informer for every namespace).
+func TestBadValuesAreRefused(t *testing.T) {
 	a := loadAdmission(t, kinds[0].crd)
 	base := loadBase(t, kinds[0].base)
 	cases := map[string]struct {
@@ -269,6 +269,12 @@ func TestBadDurationsAreRefused(t *testing.T) {
 		"zero deadline":           {leafPath{"spec", "incidentPolicy", "acknowledgeWithin", "sev1"}, "0s", "from 1s to 168h"},
 		"deadline over a week":    {leafPath{"spec", "incidentPolicy", "acknowledgeWithin", "sev4"}, "169h", "from 1s to 168h"},
 		"escalation overflow":     {leafPath{"spec", "incidentPolicy", "escalation", "[]", "after"}, "9999999999999h", "from 0s to 168h"},
+		"memory with a fractional exponent": {
+			leafPath{"spec", "resources", "requests", "memory"}, "1e.00000", "memory is not a quantity",
+		},
+		"cpu limit with a fractional exponent": {
+			leafPath{"spec", "resources", "limits", "cpu"}, "2E.5", "cpu is not a quantity",
+		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

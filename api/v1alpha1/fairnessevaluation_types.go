@@ -1,7 +1,6 @@
 package v1alpha1
 
 import (
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -85,7 +84,7 @@ type FairnessEvaluationSpec struct {
 
 	// resources of each evaluation pod's container.
 	// +optional
-	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
+	Resources *PodResources `json:"resources,omitempty"`
 
 	// activeDeadlineSeconds bounds a run's wall time; a run past it fails.
 	// +optional

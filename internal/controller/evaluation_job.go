@@ -149,7 +149,7 @@ func BuildJob(eval *fairnessv1alpha1.FairnessEvaluation, runID, image string, de
 	}
 	switch {
 	case eval.Spec.Resources != nil:
-		container.Resources = *eval.Spec.Resources
+		container.Resources = eval.Spec.Resources.Requirements()
 	case defaults != nil:
 		container.Resources = *defaults
 	}

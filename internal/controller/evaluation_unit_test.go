@@ -143,7 +143,7 @@ func TestBuildJob(t *testing.T) {
 		}},
 		"resources and deadline": {func() *fairnessv1alpha1.FairnessEvaluation {
 			e := base()
-			e.Spec.Resources = &corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("64Mi")}}
+			e.Spec.Resources = &fairnessv1alpha1.PodResources{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("64Mi")}}
 			e.Spec.ActiveDeadlineSeconds = 600
 			e.Spec.BackoffLimit = new(int32(3))
 			return e

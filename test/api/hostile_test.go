@@ -40,6 +40,9 @@ func TestHostileManifestsAreRefused(t *testing.T) {
 			"spec.incidentPolicy.acknowledgeWithin.sev2 in body should match"},
 		"negative deadline": {validEvaluation, []mutation{set(map[string]any{"sev2": "-1h"}, spec("incidentPolicy", "acknowledgeWithin")...)},
 			"spec.incidentPolicy.acknowledgeWithin.sev2 in body should match"},
+		"memory request with a fractional exponent": {validEvaluation, []mutation{set(map[string]any{
+			"requests": map[string]any{"memory": "1e.00000"}}, spec("resources")...)},
+			"spec.resources.requests: Invalid value: memory is not a quantity, for example 500m or 256Mi"},
 		"deadline over a week": {validEvaluation, []mutation{set(map[string]any{"sev4": "200h"}, spec("incidentPolicy", "acknowledgeWithin")...)},
 			"must be a duration from 1s to 168h"},
 		"disparate impact without privileged values": {validEvaluation, []mutation{set(threshold("disparateImpact", nil), spec("thresholds")...)},

@@ -267,7 +267,7 @@ func TestObjectReplacedDuringARun(t *testing.T) {
 	createKeys(t, ns, "keys", srv.AccessKey, srv.SecretKey)
 	e := s3Evaluation(ns, "replaced", 1, srv, "s3://changing/log/", "", "keys")
 	e.Spec.Columns.Prediction = "p"
-	e.Spec.Resources = &corev1.ResourceRequirements{Limits: corev1.ResourceList{
+	e.Spec.Resources = &fairnessv1alpha1.PodResources{Limits: corev1.ResourceList{
 		corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")}}
 	if err := k8s().Create(context.Background(), e); err != nil {
 		t.Fatal(err)

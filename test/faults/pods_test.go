@@ -94,7 +94,7 @@ func TestOOMKilledRunsOpenTheBlindIncident(t *testing.T) {
 	eval.Spec.Source = fairnessv1alpha1.DataSource{Builtin: &fairnessv1alpha1.BuiltinSource{Rows: 1_000_000, Disparity: 0.2}}
 	eval.Spec.Columns = fairnessv1alpha1.ColumnMapping{Label: "repaid", Protected: []string{"sex"}}
 	eval.Spec.Mode, eval.Spec.Train = fairnessv1alpha1.ModeTrain, &fairnessv1alpha1.TrainSettings{Method: fairnessv1alpha1.MethodBaseline}
-	eval.Spec.Resources = &corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("40Mi")}}
+	eval.Spec.Resources = &fairnessv1alpha1.PodResources{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("40Mi")}}
 	if err := k8s().Create(context.Background(), eval); err != nil {
 		t.Fatal(err)
 	}
