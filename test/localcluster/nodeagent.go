@@ -22,6 +22,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -35,7 +38,9 @@ const maxTerminationMessage = 4096
 // node cannot hold (the controller-at-scale benchmark's thousands of pods),
 // for machines without root, and as the real node's cordoned bystander.
 type NodeAgent struct {
-	Client   client.Client
+	Client client.Client
+	// Config is what the agent watches its pods with.
+	Config   *rest.Config
 	NodeName string
 	// Fairctl is the local binary that a container's /fairctl maps to.
 	Fairctl string
@@ -115,6 +120,17 @@ func (a *NodeAgent) Run(ctx context.Context) {
 	a.mu.Lock()
 	a.running = map[types.UID]*exec.Cmd{}
 	a.mu.Unlock()
+	// Pods in a final phase need nothing more from a kubelet (the API
+	// server deletes them at once), so they are not listed or watched.
+	selector := fields.AndSelectors(
+		fields.OneTermEqualSelector("spec.nodeName", a.NodeName),
+		fields.OneTermNotEqualSelector("status.phase", string(corev1.PodSucceeded)),
+		fields.OneTermNotEqualSelector("status.phase", string(corev1.PodFailed)))
+	pods, err := a.podSource(ctx, selector)
+	if err != nil {
+		fmt.Fprintf(a.Log, "node agent %s: watching pods: %v\n", a.NodeName, err)
+		return
+	}
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	for n := 0; ; n++ {
@@ -126,19 +142,37 @@ func (a *NodeAgent) Run(ctx context.Context) {
 		if n%10 == 0 {
 			a.heartbeat(ctx)
 		}
-		// Pods in a final phase need nothing more from a kubelet (the API
-		// server deletes them at once), so they are not listed.
-		var pods corev1.PodList
-		if err := a.Client.List(ctx, &pods, client.MatchingFieldsSelector{Selector: fields.AndSelectors(
-			fields.OneTermEqualSelector("spec.nodeName", a.NodeName),
-			fields.OneTermNotEqualSelector("status.phase", string(corev1.PodSucceeded)),
-			fields.OneTermNotEqualSelector("status.phase", string(corev1.PodFailed)))}); err != nil {
-			continue
-		}
-		for i := range pods.Items {
-			a.sync(ctx, &pods.Items[i])
+		for _, pod := range pods() {
+			a.sync(ctx, pod)
 		}
 	}
+}
+
+// podSource starts a watch of the agent's unfinished pods, as a kubelet has,
+// and returns what reads its store on each tick. A list on every tick would
+// serialise every unfinished pod (thousands in the scale benchmark) five
+// times a second; the watch costs the API server one event per change.
+func (a *NodeAgent) podSource(ctx context.Context, selector fields.Selector) (func() []*corev1.Pod, error) {
+	clientset, err := kubernetes.NewForConfig(a.Config)
+	if err != nil {
+		return nil, err
+	}
+	watch := cache.NewFilteredListWatchFromClient(clientset.CoreV1().RESTClient(), "pods", metav1.NamespaceAll,
+		func(o *metav1.ListOptions) { o.FieldSelector = selector.String() })
+	store, informer := cache.NewInformerWithOptions(cache.InformerOptions{
+		ListerWatcher: watch, ObjectType: &corev1.Pod{}, Handler: cache.ResourceEventHandlerFuncs{}})
+	go informer.RunWithContext(ctx)
+	return func() []*corev1.Pod {
+		if !informer.HasSynced() {
+			return nil
+		}
+		var pods []*corev1.Pod
+		for _, obj := range store.List() {
+			// sync may write the pod back: keep the store's copy intact.
+			pods = append(pods, obj.(*corev1.Pod).DeepCopy())
+		}
+		return pods
+	}, nil
 }
 
 func (a *NodeAgent) sync(ctx context.Context, pod *corev1.Pod) {
