@@ -65,6 +65,11 @@ func Start() (*envtest.Environment, *rest.Config, error) {
 	}
 	cfg, err := env.Start()
 	if err != nil {
+		// A failed start (a CRD the API server refuses) leaves etcd and
+		// kube-apiserver running: stop them, or they outlive the test.
+		if stopErr := env.Stop(); stopErr != nil {
+			err = fmt.Errorf("%w (stopping it: %v)", err, stopErr)
+		}
 		return nil, nil, fmt.Errorf("starting the test control plane: %w", err)
 	}
 	return env, cfg, nil
