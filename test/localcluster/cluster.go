@@ -191,7 +191,8 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	} else {
 		agentCtx, cancel := context.WithCancel(ctx)
 		c.cancel = cancel
-		c.agent = &NodeAgent{Client: c.Client, Config: c.Config, NodeName: NodeName, Fairctl: opts.Fairctl, Manager: opts.Manager,
+		c.agent = &NodeAgent{Client: c.Client, Config: c.Config, NodeName: NodeName,
+			Fairctl: opts.Fairctl, Manager: opts.Manager,
 			Kubeconfig: c.Kubeconfig, Dir: filepath.Join(opts.Dir, "pods"), Log: opts.Log, FastRunner: opts.FastRunner}
 		fmt.Fprintln(opts.Log, "registering node", NodeName, "(simulated kubelet)")
 		if err := c.agent.Register(agentCtx); err != nil {

@@ -102,7 +102,8 @@ const BystanderNode = "local-bystander"
 func (c *Cluster) startBystander(ctx context.Context) error {
 	agentCtx, cancel := context.WithCancel(ctx)
 	c.cancel = cancel
-	c.agent = &NodeAgent{Client: c.Client, Config: c.Config, NodeName: BystanderNode, Dir: filepath.Join(c.opts.Dir, "bystander"),
+	c.agent = &NodeAgent{Client: c.Client, Config: c.Config, NodeName: BystanderNode,
+		Dir: filepath.Join(c.opts.Dir, "bystander"),
 		Log: c.opts.Log}
 	if err := c.agent.Register(agentCtx); err != nil {
 		return err
