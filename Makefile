@@ -114,8 +114,8 @@ STORM_EVALUATIONS ?= 1000
 ROWS ?= 10000000,100000000
 
 .PHONY: bench-controller
-bench-controller: controlplane ## 1,000 and 5,000 evaluations at once, fake fast runner (EVALUATIONS, MANAGER_ARGS, BENCH_OUT).
-	FAIRNESS_SCALE_MANAGER_ARGS="$(MANAGER_ARGS)" FAIRNESS_SCALE_EVALUATIONS=$(EVALUATIONS) $(SCALE_BENCH) -bench ControllerScale | grep --line-buffered -v '^node agent' | tee $(BENCH_OUT)
+bench-controller: controlplane ## 1,000 and 5,000 evaluations at once, fake fast runner (EVALUATIONS, MANAGER_ARGS, MANAGER_MEMORY=256Mi: a cgroup limit, BENCH_OUT).
+	FAIRNESS_SCALE_MANAGER_ARGS="$(MANAGER_ARGS)" FAIRNESS_SCALE_MANAGER_MEMORY=$(MANAGER_MEMORY) FAIRNESS_SCALE_EVALUATIONS=$(EVALUATIONS) $(SCALE_BENCH) -bench ControllerScale | grep --line-buffered -v '^node agent' | tee $(BENCH_OUT)
 
 .PHONY: bench-storm
 bench-storm: controlplane ## 1,000 evaluations breaching at once, notifications paced per target (STORM_EVALUATIONS, BENCH_OUT).

@@ -158,6 +158,16 @@ func runAtScale(b *testing.B, n int, storm bool) {
 	b.ReportMetric(requests/float64(n), "api-requests/eval")
 	b.ReportMetric((idle.sum("rest_client_requests_total")-after.sum("rest_client_requests_total"))/10, "idle-api-requests/s")
 	b.ReportMetric(float64(peak)/(1<<20), "MiB-peak-RSS")
+	if mgr.cgroup != nil {
+		usage, oomKilled, err := mgr.cgroup.peak()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if oomKilled {
+			b.Fatalf("the manager's cgroup (limit %d bytes) saw an OOM kill", mgr.cgroup.limit)
+		}
+		b.ReportMetric(float64(usage)/(1<<20), "MiB-cgroup-peak")
+	}
 	b.ReportMetric(float64(after.fairnessSeries())/float64(n), "series/eval")
 	b.ReportMetric(0, "ns/op") // wall time is s/all-finished; ns/op of one iteration says nothing more
 	if storm {

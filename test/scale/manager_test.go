@@ -26,6 +26,8 @@ import (
 type managerProc struct {
 	cmd         *exec.Cmd
 	metricsAddr string
+	// cgroup, when set, holds the manager under a memory limit.
+	cgroup *memoryCgroup
 }
 
 func startManager(b *testing.B, c *localcluster.Cluster, args ...string) *managerProc {
@@ -35,6 +37,10 @@ func startManager(b *testing.B, c *localcluster.Cluster, args ...string) *manage
 		"--evaluation-image=fairness-operator:scale"}, args...)
 	cmd := exec.Command(filepath.Join(binDir, "manager"), args...)
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+c.Kubeconfig)
+	group := newMemoryCgroup(b)
+	if group != nil {
+		cmd.Env = append(cmd.Env, "GOMEMLIMIT="+group.softLimit())
+	}
 	logFile, err := os.Create(filepath.Join(b.TempDir(), "manager.log"))
 	if err != nil {
 		b.Fatal(err)
@@ -43,12 +49,22 @@ func startManager(b *testing.B, c *localcluster.Cluster, args ...string) *manage
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
-	m := &managerProc{cmd: cmd, metricsAddr: addr}
+	m := &managerProc{cmd: cmd, metricsAddr: addr, cgroup: group}
 	b.Cleanup(func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		_ = cmd.Wait()
 		_ = logFile.Close()
+		if group != nil {
+			if err := group.remove(); err != nil {
+				b.Errorf("removing the manager's cgroup: %v", err)
+			}
+		}
 	})
+	if group != nil {
+		if err := group.join(cmd.Process.Pid); err != nil {
+			b.Fatalf("moving the manager into its memory cgroup: %v", err)
+		}
+	}
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		if _, err := m.scrape(); err == nil {
 			return m
