@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/fairness-operator/fairness-operator/internal/evaluate"
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
 	"github.com/fairness-operator/fairness-operator/internal/objectstore"
+	"github.com/fairness-operator/fairness-operator/internal/version"
 )
 
 type evaluateFlags struct {
@@ -139,7 +141,8 @@ func runEvaluate(ctx context.Context, s Streams, f *evaluateFlags) error {
 		fmt.Fprintf(s.Err, "fairctl: skipped %d bad rows; first: %s\n", res.BadRows, res.FirstBadRow)
 	}
 	if err := render(s.Out, format, &Output{Report: report, Data: display.RedactURL(src.Data), Thresholds: opts.Thresholds,
-		Source: sourceOutput(res.Objects)}); err != nil {
+		Source: sourceOutput(res.Objects), EvaluatedAt: time.Now().UTC().Truncate(time.Second), Version: version.Version,
+		BadRows: res.BadRows, Privileged: opts.Privileged, MinGroupSize: opts.MinGroupSize}); err != nil {
 		return err
 	}
 	if err := notEvaluatedError(report.NotEvaluated); err != nil {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"sigs.k8s.io/yaml"
 
@@ -23,6 +24,13 @@ type Output struct {
 	Thresholds []fairness.Threshold `json:"thresholds"`
 	// Source describes the objects read from an object store.
 	Source *SourceOutput `json:"source,omitempty"`
+	// EvaluatedAt, Version, BadRows, Privileged and MinGroupSize are the
+	// run's provenance, which `fairctl report --from` puts in the report.
+	EvaluatedAt  time.Time           `json:"evaluatedAt,omitzero"`
+	Version      string              `json:"version,omitempty"`
+	BadRows      int64               `json:"badRows"`
+	Privileged   map[string][]string `json:"privileged,omitempty"`
+	MinGroupSize int64               `json:"minGroupSize"`
 }
 
 // SourceOutput is what an evaluation read from an object store.

@@ -1,0 +1,141 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fairness-operator/fairness-operator/internal/fairness"
+	"github.com/fairness-operator/fairness-operator/internal/report"
+)
+
+type reportFlags struct {
+	from, output, format string
+}
+
+func newReportCommand(s Streams) *cobra.Command {
+	f := &reportFlags{}
+	cmd := &cobra.Command{
+		Use:   "report --from RUN.json",
+		Short: "Write an audit report of a run: one self-contained HTML page, or its JSON evidence",
+		Long: "Report renders the result of `fairctl evaluate -o json` as an audit report: summary and severity,\n" +
+			"provenance, every group's selection rate and impact ratio with charts, and the metrics' definitions.\n" +
+			"The page needs nothing from the network and prints on A4.",
+		Example: "  fairctl evaluate --data preds.csv --protected sex -o json > run.json\n" +
+			"  fairctl report --from run.json -o report.html",
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error { return runReport(s, f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.from, "from", "", "a run's JSON from `fairctl evaluate -o json` (- for stdin)")
+	fl.StringVarP(&f.output, "output", "o", "-", "where to write the report (- for stdout)")
+	fl.StringVar(&f.format, "format", "html", "html, or json for the machine-readable evidence")
+	return cmd
+}
+
+func runReport(s Streams, f *reportFlags) error {
+	if f.format != "html" && f.format != "json" {
+		return usageError("--format %q: want html or json", f.format)
+	}
+	if f.from == "" {
+		return usageError("--from is required: a run's JSON from `fairctl evaluate -o json`")
+	}
+	in, err := readRun(s.In, f.from)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	ev, err := report.Build(in)
+	if err != nil {
+		return usageError("%s: %v", f.from, err)
+	}
+	return writeReport(s.Out, f.output, f.format, ev)
+}
+
+// readRun reads a run's JSON into the report's input, naming the file and
+// the place where it is not a run.
+func readRun(stdin io.Reader, path string) (report.Input, error) {
+	var data []byte
+	var err error
+	if path == "-" {
+		data, err = io.ReadAll(stdin)
+	} else {
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return report.Input{}, err
+	}
+	var run Output
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&run); err != nil {
+		return report.Input{}, fmt.Errorf("%s: %w", path, jsonErrorAt(data, err))
+	}
+	if run.Report == nil || run.Groups == nil {
+		return report.Input{}, fmt.Errorf("%s: not the JSON of `fairctl evaluate -o json` (no groups)", path)
+	}
+	return runInput(&run), nil
+}
+
+// jsonErrorAt adds the line of a syntax or type error.
+func jsonErrorAt(data []byte, err error) error {
+	var offset int64 = -1
+	if se, ok := errors.AsType[*json.SyntaxError](err); ok {
+		offset = se.Offset
+	} else if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+		offset = te.Offset
+	}
+	if offset < 0 {
+		return err
+	}
+	return fmt.Errorf("line %d: %w", bytes.Count(data[:min(offset, int64(len(data)))], []byte("\n"))+1, err)
+}
+
+func runInput(run *Output) report.Input {
+	in := report.Input{Evaluation: "local run", Time: run.EvaluatedAt, Mode: "predictions", Report: run.Report,
+		Thresholds: run.Thresholds, Privileged: run.Privileged, MinGroupSize: run.MinGroupSize,
+		OperatorVersion: run.Version,
+		Source:          report.Source{Description: run.Data, RowsRead: run.Rows + run.BadRows, RowsBad: run.BadRows}}
+	if run.Source != nil {
+		in.Source.Count, in.Source.Bytes, in.Source.ListHash = run.Source.Objects, run.Source.Bytes, run.Source.ListHash
+		for _, o := range run.Source.ObjectList {
+			in.Source.Objects = append(in.Source.Objects, report.Object{Name: o.Name, ETag: o.Version, Size: o.Size})
+		}
+	}
+	if in.Report.Severity == "" {
+		in.Report.Severity = fairness.SeverityNone
+	}
+	return in
+}
+
+// writeReport writes the page or the evidence to path (- for out).
+func writeReport(out io.Writer, path, format string, ev *report.Evidence) error {
+	w := out
+	var file *os.File
+	if path != "-" && path != "" {
+		var err error
+		if file, err = os.Create(path); err != nil {
+			return usageError("%v", err)
+		}
+		w = file
+	}
+	buf := bufio.NewWriter(w)
+	write := report.WriteHTML
+	if format == "json" {
+		write = report.WriteJSON
+	}
+	err := write(buf, ev)
+	if err == nil {
+		err = buf.Flush()
+	}
+	if file != nil {
+		if cerr := file.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}

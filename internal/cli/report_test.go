@@ -1,0 +1,110 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// evaluateJSON runs `fairctl evaluate -o json` on rows and returns its output.
+func evaluateJSON(t *testing.T, csv string) []byte {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Execute([]string{"evaluate", "--data", "-", "--label", "y", "--prediction", "p", "--protected", "g",
+		"--privileged", "g=a", "--min-group-size", "1", "--max-bad-rows", "5", "-o", "json"}, strings.NewReader(csv), &out, &errOut)
+	if code != ExitOK && code != ExitBreached {
+		t.Fatalf("evaluate exited %d: %s", code, errOut.String())
+	}
+	return out.Bytes()
+}
+
+func TestReportFromARun(t *testing.T) {
+	// Group a: 4 rows, 3 selected; group b: 4 rows, 1 selected; one bad row.
+	csv := "y,p,g\n1,1,a\n0,1,a\n1,1,a\n0,0,a\n1,1,b\n0,0,b\n1,0,b\n0,0,b\nx,1,b\n"
+	dir := t.TempDir()
+	run := filepath.Join(dir, "run.json")
+	if err := os.WriteFile(run, evaluateJSON(t, csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := Execute([]string{"report", "--from", run, "--format", "json"}, nil, &out, &errOut); code != ExitOK {
+		t.Fatalf("report exited %d: %s", code, errOut.String())
+	}
+	var ev struct {
+		SchemaVersion string `json:"schemaVersion"`
+		Provenance    struct {
+			Rows   int64 `json:"rows"`
+			Source struct {
+				Description string `json:"description"`
+				RowsRead    int64  `json:"rowsRead"`
+				RowsBad     int64  `json:"rowsBad"`
+			} `json:"source"`
+		} `json:"provenance"`
+		Attributes []struct {
+			Groups []struct {
+				Group                 string   `json:"group"`
+				ImpactRatio           *float64 `json:"impactRatio"`
+				PrivilegedImpactRatio *float64 `json:"privilegedImpactRatio"`
+			} `json:"groups"`
+		} `json:"attributes"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.SchemaVersion == "" || ev.Provenance.Rows != 8 || ev.Provenance.Source.RowsRead != 9 ||
+		ev.Provenance.Source.RowsBad != 1 || ev.Provenance.Source.Description != "-" {
+		t.Fatalf("provenance %+v", ev.Provenance)
+	}
+	g := ev.Attributes[0].Groups
+	if len(g) != 2 || g[1].Group != "b" || g[1].ImpactRatio == nil || *g[1].ImpactRatio != 1.0/3 ||
+		g[1].PrivilegedImpactRatio == nil || *g[1].PrivilegedImpactRatio != 1.0/3 {
+		t.Fatalf("groups %+v: want b's impact ratio 0.25/0.75 = 1/3 against a", g)
+	}
+
+	page := filepath.Join(dir, "report.html")
+	if code := Execute([]string{"report", "--from", run, "-o", page}, nil, &out, &errOut); code != ExitOK {
+		t.Fatalf("report exited %d: %s", code, errOut.String())
+	}
+	html, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(html, []byte("<!DOCTYPE html>")) || !bytes.Contains(html, []byte("<svg")) {
+		t.Fatalf("the page is not an HTML report with charts: %.200s", html)
+	}
+}
+
+func TestReportRefusesWhatIsNotARun(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	cases := map[string]struct {
+		args []string
+		want string
+	}{
+		"no --from":      {[]string{"report"}, "--from is required"},
+		"missing file":   {[]string{"report", "--from", filepath.Join(dir, "none.json")}, "none.json: no such file"},
+		"bad JSON":       {[]string{"report", "--from", write("bad.json", "{\n\"rows\": 1,\n\"groups\": [}\n")}, "bad.json: line 3"},
+		"wrong type":     {[]string{"report", "--from", write("type.json", `{"rows": "many"}`)}, "type.json: line 1"},
+		"not a run":      {[]string{"report", "--from", write("other.json", `{"kind": "Pod"}`)}, "other.json: not the JSON of"},
+		"unknown format": {[]string{"report", "--from", "x", "--format", "pdf"}, `--format "pdf": want html or json`},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := Execute(tc.args, strings.NewReader(""), &out, &errOut)
+			lines := strings.Split(strings.TrimSpace(errOut.String()), "\n")
+			if code != ExitUsage || len(lines) != 1 || !strings.Contains(lines[0], tc.want) {
+				t.Fatalf("exit %d, stderr %q; want exit 2 and one line containing %q", code, errOut.String(), tc.want)
+			}
+		})
+	}
+}
