@@ -23,7 +23,9 @@ func TestMetricsFollowStatusAndForget(t *testing.T) {
 	eval.Spec.Schedule = "0 * * * *"
 	eval.Status.Severity = fairnessv1alpha1.Severity2
 	finished := metav1.NewTime(time.Unix(1_790_000_000, 0))
-	eval.Status.LastRun = &fairnessv1alpha1.RunStatus{Result: fairnessv1alpha1.RunSucceeded, CompletionTime: &finished}
+	started := metav1.NewTime(finished.Add(-42 * time.Second))
+	eval.Status.LastRun = &fairnessv1alpha1.RunStatus{Result: fairnessv1alpha1.RunSucceeded, StartTime: &started,
+		CompletionTime: &finished}
 	dp := fairnessv1alpha1.MetricStatus{Name: "demographicParityDifference",
 		Method: fairnessv1alpha1.MethodBetweenGroups, Attribute: "sex", Value: &v}
 	again := dp
@@ -48,6 +50,28 @@ fairness_evaluation_severity{evaluation="credit",namespace="risk"} 2
 # HELP fairness_evaluation_last_success_timestamp_seconds When the evaluation's last successful run finished (Unix seconds).
 # TYPE fairness_evaluation_last_success_timestamp_seconds gauge
 fairness_evaluation_last_success_timestamp_seconds{evaluation="credit",namespace="risk"} 1.79e+09
+# HELP fairness_evaluation_last_run_duration_seconds Wall time of the evaluation's last finished run, from Job creation to the result.
+# TYPE fairness_evaluation_last_run_duration_seconds gauge
+fairness_evaluation_last_run_duration_seconds{evaluation="credit",namespace="risk"} 42
+# HELP fairness_evaluation_run_duration_seconds Wall time of evaluation runs, from Job creation to the result, by namespace.
+# TYPE fairness_evaluation_run_duration_seconds histogram
+fairness_evaluation_run_duration_seconds_bucket{namespace="risk",le="1"} 0
+fairness_evaluation_run_duration_seconds_bucket{namespace="risk",le="2"} 0
+fairness_evaluation_run_duration_seconds_bucket{namespace="risk",le="4"} 1
+fairness_evaluation_run_duration_seconds_bucket{namespace="risk",le="8"} 1
+fairness_evaluation_run_duration_seconds_bucket{namespace="risk",le="16"} 1
+fairness_evaluation_run_duration_seconds_bucket{namespace="risk",le="32"} 1
+fairness_evaluation_run_duration_seconds_bucket{namespace="risk",le="64"} 1
+fairness_evaluation_run_duration_seconds_bucket{namespace="risk",le="128"} 1
+fairness_evaluation_run_duration_seconds_bucket{namespace="risk",le="256"} 1
+fairness_evaluation_run_duration_seconds_bucket{namespace="risk",le="512"} 1
+fairness_evaluation_run_duration_seconds_bucket{namespace="risk",le="1024"} 1
+fairness_evaluation_run_duration_seconds_bucket{namespace="risk",le="2048"} 1
+fairness_evaluation_run_duration_seconds_bucket{namespace="risk",le="4096"} 1
+fairness_evaluation_run_duration_seconds_bucket{namespace="risk",le="8192"} 1
+fairness_evaluation_run_duration_seconds_bucket{namespace="risk",le="+Inf"} 1
+fairness_evaluation_run_duration_seconds_sum{namespace="risk"} 3
+fairness_evaluation_run_duration_seconds_count{namespace="risk"} 1
 # HELP fairness_evaluation_schedule_interval_seconds Seconds between two runs of the evaluation's cron schedule; absent without a schedule.
 # TYPE fairness_evaluation_schedule_interval_seconds gauge
 fairness_evaluation_schedule_interval_seconds{evaluation="credit",namespace="risk"} 3600
@@ -57,6 +81,7 @@ fairness_evaluation_runs_total{evaluation="credit",namespace="risk",result="succ
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "fairness_metric_value",
 		"fairness_evaluation_severity", "fairness_evaluation_last_success_timestamp_seconds",
+		"fairness_evaluation_last_run_duration_seconds", "fairness_evaluation_run_duration_seconds",
 		"fairness_evaluation_schedule_interval_seconds", "fairness_evaluation_runs_total"); err != nil {
 		t.Fatal(err)
 	}
@@ -86,8 +111,8 @@ fairness_evaluation_runs_total{evaluation="credit",namespace="risk",result="succ
 	m.Forget("risk", "credit")
 	if n, err := testutil.GatherAndCount(reg, "fairness_metric_value", "fairness_group_rate",
 		"fairness_evaluation_severity", "fairness_evaluation_last_success_timestamp_seconds",
-		"fairness_evaluation_schedule_interval_seconds", "fairness_evaluation_runs_total",
-		"fairness_evaluation_run_duration_seconds"); err != nil || n != 0 {
+		"fairness_evaluation_last_run_duration_seconds", "fairness_evaluation_schedule_interval_seconds",
+		"fairness_evaluation_runs_total"); err != nil || n != 0 {
 		t.Fatalf("%d series left after the evaluation was deleted (%v)", n, err)
 	}
 }
