@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -44,14 +45,25 @@ func newMemoryCgroup(b *testing.B) *memoryCgroup {
 	if err := os.Mkdir(g.dir, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	// Charges made before the manager joins move with it.
-	for file, value := range map[string]string{"memory.limit_in_bytes": strconv.FormatInt(g.limit, 10),
-		"memory.move_charge_at_immigrate": "1"} {
-		if err := g.write(file, value); err != nil {
-			b.Fatal(err)
+	// Registered first, so it runs after the manager's own clean-up.
+	b.Cleanup(func() {
+		if err := os.Remove(g.dir); err != nil && !errors.Is(err, os.ErrNotExist) {
+			b.Errorf("removing the manager's cgroup: %v", err)
 		}
+	})
+	if err := g.write("memory.limit_in_bytes", strconv.FormatInt(g.limit, 10)); err != nil {
+		b.Fatal(err)
 	}
 	return g
+}
+
+// command runs name in the group from its first instruction: a shell
+// joins the group and then becomes the manager (exec), so every page the
+// manager touches is charged to the group (a process moved in later
+// would leave its earlier pages charged outside).
+func (g *memoryCgroup) command(name string, args ...string) *exec.Cmd {
+	script := `echo $$ > "$0" && exec "$@"`
+	return exec.Command("/bin/sh", append([]string{"-c", script, filepath.Join(g.dir, "cgroup.procs"), name}, args...)...)
 }
 
 // softLimit is the GOMEMLIMIT the manager sets in a container: 90% of the
@@ -70,9 +82,6 @@ func (g *memoryCgroup) read(file string) (int64, error) {
 	return strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
 }
 
-// join moves a process into the group.
-func (g *memoryCgroup) join(pid int) error { return g.write("cgroup.procs", strconv.Itoa(pid)) }
-
 // peak is the group's high-water memory (resident and page cache, as the
 // OOM killer counts it), and whether the OOM killer acted.
 func (g *memoryCgroup) peak() (int64, bool, error) {
@@ -90,12 +99,4 @@ func (g *memoryCgroup) peak() (int64, bool, error) {
 		}
 	}
 	return peak, false, fmt.Errorf("no oom_kill count in %s/memory.oom_control", g.dir)
-}
-
-// remove deletes the group once its processes have gone.
-func (g *memoryCgroup) remove() error {
-	if err := os.Remove(g.dir); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	return nil
 }

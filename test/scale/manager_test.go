@@ -35,12 +35,14 @@ func startManager(b *testing.B, c *localcluster.Cluster, args ...string) *manage
 	addr := envtestutil.FreeLoopbackAddr(b)
 	args = append([]string{"--metrics-bind-address=" + addr, "--metrics-secure=false", "--health-probe-bind-address=0",
 		"--evaluation-image=fairness-operator:scale"}, args...)
-	cmd := exec.Command(filepath.Join(binDir, "manager"), args...)
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+c.Kubeconfig)
 	group := newMemoryCgroup(b)
+	cmd := exec.Command(filepath.Join(binDir, "manager"), args...)
+	env := append(os.Environ(), "KUBECONFIG="+c.Kubeconfig)
 	if group != nil {
-		cmd.Env = append(cmd.Env, "GOMEMLIMIT="+group.softLimit())
+		cmd = group.command(filepath.Join(binDir, "manager"), args...)
+		env = append(env, "GOMEMLIMIT="+group.softLimit())
 	}
+	cmd.Env = env
 	logFile, err := os.Create(filepath.Join(b.TempDir(), "manager.log"))
 	if err != nil {
 		b.Fatal(err)
@@ -54,17 +56,7 @@ func startManager(b *testing.B, c *localcluster.Cluster, args ...string) *manage
 		_ = cmd.Process.Signal(os.Interrupt)
 		_ = cmd.Wait()
 		_ = logFile.Close()
-		if group != nil {
-			if err := group.remove(); err != nil {
-				b.Errorf("removing the manager's cgroup: %v", err)
-			}
-		}
 	})
-	if group != nil {
-		if err := group.join(cmd.Process.Pid); err != nil {
-			b.Fatalf("moving the manager into its memory cgroup: %v", err)
-		}
-	}
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		if _, err := m.scrape(); err == nil {
 			return m
