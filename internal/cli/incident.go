@@ -18,13 +18,13 @@ import (
 	"github.com/fairness-operator/fairness-operator/internal/display"
 )
 
-// incidentFlags select the cluster and namespace, as kubectl's do.
-type incidentFlags struct {
+// clusterFlags select the cluster and namespace, as kubectl's do (incident and report).
+type clusterFlags struct {
 	kubeconfig, context, namespace string
 	allNamespaces                  bool
 }
 
-func (f *incidentFlags) client() (client.Client, string, error) {
+func (f *clusterFlags) client() (client.Client, string, error) {
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
 	if f.kubeconfig != "" {
 		rules.ExplicitPath = f.kubeconfig
@@ -51,7 +51,7 @@ func (f *incidentFlags) client() (client.Client, string, error) {
 }
 
 // incident reads one incident of the selected namespace.
-func (f *incidentFlags) incident(cmd *cobra.Command, name string) (client.Client, *fairnessv1alpha1.BiasIncident, error) {
+func (f *clusterFlags) incident(cmd *cobra.Command, name string) (client.Client, *fairnessv1alpha1.BiasIncident, error) {
 	c, ns, err := f.client()
 	if err != nil {
 		return nil, nil, err
@@ -64,7 +64,7 @@ func (f *incidentFlags) incident(cmd *cobra.Command, name string) (client.Client
 }
 
 func newIncidentCommand(s Streams) *cobra.Command {
-	f := &incidentFlags{}
+	f := &clusterFlags{}
 	cmd := &cobra.Command{
 		Use:     "incident",
 		Aliases: []string{"incidents", "bi"},
@@ -82,7 +82,7 @@ func newIncidentCommand(s Streams) *cobra.Command {
 	return cmd
 }
 
-func newIncidentList(s Streams, f *incidentFlags) *cobra.Command {
+func newIncidentList(s Streams, f *clusterFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List incidents, open ones first, most severe first",
@@ -161,7 +161,7 @@ func relative(t, now time.Time) string {
 	return "in " + d.String()
 }
 
-func newIncidentShow(s Streams, f *incidentFlags) *cobra.Command {
+func newIncidentShow(s Streams, f *clusterFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "show NAME",
 		Short: "Show an incident: breaches, deadline, timeline and notifications",
@@ -216,7 +216,7 @@ func newIncidentShow(s Streams, f *incidentFlags) *cobra.Command {
 	}
 }
 
-func newIncidentAction(s Streams, f *incidentFlags, verb, short string, to fairnessv1alpha1.IncidentState) *cobra.Command {
+func newIncidentAction(s Streams, f *clusterFlags, verb, short string, to fairnessv1alpha1.IncidentState) *cobra.Command {
 	var by, note string
 	cmd := &cobra.Command{
 		Use:   verb + " NAME",

@@ -16,43 +16,68 @@ import (
 )
 
 type reportFlags struct {
+	clusterFlags
 	from, output, format string
 }
 
 func newReportCommand(s Streams) *cobra.Command {
 	f := &reportFlags{}
 	cmd := &cobra.Command{
-		Use:   "report --from RUN.json",
-		Short: "Write an audit report of a run: one self-contained HTML page, or its JSON evidence",
-		Long: "Report renders the result of `fairctl evaluate -o json` as an audit report: summary and severity,\n" +
-			"provenance, every group's selection rate and impact ratio with charts, and the metrics' definitions.\n" +
+		Use:   "report (NAME | --from RUN.json)",
+		Short: "Write an audit report of an evaluation or a run: one self-contained HTML page, or its JSON evidence",
+		Long: "Report renders an evaluation on the cluster (its last run, history and incidents), or the result of\n" +
+			"`fairctl evaluate -o json`, as an audit report: summary and severity, provenance, every group's selection\n" +
+			"rate and impact ratio with charts, the incident trail and the metrics' definitions.\n" +
 			"The page needs nothing from the network and prints on A4.",
-		Example: "  fairctl evaluate --data preds.csv --protected sex -o json > run.json\n" +
+		Example: "  kubectl fairness report credit-model -n lending -o report.html\n" +
+			"  fairctl evaluate --data preds.csv --protected sex -o json > run.json\n" +
 			"  fairctl report --from run.json -o report.html",
-		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error { return runReport(s, f) },
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := ""
+			if len(args) == 1 {
+				name = args[0]
+			}
+			return runReport(cmd, s, f, name)
+		},
 	}
 	fl := cmd.Flags()
+	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+	fl.StringVar(&f.context, "context", "", "kubeconfig context")
+	fl.StringVarP(&f.namespace, "namespace", "n", "", "namespace (default: the context's)")
 	fl.StringVar(&f.from, "from", "", "a run's JSON from `fairctl evaluate -o json` (- for stdin)")
 	fl.StringVarP(&f.output, "output", "o", "-", "where to write the report (- for stdout)")
 	fl.StringVar(&f.format, "format", "html", "html, or json for the machine-readable evidence")
 	return cmd
 }
 
-func runReport(s Streams, f *reportFlags) error {
+func runReport(cmd *cobra.Command, s Streams, f *reportFlags, name string) error {
 	if f.format != "html" && f.format != "json" {
 		return usageError("--format %q: want html or json", f.format)
 	}
-	if f.from == "" {
-		return usageError("--from is required: a run's JSON from `fairctl evaluate -o json`")
-	}
-	in, err := readRun(s.In, f.from)
-	if err != nil {
-		return usageError("%v", err)
+	var in report.Input
+	switch {
+	case name != "" && f.from != "":
+		return usageError("give an evaluation's NAME or --from RUN.json, not both")
+	case name != "":
+		c, ns, err := f.client()
+		if err != nil {
+			return err
+		}
+		if in, err = clusterInput(ctxOf(cmd), c, ns, name); err != nil {
+			return err
+		}
+	case f.from != "":
+		var err error
+		if in, err = readRun(s.In, f.from); err != nil {
+			return usageError("%v", err)
+		}
+	default:
+		return usageError("name an evaluation, or give --from with a run's JSON from `fairctl evaluate -o json`")
 	}
 	ev, err := report.Build(in)
 	if err != nil {
-		return usageError("%s: %v", f.from, err)
+		return usageError("%v", err)
 	}
 	return writeReport(s.Out, f.output, f.format, ev)
 }

@@ -90,7 +90,8 @@ func TestReportRefusesWhatIsNotARun(t *testing.T) {
 		args []string
 		want string
 	}{
-		"no --from":      {[]string{"report"}, "--from is required"},
+		"nothing named":  {[]string{"report"}, "name an evaluation, or give --from"},
+		"both":           {[]string{"report", "x", "--from", "y"}, "not both"},
 		"missing file":   {[]string{"report", "--from", filepath.Join(dir, "none.json")}, "none.json: no such file"},
 		"bad JSON":       {[]string{"report", "--from", write("bad.json", "{\n\"rows\": 1,\n\"groups\": [}\n")}, "bad.json: line 3"},
 		"wrong type":     {[]string{"report", "--from", write("type.json", `{"rows": "many"}`)}, "type.json: line 1"},

@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"path"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+	"github.com/fairness-operator/fairness-operator/internal/controller"
+	"github.com/fairness-operator/fairness-operator/internal/display"
+	"github.com/fairness-operator/fairness-operator/internal/evaluate"
+	"github.com/fairness-operator/fairness-operator/internal/fairness"
+	"github.com/fairness-operator/fairness-operator/internal/report"
+)
+
+// clusterInput gathers an evaluation's report input from the cluster: its
+// last run graded again from the stored statistics with the spec in force
+// (so every group's counts and intervals are exact), its history, and the
+// incidents it opened.
+func clusterInput(ctx context.Context, c client.Client, ns, name string) (report.Input, error) {
+	var eval fairnessv1alpha1.FairnessEvaluation
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &eval); err != nil {
+		return report.Input{}, fmt.Errorf("evaluation %s/%s: %w", ns, name, err)
+	}
+	last := eval.Status.LastRun
+	if last == nil || last.Result != fairnessv1alpha1.RunSucceeded {
+		return report.Input{}, fmt.Errorf("evaluation %s/%s has no successful run to report yet", ns, name)
+	}
+	if last.Statistics == "" {
+		return report.Input{}, fmt.Errorf("evaluation %s/%s: run %s kept no statistics (over 64 KiB encoded), "+
+			"so its groups cannot be reported; `fairctl evaluate -o json` on the same data gives the report's input",
+			ns, name, last.ID)
+	}
+	res, err := evaluate.DecodeResult(last.Statistics)
+	var table *fairness.Table
+	if err == nil {
+		table, err = res.Table()
+	}
+	if err != nil {
+		return report.Input{}, fmt.Errorf("evaluation %s/%s: the statistics of run %s cannot be decoded: %w", ns, name, last.ID, err)
+	}
+	opts := controller.GradeOptions(eval.Spec)
+	in := report.Input{Evaluation: eval.Name, Namespace: eval.Namespace, RunID: last.ID, Mode: string(eval.Spec.Mode),
+		Report: fairness.Evaluate(table, opts), Thresholds: opts.Thresholds, Privileged: opts.Privileged,
+		MinGroupSize: opts.MinGroupSize, SpecHash: last.SpecHash, Source: clusterSource(&eval, res)}
+	if last.CompletionTime != nil {
+		in.Time = last.CompletionTime.Time
+	}
+	for i := len(eval.Status.History) - 1; i >= 0; i-- { // oldest first
+		h := eval.Status.History[i]
+		if h.Result != fairnessv1alpha1.RunSucceeded || h.CompletionTime == nil {
+			continue
+		}
+		in.History = append(in.History, report.HistoryPoint{RunID: h.ID, Time: h.CompletionTime.Time,
+			Severity: fairness.Severity(h.Severity), Metrics: map[string]float64{"severity (4 = Sev1, 0 = none)": severityLevel(h.Severity)}})
+	}
+	if in.Incidents, err = clusterIncidents(ctx, c, &eval); err != nil {
+		return report.Input{}, err
+	}
+	return in, nil
+}
+
+// severityLevel draws the scale upwards: Sev1 highest, no breach at 0.
+func severityLevel(s fairnessv1alpha1.Severity) float64 {
+	if r := fairness.Severity(s).Rank(); r <= 4 {
+		return float64(5 - r)
+	}
+	return 0
+}
+
+// clusterSource names the evaluation's data as a person would, without secrets.
+func clusterSource(eval *fairnessv1alpha1.FairnessEvaluation, res *evaluate.Result) report.Source {
+	src := eval.Spec.Source
+	s := report.Source{RowsRead: res.Rows + res.BadRows, RowsBad: res.BadRows}
+	switch {
+	case src.URL != nil:
+		s.Description = display.RedactURL(src.URL.URL)
+	case src.ObjectStore != nil:
+		s.Description = display.RedactURL(src.ObjectStore.URL)
+		if src.ObjectStore.Glob != "" {
+			s.Description = path.Join(s.Description, src.ObjectStore.Glob)
+		}
+	case src.ConfigMap != nil:
+		s.Description = "ConfigMap " + src.ConfigMap.Name + ", key " + src.ConfigMap.Key
+	case src.PersistentVolumeClaim != nil:
+		s.Description = "PersistentVolumeClaim " + src.PersistentVolumeClaim.ClaimName + ", " + src.PersistentVolumeClaim.Path
+	case src.Builtin != nil:
+		s.Description = "built-in synthetic credit dataset"
+	case src.Inline != "":
+		s.Description = "inline CSV in the evaluation's spec"
+	}
+	if st := eval.Status.LastRun.Source; st != nil {
+		s.Count, s.Bytes, s.ListHash = int(st.Objects), st.Bytes, st.ListHash
+		for _, o := range st.ObjectList {
+			s.Objects = append(s.Objects, report.Object{Name: o.Name, ETag: o.ETag, Size: o.Size})
+		}
+	}
+	return s
+}
+
+// clusterIncidents reads the incidents the evaluation opened, with their
+// timelines and notifications.
+func clusterIncidents(ctx context.Context, c client.Client, eval *fairnessv1alpha1.FairnessEvaluation) ([]report.Incident, error) {
+	var list fairnessv1alpha1.BiasIncidentList
+	if err := c.List(ctx, &list, client.InNamespace(eval.Namespace),
+		client.MatchingLabels{fairnessv1alpha1.EvaluationLabel: controller.EvaluationLabelValue(eval.Name)}); err != nil {
+		return nil, fmt.Errorf("incidents of evaluation %s/%s: %w", eval.Namespace, eval.Name, err)
+	}
+	var out []report.Incident
+	for _, bi := range list.Items {
+		if bi.Spec.EvaluationRef.Name != eval.Name {
+			continue
+		}
+		in := report.Incident{Name: bi.Name, Severity: fairness.Severity(bi.Status.HighestSeverity), State: string(bi.Status.State)}
+		if bi.Status.OpenedAt != nil {
+			in.OpenedAt = bi.Status.OpenedAt.Time
+		}
+		for _, e := range bi.Status.Timeline {
+			in.Trail = append(in.Trail, report.IncidentEvent{Time: e.Time.Time, State: string(e.Type), By: e.Actor, Note: e.Message})
+		}
+		for _, n := range bi.Status.Notifications {
+			d := report.Notification{Target: n.Target, Result: string(n.Result)}
+			if n.LastAttemptTime != nil {
+				d.Time = n.LastAttemptTime.Time
+			}
+			in.Notifications = append(in.Notifications, d)
+		}
+		out = append(out, in)
+	}
+	return out, nil
+}

@@ -1,0 +1,148 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+	"github.com/fairness-operator/fairness-operator/internal/evaluate"
+	"github.com/fairness-operator/fairness-operator/internal/fairness"
+)
+
+// TestReportOfAnEvaluationOnTheCluster runs `kubectl fairness report NAME`
+// against the real API server: the last run's stored statistics are graded
+// with the spec, and the history and the incident trail come along.
+func TestReportOfAnEvaluationOnTheCluster(t *testing.T) {
+	ns := createNamespace(t, "report-cli")
+	scheme := runtime.NewScheme()
+	_ = clientgoscheme.AddToScheme(scheme)
+	_ = fairnessv1alpha1.AddToScheme(scheme)
+	c, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	eval := &fairnessv1alpha1.FairnessEvaluation{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "credit"},
+		Spec: fairnessv1alpha1.FairnessEvaluationSpec{
+			Source: fairnessv1alpha1.DataSource{ConfigMap: &fairnessv1alpha1.ConfigMapSource{Name: "preds", Key: "preds.csv"}},
+			Columns: fairnessv1alpha1.ColumnMapping{Label: "y", Prediction: "p", Protected: []string{"sex"},
+				Privileged: []fairnessv1alpha1.PrivilegedValues{{Attribute: "sex", Values: []string{"male"}}}},
+			MinGroupSize: new(int32(10)),
+			Thresholds: []fairnessv1alpha1.MetricThreshold{{Metric: "demographicParityDifference",
+				Levels: []fairnessv1alpha1.ThresholdLevel{{Value: 0.1, Severity: fairnessv1alpha1.Severity2}}}},
+		}}
+	if err := c.Create(ctx, eval); err != nil {
+		t.Fatal(err)
+	}
+	// 100 women, 30 approved; 100 men, 60 approved.
+	table := fairness.NewTable([]string{"sex"}, 0)
+	table.GroupFor("female").Counts = fairness.Counts{TP: 20, FP: 10, TN: 60, FN: 10}
+	table.GroupFor("male").Counts = fairness.Counts{TP: 45, FP: 15, TN: 30, FN: 10}
+	stats, err := evaluate.NewResult("r2", 0, 1, 200, 3, table).Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) *metav1.Time { return &metav1.Time{Time: t0.Add(d)} }
+	eval.Status = fairnessv1alpha1.FairnessEvaluationStatus{Severity: fairnessv1alpha1.Severity2,
+		LastRun: &fairnessv1alpha1.RunStatus{ID: "r2", JobName: "credit-r2", Result: fairnessv1alpha1.RunSucceeded,
+			StartTime: at(time.Hour), CompletionTime: at(time.Hour + time.Minute), Rows: 200, Statistics: stats},
+		History: []fairnessv1alpha1.RunRecord{
+			{ID: "r2", CompletionTime: at(time.Hour + time.Minute), Result: fairnessv1alpha1.RunSucceeded, Severity: fairnessv1alpha1.Severity2},
+			{ID: "r1", CompletionTime: at(time.Minute), Result: fairnessv1alpha1.RunSucceeded, Severity: fairnessv1alpha1.SeverityNone},
+		}}
+	if err := c.Status().Update(ctx, eval); err != nil {
+		t.Fatal(err)
+	}
+	in := &fairnessv1alpha1.BiasIncident{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "credit-r2",
+		Labels: map[string]string{fairnessv1alpha1.EvaluationLabel: "credit"}},
+		Spec: fairnessv1alpha1.BiasIncidentSpec{EvaluationRef: fairnessv1alpha1.LocalObjectReference{Name: "credit"}}}
+	if err := c.Create(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	in.Status = fairnessv1alpha1.BiasIncidentStatus{Severity: fairnessv1alpha1.Severity2, HighestSeverity: fairnessv1alpha1.Severity2,
+		State: fairnessv1alpha1.IncidentAcknowledged, OpenedAt: at(time.Hour + time.Minute),
+		Timeline: []fairnessv1alpha1.TimelineEntry{
+			{Time: *at(time.Hour + 20*time.Minute), Type: fairnessv1alpha1.TimelineAcknowledged, Actor: "alice", Message: "looking at the cutoff"},
+			{Time: *at(time.Hour + time.Minute), Type: fairnessv1alpha1.TimelineOpened, Message: "demographicParityDifference 0.3"},
+		},
+		Notifications: []fairnessv1alpha1.NotificationDelivery{{Target: "oncall", IdempotencyKey: "k1",
+			Result: fairnessv1alpha1.DeliveryDelivered, Attempts: 1, LastAttemptTime: at(time.Hour + 2*time.Minute)}}}
+	if err := c.Status().Update(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+
+	code, out, errOut := fairctl("report", "credit", "-n", ns, "--format", "json")
+	if code != 0 {
+		t.Fatalf("report: exit %d: %s", code, errOut)
+	}
+	var ev struct {
+		Summary struct {
+			Evaluation, Namespace, RunID string
+			Severity                     string
+			Breaches                     []struct{ Metric string }
+		}
+		Provenance struct {
+			Rows   int64
+			Source struct {
+				Description string
+				RowsRead    int64
+				RowsBad     int64
+			}
+		}
+		Attributes []struct {
+			Groups []struct {
+				Group                 string
+				PrivilegedImpactRatio *float64
+			}
+		}
+		History   []struct{ RunID string }
+		Incidents []struct {
+			Name  string
+			Trail []struct {
+				State, By, Note string
+			}
+			Notifications []struct{ Target, Result string }
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &ev); err != nil {
+		t.Fatal(err)
+	}
+	s := ev.Summary
+	if s.Evaluation != "credit" || s.Namespace != ns || s.RunID != "r2" || s.Severity != "Sev2" ||
+		len(s.Breaches) != 1 || s.Breaches[0].Metric != "demographicParityDifference" {
+		t.Fatalf("summary %+v", s)
+	}
+	if p := ev.Provenance; p.Rows != 200 || p.Source.RowsRead != 203 || p.Source.RowsBad != 3 ||
+		p.Source.Description != "ConfigMap preds, key preds.csv" {
+		t.Fatalf("provenance %+v", p)
+	}
+	if g := ev.Attributes[0].Groups; len(g) != 2 || g[0].Group != "female" || g[0].PrivilegedImpactRatio == nil ||
+		*g[0].PrivilegedImpactRatio != 0.5 {
+		t.Fatalf("groups %+v: want female at 0.30/0.60 = 0.5 of the privileged rate", g)
+	}
+	if len(ev.History) != 2 || ev.History[0].RunID != "r1" {
+		t.Fatalf("history %+v, want r1 then r2", ev.History)
+	}
+	if len(ev.Incidents) != 1 || len(ev.Incidents[0].Trail) != 2 || ev.Incidents[0].Trail[0].State != "Opened" ||
+		ev.Incidents[0].Trail[1].By != "alice" || ev.Incidents[0].Notifications[0].Result != "Delivered" {
+		t.Fatalf("incidents %+v", ev.Incidents)
+	}
+
+	code, out, _ = fairctl("report", "credit", "-n", ns)
+	if code != 0 || !strings.Contains(out, `id="severity">Sev2<`) || !strings.Contains(out, "looking at the cutoff") {
+		t.Fatalf("html report: exit %d, %d bytes", code, len(out))
+	}
+	if code, _, errOut := fairctl("report", "missing", "-n", ns); code == 0 ||
+		!strings.Contains(errOut, "evaluation "+ns+"/missing") {
+		t.Fatalf("missing evaluation: exit %d %q", code, errOut)
+	}
+}
