@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"slices"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -48,8 +49,7 @@ func clusterInput(ctx context.Context, c client.Client, ns, name string) (report
 	if last.CompletionTime != nil {
 		in.Time = last.CompletionTime.Time
 	}
-	for i := len(eval.Status.History) - 1; i >= 0; i-- { // oldest first
-		h := eval.Status.History[i]
+	for _, h := range slices.Backward(eval.Status.History) { // oldest first
 		if h.Result != fairnessv1alpha1.RunSucceeded || h.CompletionTime == nil {
 			continue
 		}
