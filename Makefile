@@ -91,7 +91,11 @@ node-packages: ## Install containerd, runc, the CNI plugins and iptables from De
 	hack/install-node-packages.sh
 
 .PHONY: test
-test: manifests generate controlplane test-tools node-packages ## Run unit, API, integration, chart, end-to-end (real node) and fault tests, and each fuzz target briefly.
+.PHONY: browser-packages
+browser-packages: ## Install chromium and poppler-utils from Debian's packages when missing (root), for the report's browser tests.
+	hack/install-browser-packages.sh
+
+test: manifests generate controlplane test-tools node-packages browser-packages ## Run unit, API, integration, chart, end-to-end (real node) and fault tests, and each fuzz target briefly.
 	KUBEBUILDER_ASSETS="$(CONTROLPLANE_DIR)" go test -count=1 -timeout 30m ./... -coverprofile cover.out
 	$(MAKE) --no-print-directory fuzz
 

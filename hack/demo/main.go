@@ -122,6 +122,14 @@ func (d demo) run(node string, exit bool, timeout time.Duration) error {
 		"--kubeconfig", cluster.Kubeconfig)
 	show.Stdout, show.Stderr = os.Stdout, os.Stderr
 	_ = show.Run()
+	step("fairctl report credit-biased (also: kubectl fairness report ...)")
+	reportFile := filepath.Join(d.dir, "credit-biased-report.html")
+	report := exec.Command(d.fairctl, "report", "credit-biased", "-n", "default", "-o", reportFile,
+		"--kubeconfig", cluster.Kubeconfig)
+	report.Stdout, report.Stderr = os.Stdout, os.Stderr
+	if err := report.Run(); err == nil {
+		fmt.Printf("The audit report of credit-biased is %s (open it in a browser; it prints on A4).\n", reportFile)
+	}
 	step("Jobs of the runs")
 	_ = kubectl(cluster.Kubeconfig, "get", "jobs", "-L", fairnessv1alpha1.EvaluationLabel)
 
