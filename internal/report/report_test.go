@@ -153,13 +153,9 @@ func TestJSONEvidenceHasItsSchemaAndDefinitions(t *testing.T) {
 	}
 }
 
-var barFills = regexp.MustCompile(BarFill + `|` + BarBelowFill)
-
-func TestEveryChartHasOneBarPerDefinedValue(t *testing.T) {
-	in := sampleInput()
-	// An undefined selection rate draws no bar.
-	in.Report.Groups = append(in.Report.Groups, fairness.GroupReport{Attribute: "sex",
-		Attributes: map[string]string{"sex": "none"}, SelectionRate: fairness.Value{Undefined: "no rows"}})
+// renderPage builds the evidence of in and renders its page.
+func renderPage(t *testing.T, in Input) string {
+	t.Helper()
 	ev, err := Build(in)
 	if err != nil {
 		t.Fatal(err)
@@ -168,7 +164,17 @@ func TestEveryChartHasOneBarPerDefinedValue(t *testing.T) {
 	if err := WriteHTML(&b, ev); err != nil {
 		t.Fatal(err)
 	}
-	page := b.String()
+	return b.String()
+}
+
+var barFills = regexp.MustCompile(BarFill + `|` + BarBelowFill)
+
+func TestEveryChartHasOneBarPerDefinedValue(t *testing.T) {
+	in := sampleInput()
+	// An undefined selection rate draws no bar.
+	in.Report.Groups = append(in.Report.Groups, fairness.GroupReport{Attribute: "sex",
+		Attributes: map[string]string{"sex": "none"}, SelectionRate: fairness.Value{Undefined: "no rows"}})
+	page := renderPage(t, in)
 	figures := regexp.MustCompile(`(?s)<figure class="chart (\w+)" data-bars="(\d+)">(.*?)</figure>`).FindAllStringSubmatch(page, -1)
 	if len(figures) != 2 {
 		t.Fatalf("%d charts, want 2", len(figures))
@@ -200,15 +206,7 @@ func TestHostileNamesRenderAsText(t *testing.T) {
 	in.Namespace = hostile[3]
 	in.Incidents = []Incident{{Name: "inc-1", Severity: fairness.Sev2, State: "Resolved",
 		Trail: []IncidentEvent{{State: "Acknowledged", By: "<i>eve</i>", Note: `</td><script>x()</script>`}}}}
-	ev, err := Build(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	if err := WriteHTML(&b, ev); err != nil {
-		t.Fatal(err)
-	}
-	page := b.String()
+	page := renderPage(t, in)
 	for _, bad := range []string{"<script", "<img", "<b>bold", "<i>eve", "\x1b"} {
 		if strings.Contains(page, bad) {
 			t.Errorf("the page holds %q as markup", bad)

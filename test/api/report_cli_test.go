@@ -8,9 +8,6 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
 	"github.com/fairness-operator/fairness-operator/internal/evaluate"
@@ -22,13 +19,7 @@ import (
 // with the spec, and the history and the incident trail come along.
 func TestReportOfAnEvaluationOnTheCluster(t *testing.T) {
 	ns := createNamespace(t, "report-cli")
-	scheme := runtime.NewScheme()
-	_ = clientgoscheme.AddToScheme(scheme)
-	_ = fairnessv1alpha1.AddToScheme(scheme)
-	c, err := client.New(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := typedClient(t)
 	ctx := context.Background()
 	eval := &fairnessv1alpha1.FairnessEvaluation{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "credit"},
 		Spec: fairnessv1alpha1.FairnessEvaluationSpec{
