@@ -108,13 +108,7 @@ func TestEvaluateFormats(t *testing.T) {
 
 func TestEvaluateBadInputExitsTwo(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name, content string) string { return writeTestFile(t, dir, name, content) }
 	good := write("good.csv", "y,p,g\n1,1,a\n0,0,b\n")
 	badFile := write("thresholds.yaml", "thresholds:\n- metric: vibes\n  levels: [{value: 0.1, severity: Sev1}]\n")
 	cases := map[string]struct {

@@ -79,13 +79,7 @@ func TestReportFromARun(t *testing.T) {
 
 func TestReportRefusesWhatIsNotARun(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name, content string) string { return writeTestFile(t, dir, name, content) }
 	cases := map[string]struct {
 		args []string
 		want string
@@ -108,4 +102,14 @@ func TestReportRefusesWhatIsNotARun(t *testing.T) {
 			}
 		})
 	}
+}
+
+// writeTestFile writes content to dir/name and returns the path.
+func writeTestFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
