@@ -95,15 +95,18 @@ func readRun(stdin io.Reader, path string) (report.Input, error) {
 	if err != nil {
 		return report.Input{}, err
 	}
-	var run Output
+	var run runFile
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&run); err != nil {
 		return report.Input{}, fmt.Errorf("%s: %w", path, jsonErrorAt(data, err))
 	}
+	if run.isTrainRun() {
+		return trainInput(path, &run)
+	}
 	if run.Report == nil || run.Groups == nil {
 		return report.Input{}, fmt.Errorf("%s: not the JSON of `fairctl evaluate -o json` (no groups)", path)
 	}
-	return runInput(&run), nil
+	return runInput(&run.Output), nil
 }
 
 // jsonErrorAt adds the line of a syntax or type error.

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // evaluateJSON runs `fairctl evaluate -o json` on rows and returns its output.
@@ -84,12 +85,14 @@ func TestReportRefusesWhatIsNotARun(t *testing.T) {
 		args []string
 		want string
 	}{
-		"nothing named":  {[]string{"report"}, "name an evaluation, or give --from"},
-		"both":           {[]string{"report", "x", "--from", "y"}, "not both"},
-		"missing file":   {[]string{"report", "--from", filepath.Join(dir, "none.json")}, "none.json: no such file"},
-		"bad JSON":       {[]string{"report", "--from", write("bad.json", "{\n\"rows\": 1,\n\"groups\": [}\n")}, "bad.json: line 3"},
-		"wrong type":     {[]string{"report", "--from", write("type.json", `{"rows": "many"}`)}, "type.json: line 1"},
-		"not a run":      {[]string{"report", "--from", write("other.json", `{"kind": "Pod"}`)}, "other.json: not the JSON of"},
+		"nothing named": {[]string{"report"}, "name an evaluation, or give --from"},
+		"both":          {[]string{"report", "x", "--from", "y"}, "not both"},
+		"missing file":  {[]string{"report", "--from", filepath.Join(dir, "none.json")}, "none.json: no such file"},
+		"bad JSON":      {[]string{"report", "--from", write("bad.json", "{\n\"rows\": 1,\n\"groups\": [}\n")}, "bad.json: line 3"},
+		"wrong type":    {[]string{"report", "--from", write("type.json", `{"rows": "many"}`)}, "type.json: line 1"},
+		"not a run":     {[]string{"report", "--from", write("other.json", `{"kind": "Pod"}`)}, "other.json: not the JSON of"},
+		"train without groups": {[]string{"report", "--from", write("train.json", `{"methods": [{"model": {"method": "x"}}]}`)},
+			"train.json: a method without its groups"},
 		"unknown format": {[]string{"report", "--from", "x", "--format", "pdf"}, `--format "pdf": want html or json`},
 	}
 	for name, tc := range cases {
@@ -112,4 +115,124 @@ func writeTestFile(t *testing.T, dir, name, content string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// A `--method all` comparison becomes a train-mode report whose methods
+// chart places every method at the accuracy and disparity evaluate printed.
+func TestReportOfTrainModeComparesMethods(t *testing.T) {
+	code, comparison, errOut := execute("evaluate", "--mode", "train", "--method", "all", "-o", "json")
+	if code != ExitOK {
+		t.Fatalf("evaluate exited %d: %s", code, errOut)
+	}
+	var cmp struct {
+		Best    string `json:"best"`
+		Methods []struct {
+			Model struct {
+				Method   string  `json:"method"`
+				Accuracy float64 `json:"accuracy"`
+			} `json:"model"`
+			Metrics []struct {
+				Name   string   `json:"name"`
+				Method string   `json:"method"`
+				Value  *float64 `json:"value"`
+			} `json:"metrics"`
+		} `json:"methods"`
+	}
+	if err := json.Unmarshal([]byte(comparison), &cmp); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	run := writeTestFile(t, dir, "all.json", comparison)
+	var out, errBuf bytes.Buffer
+	if code := Execute([]string{"report", "--from", run, "--format", "json"}, nil, &out, &errBuf); code != ExitOK {
+		t.Fatalf("report exited %d: %s", code, errBuf.String())
+	}
+	var ev struct {
+		Summary struct {
+			Mode string    `json:"mode"`
+			Time time.Time `json:"time"`
+		} `json:"summary"`
+		Provenance struct {
+			Source struct {
+				Description string `json:"description"`
+			} `json:"source"`
+		} `json:"provenance"`
+		Methods []struct {
+			Name                        string  `json:"name"`
+			Accuracy                    float64 `json:"accuracy"`
+			DemographicParityDifference float64 `json:"demographicParityDifference"`
+		} `json:"methods"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.Summary.Mode != "train" || ev.Summary.Time.IsZero() || cmp.Best == "" ||
+		!strings.Contains(ev.Provenance.Source.Description, "groups of method "+cmp.Best) {
+		t.Fatalf("summary %+v, source %q; want train mode, a time, and the groups of %q", ev.Summary,
+			ev.Provenance.Source.Description, cmp.Best)
+	}
+	if len(ev.Methods) != len(cmp.Methods) || len(ev.Methods) != 4 {
+		t.Fatalf("methods %+v, want the comparison's 4", ev.Methods)
+	}
+	for i, m := range cmp.Methods {
+		var dp *float64
+		for _, x := range m.Metrics {
+			if x.Name == "demographicParityDifference" && x.Method == "betweenGroups" {
+				dp = x.Value
+			}
+		}
+		got := ev.Methods[i]
+		if dp == nil || got.Name != m.Model.Method || got.Accuracy != m.Model.Accuracy || got.DemographicParityDifference != *dp {
+			t.Fatalf("method %d in the report %+v; evaluate printed %s accuracy %v, DP difference %v", i, got,
+				m.Model.Method, m.Model.Accuracy, dp)
+		}
+	}
+
+	page := filepath.Join(dir, "all.html")
+	if code := Execute([]string{"report", "--from", run, "-o", page}, nil, &out, &errBuf); code != ExitOK {
+		t.Fatalf("report exited %d: %s", code, errBuf.String())
+	}
+	html, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chart := string(html)
+	if i := strings.Index(chart, `<figure class="chart methods">`); i >= 0 {
+		chart = chart[i:]
+	} else {
+		t.Fatal("the page has no methods chart")
+	}
+	chart = chart[:strings.Index(chart, "</figure>")]
+	for _, m := range cmp.Methods {
+		if !strings.Contains(chart, ">"+m.Model.Method+"<") {
+			t.Errorf("the methods chart does not label %s", m.Model.Method)
+		}
+	}
+}
+
+// One trained method's JSON reports as train mode with that one method.
+func TestReportOfOneTrainedMethod(t *testing.T) {
+	code, single, errOut := execute("evaluate", "--mode", "train", "--method", "reweighing", "-o", "json")
+	if code != ExitOK && code != ExitBreached {
+		t.Fatalf("evaluate exited %d: %s", code, errOut)
+	}
+	run := writeTestFile(t, t.TempDir(), "one.json", single)
+	var out, errBuf bytes.Buffer
+	if code := Execute([]string{"report", "--from", run, "--format", "json"}, nil, &out, &errBuf); code != ExitOK {
+		t.Fatalf("report exited %d: %s", code, errBuf.String())
+	}
+	var ev struct {
+		Summary struct {
+			Mode string `json:"mode"`
+		} `json:"summary"`
+		Methods []struct {
+			Name string `json:"name"`
+		} `json:"methods"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.Summary.Mode != "train" || len(ev.Methods) != 1 || ev.Methods[0].Name != "reweighing" {
+		t.Fatalf("evidence %+v, want train mode with reweighing alone", ev)
+	}
 }

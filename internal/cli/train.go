@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"sigs.k8s.io/yaml"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/fairness-operator/fairness-operator/internal/evaluate"
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
 	"github.com/fairness-operator/fairness-operator/internal/learn"
+	"github.com/fairness-operator/fairness-operator/internal/version"
 )
 
 // TrainOutput is one method's report in train mode.
@@ -22,6 +24,9 @@ type TrainOutput struct {
 	*evaluate.TrainedReport
 	Data       string               `json:"data"`
 	Thresholds []fairness.Threshold `json:"thresholds"`
+	// EvaluatedAt and Version are the run's provenance for `fairctl report --from`.
+	EvaluatedAt time.Time `json:"evaluatedAt,omitzero"`
+	Version     string    `json:"version,omitempty"`
 }
 
 // Comparison is `--method all`: every method side by side and the most
@@ -98,9 +103,11 @@ func runTrain(ctx context.Context, s Streams, f *evaluateFlags, format format, f
 	if err != nil {
 		return usageError("%v", err)
 	}
+	evaluatedAt := time.Now().UTC().Truncate(time.Second)
 	outs := make([]TrainOutput, len(reports))
 	for i := range reports {
-		outs[i] = TrainOutput{TrainedReport: &reports[i], Data: display.RedactURL(src.Data), Thresholds: opts.Thresholds}
+		outs[i] = TrainOutput{TrainedReport: &reports[i], Data: display.RedactURL(src.Data), Thresholds: opts.Thresholds,
+			EvaluatedAt: evaluatedAt, Version: version.Version}
 	}
 	if len(outs) == 1 {
 		if err := renderTrain(s.Out, format, outs[0]); err != nil {
