@@ -216,6 +216,30 @@ type RunRecord struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=128
 	Reason string `json:"reason,omitempty"`
+	// metrics are the run's headline values, at most 8: first the metrics a
+	// threshold grades, then the other summarised ones, in status order. The
+	// audit report draws their trend over the history.
+	// +optional
+	// +kubebuilder:validation:MaxItems=8
+	// +listType=atomic
+	Metrics []RunMetric `json:"metrics,omitempty"`
+}
+
+// RunMetric is one headline value of a past run.
+type RunMetric struct {
+	// name of the metric.
+	// +required
+	Name MetricName `json:"name"`
+	// method of aggregation.
+	// +optional
+	Method MetricMethod `json:"method,omitempty"`
+	// attribute is the protected attribute, or the intersection joined by '&'.
+	// +required
+	// +kubebuilder:validation:MaxLength=256
+	Attribute string `json:"attribute"`
+	// value of the metric in that run.
+	// +required
+	Value float64 `json:"value"`
 }
 
 // MetricStatus is one graded metric.

@@ -49,17 +49,44 @@ func clusterInput(ctx context.Context, c client.Client, ns, name string) (report
 	if last.CompletionTime != nil {
 		in.Time = last.CompletionTime.Time
 	}
-	for _, h := range slices.Backward(eval.Status.History) { // oldest first
-		if h.Result != fairnessv1alpha1.RunSucceeded || h.CompletionTime == nil {
-			continue
-		}
-		in.History = append(in.History, report.HistoryPoint{RunID: h.ID, Time: h.CompletionTime.Time,
-			Severity: fairness.Severity(h.Severity), Metrics: map[string]float64{"severity (4 = Sev1, 0 = none)": severityLevel(h.Severity)}})
-	}
+	in.History = historyPoints(eval.Status.History)
 	if in.Incidents, err = clusterIncidents(ctx, c, &eval); err != nil {
 		return report.Input{}, err
 	}
 	return in, nil
+}
+
+// historyPoints turns the succeeded runs of a history (newest first) into
+// the trend's points, oldest first: each run's headline values, or, when no
+// run recorded any (runs from before the operator kept them), its severity.
+func historyPoints(history []fairnessv1alpha1.RunRecord) []report.HistoryPoint {
+	withValues := slices.ContainsFunc(history, func(h fairnessv1alpha1.RunRecord) bool { return len(h.Metrics) > 0 })
+	var points []report.HistoryPoint
+	for _, h := range slices.Backward(history) {
+		if h.Result != fairnessv1alpha1.RunSucceeded || h.CompletionTime == nil {
+			continue
+		}
+		values := map[string]float64{}
+		if !withValues {
+			values["severity (4 = Sev1, 0 = none)"] = severityLevel(h.Severity)
+		}
+		for _, m := range h.Metrics {
+			values[trendName(m)] = m.Value
+		}
+		points = append(points, report.HistoryPoint{RunID: h.ID, Time: h.CompletionTime.Time,
+			Severity: fairness.Severity(h.Severity), Metrics: values})
+	}
+	return points
+}
+
+// trendName labels a series: the metric and its attribute, and the method
+// when it is not the metric's usual one.
+func trendName(m fairnessv1alpha1.RunMetric) string {
+	name := fmt.Sprintf("%s (%s)", m.Name, m.Attribute)
+	if m.Method != "" && string(m.Method) != fairness.DefaultMethod(string(m.Name)) {
+		name = fmt.Sprintf("%s (%s, %s)", m.Name, m.Attribute, m.Method)
+	}
+	return name
 }
 
 // severityLevel draws the scale upwards: Sev1 highest, no breach at 0.

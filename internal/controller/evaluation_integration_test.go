@@ -132,6 +132,11 @@ func TestEvaluationRunLifecycle(t *testing.T) {
 	if dp == nil || dp.Value == nil || *dp.Value < 0.15 || dp.Severity != fairnessv1alpha1.Severity2 || dp.Lower == nil {
 		t.Fatalf("demographicParityDifference in status: %+v", dp)
 	}
+	// The history keeps the thresholded value for the report's trend.
+	if h := eval.Status.History; len(h) != 1 || len(h[0].Metrics) == 0 || h[0].Metrics[0].Name != dp.Name ||
+		h[0].Metrics[0].Attribute != dp.Attribute || h[0].Metrics[0].Value != *dp.Value {
+		t.Fatalf("history %+v, want the run's demographicParityDifference %v first", h, *dp.Value)
+	}
 	var incidents []fairnessv1alpha1.BiasIncident
 	eventually(t, waitFor, "one incident with the breach", func() (bool, error) {
 		incidents = incidentsOf(t, ns, "credit")

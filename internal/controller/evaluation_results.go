@@ -166,6 +166,7 @@ func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fair
 	run.CompletionTime = &metav1.Time{Time: r.now()}
 	gen := eval.Generation
 	sev := fairnessv1alpha1.SeverityNone
+	var headline []fairnessv1alpha1.RunMetric // a failed run has none
 	if out.reason != "" {
 		run.Result, run.Reason, run.Message = fairnessv1alpha1.RunFailed, out.reason, display.Bounded(SafeMessage(out.msg), 4096)
 		st.ConsecutiveFailedRuns++
@@ -186,6 +187,7 @@ func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fair
 		if sev, err = r.grade(ctx, eval, out.table, run.ID, incidents); err != nil {
 			return err
 		}
+		headline = RunMetrics(st.Metrics, eval.Spec.Thresholds)
 		setCondition(&st.Conditions, gen, fairnessv1alpha1.ConditionReady, metav1.ConditionTrue, fairnessv1alpha1.ReasonSucceeded,
 			fmt.Sprintf("run %s evaluated %d rows: severity %s", run.ID, out.rows, sev))
 		r.event(eval, corev1.EventTypeNormal, "RunSucceeded", fmt.Sprintf("run %s evaluated %d rows", run.ID, out.rows))
@@ -199,7 +201,7 @@ func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fair
 	if run.SpecHash == RunSpecHash(eval.Spec) {
 		st.ObservedGeneration = gen // graded with the current spec already
 	}
-	st.History = pushHistory(st.History, run, sev, eval.Spec.HistoryLimit)
+	st.History = pushHistory(st.History, run, sev, headline, eval.Spec.HistoryLimit)
 	setCondition(&st.Conditions, gen, fairnessv1alpha1.ConditionReconciling, metav1.ConditionFalse, "", "")
 	return nil
 }
@@ -277,6 +279,7 @@ func (r *FairnessEvaluationReconciler) regrade(ctx context.Context, eval *fairne
 	}
 	if len(eval.Status.History) > 0 && eval.Status.History[0].ID == last.ID {
 		eval.Status.History[0].Severity = sev
+		eval.Status.History[0].Metrics = RunMetrics(eval.Status.Metrics, eval.Spec.Thresholds)
 	}
 	setCondition(&eval.Status.Conditions, eval.Generation, fairnessv1alpha1.ConditionReady, metav1.ConditionTrue,
 		fairnessv1alpha1.ReasonSucceeded, fmt.Sprintf("run %s re-graded with the new thresholds: severity %s", last.ID, sev))

@@ -199,14 +199,48 @@ func credentialsInURL(spec fairnessv1alpha1.FairnessEvaluationSpec) (bool, strin
 		display.RedactURL(spec.Source.URL.URL))
 }
 
-// pushHistory records a finished run, newest first, bounded by limit.
+// maxRunMetrics bounds a history entry's headline values: 20 entries of 8
+// stay a few KiB per evaluation in the informer's cache.
+const maxRunMetrics = 8
+
+// RunMetrics picks a run's headline values from its graded metrics: the ones
+// a threshold grades first (they are what a reviewer follows), then the
+// other summarised ones, each in status order; undefined values are left
+// out.
+func RunMetrics(metrics []fairnessv1alpha1.MetricStatus, thresholds []fairnessv1alpha1.MetricThreshold) []fairnessv1alpha1.RunMetric {
+	graded := func(m fairnessv1alpha1.MetricStatus) bool {
+		for _, t := range thresholds {
+			if t.Metric == m.Name && (t.Attribute == "" || t.Attribute == m.Attribute) {
+				return true
+			}
+		}
+		return false
+	}
+	var out []fairnessv1alpha1.RunMetric
+	for _, wantGraded := range []bool{true, false} {
+		for _, m := range metrics {
+			if len(out) == maxRunMetrics {
+				return out
+			}
+			if m.Value == nil || graded(m) != wantGraded {
+				continue
+			}
+			out = append(out, fairnessv1alpha1.RunMetric{Name: m.Name, Method: m.Method,
+				Attribute: display.Bounded(m.Attribute, 256), Value: *m.Value})
+		}
+	}
+	return out
+}
+
+// pushHistory records a finished run with its headline values, newest
+// first, bounded by limit.
 func pushHistory(h []fairnessv1alpha1.RunRecord, run *fairnessv1alpha1.RunStatus, sev fairnessv1alpha1.Severity,
-	limit int32) []fairnessv1alpha1.RunRecord {
+	metrics []fairnessv1alpha1.RunMetric, limit int32) []fairnessv1alpha1.RunRecord {
 	if len(h) > 0 && h[0].ID == run.ID {
 		return h // already recorded (a repeated reconcile)
 	}
 	rec := fairnessv1alpha1.RunRecord{ID: run.ID, StartTime: run.StartTime, CompletionTime: run.CompletionTime,
-		Result: run.Result, Severity: sev, Rows: run.Rows, Reason: run.Reason}
+		Result: run.Result, Severity: sev, Rows: run.Rows, Reason: run.Reason, Metrics: metrics}
 	h = append([]fairnessv1alpha1.RunRecord{rec}, h...)
 	if n := int(max(limit, 1)); len(h) > n {
 		h = h[:n]

@@ -47,8 +47,10 @@ func TestReportOfAnEvaluationOnTheCluster(t *testing.T) {
 		LastRun: &fairnessv1alpha1.RunStatus{ID: "r2", JobName: "credit-r2", Result: fairnessv1alpha1.RunSucceeded,
 			StartTime: at(time.Hour), CompletionTime: at(time.Hour + time.Minute), Rows: 200, Statistics: stats},
 		History: []fairnessv1alpha1.RunRecord{
-			{ID: "r2", CompletionTime: at(time.Hour + time.Minute), Result: fairnessv1alpha1.RunSucceeded, Severity: fairnessv1alpha1.Severity2},
-			{ID: "r1", CompletionTime: at(time.Minute), Result: fairnessv1alpha1.RunSucceeded, Severity: fairnessv1alpha1.SeverityNone},
+			{ID: "r2", CompletionTime: at(time.Hour + time.Minute), Result: fairnessv1alpha1.RunSucceeded, Severity: fairnessv1alpha1.Severity2,
+				Metrics: []fairnessv1alpha1.RunMetric{{Name: "demographicParityDifference", Method: "betweenGroups", Attribute: "sex", Value: 0.3}}},
+			{ID: "r1", CompletionTime: at(time.Minute), Result: fairnessv1alpha1.RunSucceeded, Severity: fairnessv1alpha1.SeverityNone,
+				Metrics: []fairnessv1alpha1.RunMetric{{Name: "demographicParityDifference", Method: "betweenGroups", Attribute: "sex", Value: 0.05}}},
 		}}
 	if err := c.Status().Update(ctx, eval); err != nil {
 		t.Fatal(err)
@@ -95,7 +97,10 @@ func TestReportOfAnEvaluationOnTheCluster(t *testing.T) {
 				PrivilegedImpactRatio *float64
 			}
 		}
-		History   []struct{ RunID string }
+		History []struct {
+			RunID   string
+			Metrics map[string]float64
+		}
 		Incidents []struct {
 			Name  string
 			Trail []struct {
@@ -120,8 +125,11 @@ func TestReportOfAnEvaluationOnTheCluster(t *testing.T) {
 		*g[0].PrivilegedImpactRatio != 0.5 {
 		t.Fatalf("groups %+v: want female at 0.30/0.60 = 0.5 of the privileged rate", g)
 	}
-	if len(ev.History) != 2 || ev.History[0].RunID != "r1" {
-		t.Fatalf("history %+v, want r1 then r2", ev.History)
+	// The trend follows the headline value the history recorded, not the severity.
+	const series = "demographicParityDifference (sex)"
+	if h := ev.History; len(h) != 2 || h[0].RunID != "r1" || len(h[0].Metrics) != 1 || h[0].Metrics[series] != 0.05 ||
+		h[1].Metrics[series] != 0.3 {
+		t.Fatalf("history %+v, want r1 at 0.05 then r2 at 0.3", ev.History)
 	}
 	if len(ev.Incidents) != 1 || len(ev.Incidents[0].Trail) != 2 || ev.Incidents[0].Trail[0].State != "Opened" ||
 		ev.Incidents[0].Trail[1].By != "alice" || ev.Incidents[0].Notifications[0].Result != "Delivered" {
@@ -129,7 +137,8 @@ func TestReportOfAnEvaluationOnTheCluster(t *testing.T) {
 	}
 
 	code, out, _ = fairctl("report", "credit", "-n", ns)
-	if code != 0 || !strings.Contains(out, `id="severity">Sev2<`) || !strings.Contains(out, "looking at the cutoff") {
+	if code != 0 || !strings.Contains(out, `id="severity">Sev2<`) || !strings.Contains(out, "looking at the cutoff") ||
+		!strings.Contains(out, ">"+series+"<") {
 		t.Fatalf("html report: exit %d, %d bytes", code, len(out))
 	}
 	if code, _, errOut := fairctl("report", "missing", "-n", ns); code == 0 ||

@@ -1,0 +1,69 @@
+package controller
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+
+	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+)
+
+func TestRunMetricsPutsGradedMetricsFirst(t *testing.T) {
+	t.Parallel()
+	v := func(x float64) *float64 { return &x }
+	dpd, eod := fairnessv1alpha1.MetricName("demographicParityDifference"), fairnessv1alpha1.MetricName("equalizedOddsDifference")
+	between := fairnessv1alpha1.MetricMethod("betweenGroups")
+	status := []fairnessv1alpha1.MetricStatus{
+		{Name: eod, Method: between, Attribute: "sex", Value: v(0.2)},
+		{Name: dpd, Method: between, Attribute: "sex", Value: v(0.1)},
+		{Name: dpd, Method: between, Attribute: "age", Value: v(0.3)},
+		{Name: eod, Method: between, Attribute: "age", UndefinedReason: "no positives in group old"},
+	}
+	dpOnSex := fairnessv1alpha1.MetricThreshold{Metric: dpd, Attribute: "sex"}
+	dpAll := fairnessv1alpha1.MetricThreshold{Metric: dpd}
+	rm := func(name fairnessv1alpha1.MetricName, attr string, x float64) fairnessv1alpha1.RunMetric {
+		return fairnessv1alpha1.RunMetric{Name: name, Method: between, Attribute: attr, Value: x}
+	}
+	many := make([]fairnessv1alpha1.MetricStatus, 12)
+	for i := range many {
+		many[i] = fairnessv1alpha1.MetricStatus{Name: dpd, Method: between, Attribute: fmt.Sprint("a", i), Value: v(float64(i))}
+	}
+	cases := map[string]struct {
+		metrics    []fairnessv1alpha1.MetricStatus
+		thresholds []fairnessv1alpha1.MetricThreshold
+		want       []fairnessv1alpha1.RunMetric
+	}{
+		"no thresholds: status order, undefined left out": {status, nil,
+			[]fairnessv1alpha1.RunMetric{rm(eod, "sex", 0.2), rm(dpd, "sex", 0.1), rm(dpd, "age", 0.3)}},
+		"a threshold on one attribute goes first": {status, []fairnessv1alpha1.MetricThreshold{dpOnSex},
+			[]fairnessv1alpha1.RunMetric{rm(dpd, "sex", 0.1), rm(eod, "sex", 0.2), rm(dpd, "age", 0.3)}},
+		"a threshold on every attribute": {status, []fairnessv1alpha1.MetricThreshold{dpAll},
+			[]fairnessv1alpha1.RunMetric{rm(dpd, "sex", 0.1), rm(dpd, "age", 0.3), rm(eod, "sex", 0.2)}},
+		"bounded to 8": {many, nil, []fairnessv1alpha1.RunMetric{rm(dpd, "a0", 0), rm(dpd, "a1", 1), rm(dpd, "a2", 2),
+			rm(dpd, "a3", 3), rm(dpd, "a4", 4), rm(dpd, "a5", 5), rm(dpd, "a6", 6), rm(dpd, "a7", 7)}},
+		"nothing graded": {nil, []fairnessv1alpha1.MetricThreshold{dpAll}, nil},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if got := RunMetrics(tc.metrics, tc.thresholds); !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("got %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestPushHistoryKeepsTheHeadlineValues(t *testing.T) {
+	t.Parallel()
+	values := []fairnessv1alpha1.RunMetric{{Name: "demographicParityDifference", Attribute: "sex", Value: 0.25}}
+	run := &fairnessv1alpha1.RunStatus{ID: "r2", Result: fairnessv1alpha1.RunSucceeded}
+	old := []fairnessv1alpha1.RunRecord{{ID: "r1"}, {ID: "r0"}}
+	h := pushHistory(old, run, fairnessv1alpha1.Severity2, values, 2)
+	if len(h) != 2 || h[0].ID != "r2" || h[1].ID != "r1" || !reflect.DeepEqual(h[0].Metrics, values) ||
+		h[0].Severity != fairnessv1alpha1.Severity2 {
+		t.Fatalf("history %+v", h)
+	}
+	if again := pushHistory(h, run, fairnessv1alpha1.Severity2, nil, 2); !reflect.DeepEqual(again, h) {
+		t.Fatalf("a repeated reconcile changed the history: %+v", again)
+	}
+}
