@@ -137,8 +137,8 @@ func clusterIncidents(ctx context.Context, c client.Client, eval *fairnessv1alph
 	}
 	var out []report.Incident
 	for _, bi := range list.Items {
-		if bi.Spec.EvaluationRef.Name != eval.Name {
-			continue
+		if !controller.OpenedFor(&bi, eval) {
+			continue // a hand-made incident, or an earlier evaluation's of the same name
 		}
 		in := report.Incident{Name: bi.Name, Severity: fairness.Severity(bi.Status.HighestSeverity), State: string(bi.Status.State)}
 		if bi.Status.OpenedAt != nil {

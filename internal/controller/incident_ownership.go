@@ -49,18 +49,34 @@ func openedByOperator(in *fairnessv1alpha1.BiasIncident) bool {
 // was never recorded must still be as the operator creates it (Open, not
 // acknowledged): annotations can be copied, status cannot be written.
 func adoptable(in *fairnessv1alpha1.BiasIncident, eval *fairnessv1alpha1.FairnessEvaluation) (bool, string) {
-	if in.Spec.EvaluationRef.Name != eval.Name {
-		return false, fmt.Sprintf("it belongs to evaluation %q", in.Spec.EvaluationRef.Name)
-	}
-	if !openedByOperator(in) {
-		return false, "the operator did not open it (no operator annotations or status)"
-	}
-	if uid := in.Annotations[EvaluationUIDAnnotation]; uid != "" && uid != string(eval.UID) {
-		return false, "it was opened for an earlier evaluation of the same name (uid " + uid + ")"
+	if why := notOpenedFor(in, eval); why != "" {
+		return false, why
 	}
 	if in.Status.OpenedAt == nil && ((in.Spec.State != "" && in.Spec.State != fairnessv1alpha1.IncidentOpen) ||
 		in.Spec.AcknowledgedBy != "") {
 		return false, "it was never recorded by the operator yet is already " + string(in.Spec.State)
 	}
 	return true, ""
+}
+
+// OpenedFor tells whether the operator opened the incident for this very
+// evaluation (not for another, nor for an earlier one of the same name):
+// the incidents a report of the evaluation may show as its own.
+func OpenedFor(in *fairnessv1alpha1.BiasIncident, eval *fairnessv1alpha1.FairnessEvaluation) bool {
+	return notOpenedFor(in, eval) == ""
+}
+
+// notOpenedFor says why the operator did not open the incident for eval,
+// or is empty when it did.
+func notOpenedFor(in *fairnessv1alpha1.BiasIncident, eval *fairnessv1alpha1.FairnessEvaluation) string {
+	if in.Spec.EvaluationRef.Name != eval.Name {
+		return fmt.Sprintf("it belongs to evaluation %q", in.Spec.EvaluationRef.Name)
+	}
+	if !openedByOperator(in) {
+		return "the operator did not open it (no operator annotations or status)"
+	}
+	if uid := in.Annotations[EvaluationUIDAnnotation]; uid != "" && uid != string(eval.UID) {
+		return "it was opened for an earlier evaluation of the same name (uid " + uid + ")"
+	}
+	return ""
 }

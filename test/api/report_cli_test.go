@@ -55,10 +55,28 @@ func TestReportOfAnEvaluationOnTheCluster(t *testing.T) {
 	if err := c.Status().Update(ctx, eval); err != nil {
 		t.Fatal(err)
 	}
-	in := &fairnessv1alpha1.BiasIncident{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "credit-r2",
-		Labels: map[string]string{fairnessv1alpha1.EvaluationLabel: "credit"}},
+	operatorLabels := map[string]string{fairnessv1alpha1.EvaluationLabel: "credit",
+		"app.kubernetes.io/managed-by": "fairness-operator"}
+	in := &fairnessv1alpha1.BiasIncident{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "credit-r2", Labels: operatorLabels},
 		Spec: fairnessv1alpha1.BiasIncidentSpec{EvaluationRef: fairnessv1alpha1.LocalObjectReference{Name: "credit"}}}
 	if err := c.Create(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	// Neither a hand-made incident with the operator's labels nor one opened
+	// for an earlier evaluation of the same name belongs in this one's trail.
+	forged := &fairnessv1alpha1.BiasIncident{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "credit-forged", Labels: operatorLabels},
+		Spec: fairnessv1alpha1.BiasIncidentSpec{EvaluationRef: fairnessv1alpha1.LocalObjectReference{Name: "credit"}}}
+	earlier := &fairnessv1alpha1.BiasIncident{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "credit-earlier", Labels: operatorLabels,
+		Annotations: map[string]string{"fairness.dev/evaluation-uid": "uid-of-a-deleted-evaluation"}},
+		Spec: fairnessv1alpha1.BiasIncidentSpec{EvaluationRef: fairnessv1alpha1.LocalObjectReference{Name: "credit"}}}
+	for _, other := range []*fairnessv1alpha1.BiasIncident{forged, earlier} {
+		if err := c.Create(ctx, other); err != nil {
+			t.Fatal(err)
+		}
+	}
+	earlier.Status = fairnessv1alpha1.BiasIncidentStatus{Severity: fairnessv1alpha1.Severity1, State: fairnessv1alpha1.IncidentOpen,
+		OpenedAt: at(-time.Hour)}
+	if err := c.Status().Update(ctx, earlier); err != nil {
 		t.Fatal(err)
 	}
 	in.Status = fairnessv1alpha1.BiasIncidentStatus{Severity: fairnessv1alpha1.Severity2, HighestSeverity: fairnessv1alpha1.Severity2,
@@ -131,7 +149,7 @@ func TestReportOfAnEvaluationOnTheCluster(t *testing.T) {
 		h[1].Metrics[series] != 0.3 {
 		t.Fatalf("history %+v, want r1 at 0.05 then r2 at 0.3", ev.History)
 	}
-	if len(ev.Incidents) != 1 || len(ev.Incidents[0].Trail) != 2 || ev.Incidents[0].Trail[0].State != "Opened" ||
+	if len(ev.Incidents) != 1 || ev.Incidents[0].Name != "credit-r2" || len(ev.Incidents[0].Trail) != 2 || ev.Incidents[0].Trail[0].State != "Opened" ||
 		ev.Incidents[0].Trail[1].By != "alice" || ev.Incidents[0].Notifications[0].Result != "Delivered" {
 		t.Fatalf("incidents %+v", ev.Incidents)
 	}
