@@ -26,14 +26,8 @@ func TestReportFromARun(t *testing.T) {
 	// Group a: 4 rows, 3 selected; group b: 4 rows, 1 selected; one bad row.
 	csv := "y,p,g\n1,1,a\n0,1,a\n1,1,a\n0,0,a\n1,1,b\n0,0,b\n1,0,b\n0,0,b\nx,1,b\n"
 	dir := t.TempDir()
-	run := filepath.Join(dir, "run.json")
-	if err := os.WriteFile(run, evaluateJSON(t, csv), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var out, errOut bytes.Buffer
-	if code := Execute([]string{"report", "--from", run, "--format", "json"}, nil, &out, &errOut); code != ExitOK {
-		t.Fatalf("report exited %d: %s", code, errOut.String())
-	}
+	run := writeTestFile(t, dir, "run.json", string(evaluateJSON(t, csv)))
+	out := reportOf(t, "--from", run, "--format", "json")
 	var ev struct {
 		SchemaVersion string `json:"schemaVersion"`
 		Provenance    struct {
@@ -52,7 +46,7 @@ func TestReportFromARun(t *testing.T) {
 			} `json:"groups"`
 		} `json:"attributes"`
 	}
-	if err := json.Unmarshal(out.Bytes(), &ev); err != nil {
+	if err := json.Unmarshal(out, &ev); err != nil {
 		t.Fatal(err)
 	}
 	if ev.SchemaVersion == "" || ev.Provenance.Rows != 8 || ev.Provenance.Source.RowsRead != 9 ||
@@ -66,9 +60,7 @@ func TestReportFromARun(t *testing.T) {
 	}
 
 	page := filepath.Join(dir, "report.html")
-	if code := Execute([]string{"report", "--from", run, "-o", page}, nil, &out, &errOut); code != ExitOK {
-		t.Fatalf("report exited %d: %s", code, errOut.String())
-	}
+	reportOf(t, "--from", run, "-o", page)
 	html, err := os.ReadFile(page)
 	if err != nil {
 		t.Fatal(err)
@@ -143,10 +135,7 @@ func TestReportOfTrainModeComparesMethods(t *testing.T) {
 	}
 	dir := t.TempDir()
 	run := writeTestFile(t, dir, "all.json", comparison)
-	var out, errBuf bytes.Buffer
-	if code := Execute([]string{"report", "--from", run, "--format", "json"}, nil, &out, &errBuf); code != ExitOK {
-		t.Fatalf("report exited %d: %s", code, errBuf.String())
-	}
+	out := reportOf(t, "--from", run, "--format", "json")
 	var ev struct {
 		Summary struct {
 			Mode string    `json:"mode"`
@@ -163,7 +152,7 @@ func TestReportOfTrainModeComparesMethods(t *testing.T) {
 			DemographicParityDifference float64 `json:"demographicParityDifference"`
 		} `json:"methods"`
 	}
-	if err := json.Unmarshal(out.Bytes(), &ev); err != nil {
+	if err := json.Unmarshal(out, &ev); err != nil {
 		t.Fatal(err)
 	}
 	if ev.Summary.Mode != "train" || ev.Summary.Time.IsZero() || cmp.Best == "" ||
@@ -189,9 +178,7 @@ func TestReportOfTrainModeComparesMethods(t *testing.T) {
 	}
 
 	page := filepath.Join(dir, "all.html")
-	if code := Execute([]string{"report", "--from", run, "-o", page}, nil, &out, &errBuf); code != ExitOK {
-		t.Fatalf("report exited %d: %s", code, errBuf.String())
-	}
+	reportOf(t, "--from", run, "-o", page)
 	html, err := os.ReadFile(page)
 	if err != nil {
 		t.Fatal(err)
@@ -217,10 +204,7 @@ func TestReportOfOneTrainedMethod(t *testing.T) {
 		t.Fatalf("evaluate exited %d: %s", code, errOut)
 	}
 	run := writeTestFile(t, t.TempDir(), "one.json", single)
-	var out, errBuf bytes.Buffer
-	if code := Execute([]string{"report", "--from", run, "--format", "json"}, nil, &out, &errBuf); code != ExitOK {
-		t.Fatalf("report exited %d: %s", code, errBuf.String())
-	}
+	out := reportOf(t, "--from", run, "--format", "json")
 	var ev struct {
 		Summary struct {
 			Mode string `json:"mode"`
@@ -229,10 +213,21 @@ func TestReportOfOneTrainedMethod(t *testing.T) {
 			Name string `json:"name"`
 		} `json:"methods"`
 	}
-	if err := json.Unmarshal(out.Bytes(), &ev); err != nil {
+	if err := json.Unmarshal(out, &ev); err != nil {
 		t.Fatal(err)
 	}
 	if ev.Summary.Mode != "train" || len(ev.Methods) != 1 || ev.Methods[0].Name != "reweighing" {
 		t.Fatalf("evidence %+v, want train mode with reweighing alone", ev)
 	}
+}
+
+// reportOf runs `fairctl report ARGS...`, which must succeed, and returns
+// what it wrote to standard output.
+func reportOf(t *testing.T, args ...string) []byte {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	if code := Execute(append([]string{"report"}, args...), nil, &out, &errOut); code != ExitOK {
+		t.Fatalf("report %v exited %d: %s", args, code, errOut.String())
+	}
+	return out.Bytes()
 }
