@@ -228,7 +228,8 @@ func TestReportInChromium(t *testing.T) {
 func TestReportPrintsToPDF(t *testing.T) {
 	pageFile, _ := demoReport(t)
 	b := newBrowser(t)
-	b.load(t, pageFile)
+	seen := b.load(t, pageFile)
+	defer seen() // the watch ends with the test, not with the browser's cleanup
 	pdf, err := chromedp.Run(b.ctx, chromedp.PrintToPDF(chromedp.PDFPreferCSSPageSize(), chromedp.PDFPrintBackground()))
 	if err != nil {
 		t.Fatal(err)
