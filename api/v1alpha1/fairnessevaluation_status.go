@@ -216,11 +216,12 @@ type RunRecord struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=128
 	Reason string `json:"reason,omitempty"`
-	// metrics are the run's headline values, at most 8: first the metrics a
-	// threshold grades, then the other summarised ones, in status order. The
-	// audit report draws their trend over the history.
+	// metrics are the run's headline values, at most 4: the metrics a
+	// threshold grades, or without thresholds the demographic-parity
+	// difference, in status order. The audit report draws their trend over
+	// the history.
 	// +optional
-	// +kubebuilder:validation:MaxItems=8
+	// +kubebuilder:validation:MaxItems=4
 	// +listType=atomic
 	Metrics []RunMetric `json:"metrics,omitempty"`
 }

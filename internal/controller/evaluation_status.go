@@ -199,16 +199,24 @@ func credentialsInURL(spec fairnessv1alpha1.FairnessEvaluationSpec) (bool, strin
 		display.RedactURL(spec.Source.URL.URL))
 }
 
-// maxRunMetrics bounds a history entry's headline values: 20 entries of 8
-// stay a few KiB per evaluation in the informer's cache.
-const maxRunMetrics = 8
+// maxRunMetrics bounds a history entry's headline values: the informer
+// caches every evaluation's history, so a few values per run (about 100
+// bytes each) is what 10,000 evaluations can afford.
+const maxRunMetrics = 4
+
+// trendMetric is the headline value kept when no threshold names one: the
+// approval-rate gap a fair-lending review starts from.
+const trendMetric = "demographicParityDifference"
 
 // RunMetrics picks a run's headline values from its graded metrics: the ones
-// a threshold grades first (they are what a reviewer follows), then the
-// other summarised ones, each in status order; undefined values are left
+// a threshold grades (they are what a reviewer follows), or without any the
+// demographic-parity difference, in status order; undefined values are left
 // out.
 func RunMetrics(metrics []fairnessv1alpha1.MetricStatus, thresholds []fairnessv1alpha1.MetricThreshold) []fairnessv1alpha1.RunMetric {
-	graded := func(m fairnessv1alpha1.MetricStatus) bool {
+	kept := func(m fairnessv1alpha1.MetricStatus) bool {
+		if len(thresholds) == 0 {
+			return m.Name == trendMetric
+		}
 		for _, t := range thresholds {
 			if t.Metric == m.Name && (t.Attribute == "" || t.Attribute == m.Attribute) {
 				return true
@@ -217,14 +225,11 @@ func RunMetrics(metrics []fairnessv1alpha1.MetricStatus, thresholds []fairnessv1
 		return false
 	}
 	var out []fairnessv1alpha1.RunMetric
-	for _, wantGraded := range []bool{true, false} {
-		for _, m := range metrics {
-			if len(out) == maxRunMetrics {
-				return out
-			}
-			if m.Value == nil || graded(m) != wantGraded {
-				continue
-			}
+	for _, m := range metrics {
+		if len(out) == maxRunMetrics {
+			break
+		}
+		if m.Value != nil && kept(m) {
 			out = append(out, fairnessv1alpha1.RunMetric{Name: m.Name, Method: m.Method,
 				Attribute: display.Bounded(m.Attribute, 256), Value: *m.Value})
 		}
