@@ -393,6 +393,9 @@ func (r *BiasIncidentReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Sender.wake == nil {
 		r.Sender.wake = make(chan event.GenericEvent, 64)
 	}
+	if err := mgr.Add(drainSends{r}); err != nil {
+		return err
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&fairnessv1alpha1.BiasIncident{}).
 		WatchesRawSource(source.Channel(r.Sender.wake, &handler.EnqueueRequestForObject{})).

@@ -415,3 +415,47 @@ func TestDefaultIncidentPolicy(t *testing.T) {
 		t.Fatalf("notifications %+v", in.Status.Notifications)
 	}
 }
+
+// A manager that stops while a notification is on the wire waits for the
+// answer and records it: the next manager finds it Delivered and does not
+// send it again (before, the outcome was lost with the process and the
+// restarted manager sent the notification a second time).
+func TestStopRecordsTheSendInFlight(t *testing.T) {
+	ns := newNamespace(t)
+	arrived := make(chan struct{}, 1)
+	var mu sync.Mutex
+	posts := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		time.Sleep(500 * time.Millisecond) // the manager stops meanwhile
+		mu.Lock()
+		posts++
+		mu.Unlock()
+	}))
+	t.Cleanup(srv.Close)
+	stop := startManager(t)
+	in := breach(t, incidentEvaluation(t, ns, "inflight", srv.URL+"/hooks/x", true, "1h"))
+	select {
+	case <-arrived:
+	case <-time.After(waitFor):
+		stop()
+		t.Fatal("the Opened notification never arrived")
+	}
+	stop() // returns once the drain has recorded the answer
+	get(t, in)
+	if len(in.Status.Notifications) != 1 || in.Status.Notifications[0].Result != fairnessv1alpha1.DeliveryDelivered ||
+		in.Status.Notifications[0].Attempts != 1 {
+		t.Fatalf("after the stop, notifications %+v; want the one in flight Delivered after 1 attempt", in.Status.Notifications)
+	}
+	stop = startManager(t)
+	defer stop()
+	time.Sleep(time.Second) // a restarted manager that resent would do it now
+	mu.Lock()
+	defer mu.Unlock()
+	if posts != 1 {
+		t.Fatalf("%d POSTs across the restart, want 1", posts)
+	}
+}

@@ -3,9 +3,11 @@ package controller
 import (
 	"cmp"
 	"context"
+	"maps"
 	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
@@ -27,6 +29,8 @@ type sender struct {
 
 	mu    sync.Mutex
 	sends map[string]*send
+	// closed: the manager is stopping; no new send starts (see drainSends).
+	closed bool
 }
 
 // send is one attempt at one delivery.
@@ -36,6 +40,8 @@ type send struct {
 	finishedAt time.Time
 	// attempt is the attempt number this send is (the delivery's attempts + 1).
 	attempt int32
+	// incident is where the outcome is recorded.
+	incident types.NamespacedName
 }
 
 func (s *sender) sendTimeout() time.Duration { return cmp.Or(s.timeout, DefaultNotificationTimeout) }
@@ -54,11 +60,18 @@ func (s *sender) current(d *fairnessv1alpha1.NotificationDelivery) *send {
 	return op
 }
 
-// start runs do in the background as the next attempt of a delivery.
+// start runs do in the background as the next attempt of a delivery,
+// unless the manager is stopping: then the delivery stays Pending for the
+// next manager, and start returns nil.
 func (s *sender) start(in *fairnessv1alpha1.BiasIncident, d *fairnessv1alpha1.NotificationDelivery,
 	do func(context.Context) error) *send {
-	op := &send{done: make(chan struct{}), attempt: d.Attempts + 1}
+	op := &send{done: make(chan struct{}), attempt: d.Attempts + 1,
+		incident: types.NamespacedName{Namespace: in.Namespace, Name: in.Name}}
 	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
 	if s.sends == nil {
 		s.sends = map[string]*send{}
 	}
@@ -100,4 +113,14 @@ func finished(op *send) bool {
 	default:
 		return false
 	}
+}
+
+// close stops new sends and returns the sends not yet forgotten, by
+// idempotency key: those in flight and those whose outcome status may not
+// record yet.
+func (s *sender) close() map[string]*send {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	return maps.Clone(s.sends)
 }
