@@ -46,6 +46,16 @@ func clusterInput(ctx context.Context, c client.Client, ns, name string) (report
 	in := report.Input{Evaluation: eval.Name, Namespace: eval.Namespace, RunID: last.ID, Mode: string(eval.Spec.Mode),
 		Report: fairness.Evaluate(table, opts), Thresholds: opts.Thresholds, Privileged: opts.Privileged,
 		MinGroupSize: opts.MinGroupSize, SpecHash: last.SpecHash, Source: clusterSource(&eval, res)}
+	if eval.Spec.Mode == fairnessv1alpha1.ModeTrain && in.Report.Overall.Accuracy.OK() {
+		// The stored statistics are the test split's, so their accuracy is the model's.
+		method := fairnessv1alpha1.MethodBaseline
+		if eval.Spec.Train != nil && eval.Spec.Train.Method != "" {
+			method = eval.Spec.Train.Method
+		}
+		if point, ok := methodPoint(string(method), in.Report.Overall.Accuracy.V, in.Report); ok {
+			in.Methods = append(in.Methods, point)
+		}
+	}
 	if last.CompletionTime != nil {
 		in.Time = last.CompletionTime.Time
 	}

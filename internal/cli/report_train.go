@@ -43,14 +43,19 @@ func trainInput(path string, f *runFile) (report.Input, error) {
 	in.Source.Description = fmt.Sprintf("%s (test split of %d rows; groups of method %s)", shown.Data,
 		shown.Model.TestRows, shown.Model.Method)
 	for _, m := range methods {
-		dp, ok := worstDemographicParity(m.Report)
-		if !ok {
-			continue // nothing to place on the chart; the method's own table still shows it
+		if point, ok := methodPoint(string(m.Model.Method), m.Model.Accuracy, m.Report); ok {
+			in.Methods = append(in.Methods, point)
 		}
-		in.Methods = append(in.Methods, report.Method{Name: string(m.Model.Method), Accuracy: m.Model.Accuracy,
-			DemographicParityDifference: dp})
+		// else nothing to place on the chart; the method's own table still shows it
 	}
 	return in, nil
+}
+
+// methodPoint places a trained method on the methods chart, when its
+// demographic-parity difference is defined.
+func methodPoint(name string, accuracy float64, r *fairness.Report) (report.Method, bool) {
+	dp, ok := worstDemographicParity(r)
+	return report.Method{Name: name, Accuracy: accuracy, DemographicParityDifference: dp}, ok
 }
 
 // worstDemographicParity is the largest demographic-parity difference over

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -33,14 +34,7 @@ func TestReportOfAnEvaluationOnTheCluster(t *testing.T) {
 	if err := c.Create(ctx, eval); err != nil {
 		t.Fatal(err)
 	}
-	// 100 women, 30 approved; 100 men, 60 approved.
-	table := fairness.NewTable([]string{"sex"}, 0)
-	table.GroupFor("female").Counts = fairness.Counts{TP: 20, FP: 10, TN: 60, FN: 10}
-	table.GroupFor("male").Counts = fairness.Counts{TP: 45, FP: 15, TN: 30, FN: 10}
-	stats, err := evaluate.NewResult("r2", 0, 1, 200, 3, table).Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
+	stats := womenAtHalfTheMensRate(t, "r2", 3)
 	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	at := func(d time.Duration) *metav1.Time { return &metav1.Time{Time: t0.Add(d)} }
 	eval.Status = fairnessv1alpha1.FairnessEvaluationStatus{Severity: fairnessv1alpha1.Severity2,
@@ -163,4 +157,60 @@ func TestReportOfAnEvaluationOnTheCluster(t *testing.T) {
 		!strings.Contains(errOut, "evaluation "+ns+"/missing") {
 		t.Fatalf("missing evaluation: exit %d %q", code, errOut)
 	}
+}
+
+// A train-mode evaluation's report places its method on the methods chart:
+// the accuracy of the stored test split and its demographic-parity gap.
+func TestReportOfATrainModeEvaluation(t *testing.T) {
+	ns := createNamespace(t, "report-train")
+	c := typedClient(t)
+	ctx := context.Background()
+	eval := &fairnessv1alpha1.FairnessEvaluation{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "trained"},
+		Spec: fairnessv1alpha1.FairnessEvaluationSpec{Mode: fairnessv1alpha1.ModeTrain,
+			Source:  fairnessv1alpha1.DataSource{ConfigMap: &fairnessv1alpha1.ConfigMapSource{Name: "train", Key: "train.csv"}},
+			Columns: fairnessv1alpha1.ColumnMapping{Label: "y", Protected: []string{"sex"}},
+			Train:   &fairnessv1alpha1.TrainSettings{Method: fairnessv1alpha1.MethodExpgrad}}}
+	if err := c.Create(ctx, eval); err != nil {
+		t.Fatal(err)
+	}
+	stats := womenAtHalfTheMensRate(t, "t1", 0) // as the test split: 155 of 200 right
+	done := &metav1.Time{Time: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	eval.Status = fairnessv1alpha1.FairnessEvaluationStatus{LastRun: &fairnessv1alpha1.RunStatus{ID: "t1", JobName: "trained-t1",
+		Result: fairnessv1alpha1.RunSucceeded, StartTime: done, CompletionTime: done, Rows: 200, Statistics: stats}}
+	if err := c.Status().Update(ctx, eval); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := fairctl("report", "trained", "-n", ns, "--format", "json")
+	if code != 0 {
+		t.Fatalf("report: exit %d: %s", code, errOut)
+	}
+	var ev struct {
+		Summary struct{ Mode string }
+		Methods []struct {
+			Name                        string
+			Accuracy                    float64
+			DemographicParityDifference float64
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.Summary.Mode != "train" || len(ev.Methods) != 1 || ev.Methods[0].Name != "expgrad" ||
+		math.Abs(ev.Methods[0].Accuracy-0.775) > 1e-12 || math.Abs(ev.Methods[0].DemographicParityDifference-0.3) > 1e-12 {
+		t.Fatalf("mode %q, methods %+v; want expgrad at accuracy 155/200 and a gap of 0.6 - 0.3", ev.Summary.Mode, ev.Methods)
+	}
+}
+
+// womenAtHalfTheMensRate is a run's encoded statistics: 100 women, 30
+// approved; 100 men, 60 approved; 155 of the 200 decisions right.
+func womenAtHalfTheMensRate(t *testing.T, run string, badRows int64) string {
+	t.Helper()
+	table := fairness.NewTable([]string{"sex"}, 0)
+	table.GroupFor("female").Counts = fairness.Counts{TP: 20, FP: 10, TN: 60, FN: 10}
+	table.GroupFor("male").Counts = fairness.Counts{TP: 45, FP: 15, TN: 30, FN: 10}
+	stats, err := evaluate.NewResult(run, 0, 1, 200, badRows, table).Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stats
 }
