@@ -62,11 +62,11 @@ func methodPoint(name string, accuracy float64, r *fairness.Report) (report.Meth
 // the run's attributes (the comparison's table shows the intersection; the
 // chart takes the worst, so one point per method answers "how unequal").
 func worstDemographicParity(r *fairness.Report) (float64, bool) {
-	const name = "demographicParityDifference"
+	// The metrics a threshold on it with no method or attribute would grade.
+	dp := fairness.Threshold{Metric: "demographicParityDifference"}
 	worst, found := 0.0, false
 	for _, m := range r.Metrics {
-		if m.Name != name || m.Method != fairness.DefaultMethod(name) || !m.Value.OK() ||
-			(m.Agg != "" && m.Agg != fairness.AggWorstCase) {
+		if !dp.Grades(m.Name, m.Method, m.Agg, m.Attribute) || !m.Value.OK() {
 			continue
 		}
 		if v := math.Abs(m.Value.V); !found || v > worst {

@@ -220,9 +220,9 @@ func renderComparison(w io.Writer, f format, c *Comparison) error {
 }
 
 func comparedValue(r *fairness.Report, metric, attr string) string {
-	method := fairness.DefaultMethod(metric)
+	compared := fairness.Threshold{Metric: metric, Attribute: attr} // its default method, worst case
 	for _, m := range r.Metrics {
-		if m.Name == metric && m.Method == method && m.Attribute == attr && (m.Agg == "" || m.Agg == fairness.AggWorstCase) {
+		if compared.Grades(m.Name, m.Method, m.Agg, m.Attribute) {
 			return num(m.Value)
 		}
 	}

@@ -187,7 +187,7 @@ func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fair
 		if sev, err = r.grade(ctx, eval, out.table, run.ID, incidents); err != nil {
 			return err
 		}
-		headline = RunMetrics(st.Metrics, eval.Spec.Thresholds)
+		headline = RunMetrics(st.Metrics, GradeOptions(eval.Spec).Thresholds)
 		setCondition(&st.Conditions, gen, fairnessv1alpha1.ConditionReady, metav1.ConditionTrue, fairnessv1alpha1.ReasonSucceeded,
 			fmt.Sprintf("run %s evaluated %d rows: severity %s", run.ID, out.rows, sev))
 		r.event(eval, corev1.EventTypeNormal, "RunSucceeded", fmt.Sprintf("run %s evaluated %d rows", run.ID, out.rows))
@@ -279,7 +279,7 @@ func (r *FairnessEvaluationReconciler) regrade(ctx context.Context, eval *fairne
 	}
 	if len(eval.Status.History) > 0 && eval.Status.History[0].ID == last.ID {
 		eval.Status.History[0].Severity = sev
-		eval.Status.History[0].Metrics = RunMetrics(eval.Status.Metrics, eval.Spec.Thresholds)
+		eval.Status.History[0].Metrics = RunMetrics(eval.Status.Metrics, GradeOptions(eval.Spec).Thresholds)
 	}
 	setCondition(&eval.Status.Conditions, eval.Generation, fairnessv1alpha1.ConditionReady, metav1.ConditionTrue,
 		fairnessv1alpha1.ReasonSucceeded, fmt.Sprintf("run %s re-graded with the new thresholds: severity %s", last.ID, sev))

@@ -212,17 +212,14 @@ const trendMetric = "demographicParityDifference"
 // a threshold grades (they are what a reviewer follows), or without any the
 // demographic-parity difference, in status order; undefined values are left
 // out.
-func RunMetrics(metrics []fairnessv1alpha1.MetricStatus, thresholds []fairnessv1alpha1.MetricThreshold) []fairnessv1alpha1.RunMetric {
+func RunMetrics(metrics []fairnessv1alpha1.MetricStatus, thresholds []fairness.Threshold) []fairnessv1alpha1.RunMetric {
 	kept := func(m fairnessv1alpha1.MetricStatus) bool {
 		if len(thresholds) == 0 {
 			return m.Name == trendMetric
 		}
-		for _, t := range thresholds {
-			if t.Metric == m.Name && (t.Attribute == "" || t.Attribute == m.Attribute) {
-				return true
-			}
-		}
-		return false
+		return slices.ContainsFunc(thresholds, func(t fairness.Threshold) bool {
+			return t.Grades(string(m.Name), string(m.Method), string(m.Agg), m.Attribute)
+		})
 	}
 	var out []fairnessv1alpha1.RunMetric
 	for _, m := range metrics {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+	"github.com/fairness-operator/fairness-operator/internal/fairness"
 )
 
 func TestRunMetricsKeepsTheGradedValues(t *testing.T) {
@@ -19,9 +20,10 @@ func TestRunMetricsKeepsTheGradedValues(t *testing.T) {
 		{Name: dpd, Method: between, Attribute: "age", Value: v(0.3)},
 		{Name: eod, Method: between, Attribute: "age", UndefinedReason: "no positives in group old"},
 	}
-	dpOnSex := fairnessv1alpha1.MetricThreshold{Metric: dpd, Attribute: "sex"}
-	dpAll := fairnessv1alpha1.MetricThreshold{Metric: dpd}
-	eodAll := fairnessv1alpha1.MetricThreshold{Metric: eod}
+	dpOnSex := fairness.Threshold{Metric: string(dpd), Attribute: "sex"}
+	dpAll := fairness.Threshold{Metric: string(dpd)}
+	eodAll := fairness.Threshold{Metric: string(eod)}
+	dpToOverall := fairness.Threshold{Metric: string(dpd), Method: "toOverall"}
 	rm := func(name fairnessv1alpha1.MetricName, attr string, x float64) fairnessv1alpha1.RunMetric {
 		return fairnessv1alpha1.RunMetric{Name: name, Method: between, Attribute: attr, Value: x}
 	}
@@ -31,18 +33,19 @@ func TestRunMetricsKeepsTheGradedValues(t *testing.T) {
 	}
 	cases := map[string]struct {
 		metrics    []fairnessv1alpha1.MetricStatus
-		thresholds []fairnessv1alpha1.MetricThreshold
+		thresholds []fairness.Threshold
 		want       []fairnessv1alpha1.RunMetric
 	}{
 		"no thresholds: the demographic-parity difference, undefined left out": {status, nil,
 			[]fairnessv1alpha1.RunMetric{rm(dpd, "sex", 0.1), rm(dpd, "age", 0.3)}},
-		"a threshold on one attribute": {status, []fairnessv1alpha1.MetricThreshold{dpOnSex},
+		"a threshold on one attribute": {status, []fairness.Threshold{dpOnSex},
 			[]fairnessv1alpha1.RunMetric{rm(dpd, "sex", 0.1)}},
-		"thresholds on every attribute, in status order": {status, []fairnessv1alpha1.MetricThreshold{dpAll, eodAll},
+		"thresholds on every attribute, in status order": {status, []fairness.Threshold{dpAll, eodAll},
 			[]fairnessv1alpha1.RunMetric{rm(eod, "sex", 0.2), rm(dpd, "sex", 0.1), rm(dpd, "age", 0.3)}},
 		"bounded to 4": {many, nil, []fairnessv1alpha1.RunMetric{rm(dpd, "a0", 0), rm(dpd, "a1", 1), rm(dpd, "a2", 2),
 			rm(dpd, "a3", 3)}},
-		"nothing graded": {nil, []fairnessv1alpha1.MetricThreshold{dpAll}, nil},
+		"nothing graded": {nil, []fairness.Threshold{dpAll}, nil},
+		"a threshold on another method keeps none of these": {status, []fairness.Threshold{dpToOverall}, nil},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -63,6 +63,22 @@ type Threshold struct {
 	Levels    []Level `json:"levels"`
 }
 
+// Grades tells whether the threshold grades a metric with this name,
+// method, aggregation and attribute: its metric in its method (the metric's
+// default when unset), worst-case aggregation, on its attribute or on any.
+func (t Threshold) Grades(name, method, agg, attribute string) bool {
+	return name == t.Metric && method == t.method() && (agg == "" || agg == AggWorstCase) &&
+		(t.Attribute == "" || attribute == t.Attribute)
+}
+
+// method is the threshold's method, the metric's default when unset.
+func (t Threshold) method() string {
+	if t.Method != "" {
+		return t.Method
+	}
+	return DefaultMethod(t.Metric)
+}
+
 // privilegedOnly lists metrics that exist only against a privileged group (AIF360).
 var privilegedOnly = map[string]bool{"statisticalParityDifference": true, "disparateImpact": true,
 	"averageOddsDifference": true, "averageAbsoluteOddsDifference": true}
@@ -167,16 +183,12 @@ func Grade(metrics []Metric, thresholds []Threshold) (Severity, []Breach, []NotE
 	var out []Breach
 	var skipped []NotEvaluated
 	for _, t := range thresholds {
-		method := t.Method
-		if method == "" {
-			method = DefaultMethod(t.Metric)
-		}
+		method := t.method()
 		defined := map[string]bool{}     // attribute -> some matching metric is defined
 		undefined := map[string]string{} // attribute -> first undefined reason
 		var attrs []string
 		for _, m := range metrics {
-			if m.Name != t.Metric || m.Method != method || (m.Agg != "" && m.Agg != AggWorstCase) ||
-				(t.Attribute != "" && m.Attribute != t.Attribute) {
+			if !t.Grades(m.Name, m.Method, m.Agg, m.Attribute) {
 				continue
 			}
 			if _, seen := defined[m.Attribute]; !seen {
