@@ -33,6 +33,11 @@ type evaluateFlags struct {
 	nullGroup              string
 	forcePathStyle         bool
 	forcePathStyleSet      bool
+	// joins
+	id, outcomes, demographics         string
+	outcomesFormat, demographicsFormat string
+	maxJoinKeys                        int64
+	maxCoverageGap                     float64
 	// train mode
 	method, constraint, features    string
 	excludeProtected, imputeMissing bool
@@ -75,7 +80,19 @@ disparateImpact >=0.8 (Sev2, the four-fifths rule).`,
 		"s3://: address buckets as endpoint/bucket (default: exactly when an endpoint is set)")
 	fl.StringVar(&f.format, "format", "", "data format: csv, jsonl (JSON Lines) or parquet; columns of the last two may be dotted paths; default: detected")
 	fl.StringVar(&f.mode, "mode", "predictions", "predictions (the data holds label and prediction) or train")
-	fl.StringVar(&f.label, "label", "", "label column (true outcome); default repaid for the built-in dataset")
+	fl.StringVar(&f.label, "label", "", "label column (true outcome), in the outcomes when --outcomes is given; "+
+		"without one only selection-rate metrics are computed; default repaid for the built-in dataset")
+	fl.StringVar(&f.id, "id", "", "application-ID column that joins the predictions with --outcomes and --demographics")
+	fl.StringVar(&f.outcomes, "outcomes", "", "outcomes to join by --id: the ID and the --label column (any source and format --data takes); "+
+		"label-based metrics use the predictions whose outcome has arrived")
+	fl.StringVar(&f.demographics, "demographics", "", "demographics to join by --id: the ID and the --protected columns "+
+		"(any source and format --data takes); predictions with none are counted and left out of the groups")
+	fl.StringVar(&f.outcomesFormat, "outcomes-format", "", "format of --outcomes: csv, jsonl or parquet; default: detected")
+	fl.StringVar(&f.demographicsFormat, "demographics-format", "", "format of --demographics: csv, jsonl or parquet; default: detected")
+	fl.Int64Var(&f.maxJoinKeys, "max-join-keys", dataset.DefaultMaxJoinKeys,
+		fmt.Sprintf("most distinct IDs the joined sides may hold in memory (about %d bytes each)", dataset.JoinBytesPerKey))
+	fl.Float64Var(&f.maxCoverageGap, "max-coverage-gap", fairness.DefaultMaxCoverageGap,
+		"largest difference in label coverage between groups before a warning")
 	fl.StringVar(&f.prediction, "prediction", "", "prediction column; default approved for the built-in dataset")
 	fl.StringVar(&f.score, "score", "", "score column in [0, 1], for AUC and calibration")
 	fl.StringArrayVar(&f.protected, "protected", nil, "protected attribute column; repeat for intersectional groups")
@@ -133,15 +150,25 @@ func runEvaluate(ctx context.Context, s Streams, f *evaluateFlags) error {
 	if err != nil {
 		return err
 	}
-	report, res, err := evaluate.Predictions(ctx, src, scan, opts, s.In)
+	joined, err := f.joined(src)
+	if err != nil {
+		return err
+	}
+	report, res, err := evaluate.Predictions(ctx, src, joined, scan, opts, s.In)
 	if err != nil {
 		return usageError("%v", err)
 	}
 	if res.BadRows > 0 {
 		fmt.Fprintf(s.Err, "fairctl: skipped %d bad rows; first: %s\n", res.BadRows, res.FirstBadRow)
 	}
+	if res.Join != nil && res.Join.BadRows > 0 {
+		fmt.Fprintf(s.Err, "fairctl: skipped %d bad rows of the joined sides; first: %s\n", res.Join.BadRows, res.Join.FirstBadRow)
+	}
+	if report.Coverage != nil && report.Coverage.Exceeded {
+		fmt.Fprintf(s.Err, "fairctl: warning: %s\n", display.Value(report.Coverage.Message()))
+	}
 	if err := render(s.Out, format, &Output{Report: report, Data: display.RedactURL(src.Data), Thresholds: opts.Thresholds,
-		Source: sourceOutput(res.Objects), EvaluatedAt: time.Now().UTC().Truncate(time.Second), Version: version.Version,
+		Source: sourceOutput(res.Objects), Join: joinOutput(res.Join), EvaluatedAt: time.Now().UTC().Truncate(time.Second), Version: version.Version,
 		BadRows: res.BadRows, Privileged: opts.Privileged, MinGroupSize: opts.MinGroupSize}); err != nil {
 		return err
 	}
@@ -176,6 +203,7 @@ const (
 	maxLineBytes      = 64 << 20
 	maxGroupsLimit    = 100000
 	maxThresholdsFile = 1 << 20
+	maxJoinKeysLimit  = 2_000_000_000 // an entry's ordinal is 32 bits
 )
 
 // checkBounds refuses flag values outside their bounds, naming the flag.
@@ -193,6 +221,10 @@ func (f *evaluateFlags) checkBounds() error {
 		return usageError("--min-group-size %d: want 0 or more", f.minGroupSize)
 	case f.rows < 1 || f.rows > 1_000_000_000:
 		return usageError("--rows %d: want 1 to 1000000000", f.rows)
+	case f.maxJoinKeys < 1 || f.maxJoinKeys > maxJoinKeysLimit:
+		return usageError("--max-join-keys %d: want 1 to %d", f.maxJoinKeys, int64(maxJoinKeysLimit))
+	case !(f.maxCoverageGap > 0 && f.maxCoverageGap <= 1):
+		return usageError("--max-coverage-gap %v: want a value in (0, 1]", f.maxCoverageGap)
 	}
 	return nil
 }
@@ -252,7 +284,8 @@ func (f *evaluateFlags) config() (evaluate.Source, dataset.ScanOptions, fairness
 		Favorable: f.favorable, MaxBadRows: f.maxBadRows, MaxGroups: f.maxGroups, MaxLineBytes: f.maxLineBytes,
 		ScoreBins: f.scoreBins, Format: format, NullGroup: f.nullGroup}
 	opts := fairness.Options{MinGroupSize: f.minGroupSize, ZeroDivisionAsZero: f.zeroDivision,
-		Privileged: map[string][]string{}}
+		Privileged: map[string][]string{}, MaxCoverageGap: f.maxCoverageGap}
+	scan.ID = f.id
 	if src.IsBuiltin() {
 		if f.disparity < 0 || f.disparity > 1 {
 			return src, scan, opts, usageError("--disparity %v: want a value within [0, 1]", f.disparity)
@@ -269,8 +302,10 @@ func (f *evaluateFlags) config() (evaluate.Source, dataset.ScanOptions, fairness
 		}
 	}
 	switch {
-	case scan.Label == "":
+	case scan.Label == "" && train:
 		return src, scan, opts, usageError("--label is required for %s", f.data)
+	case scan.Label == "" && f.outcomes != "":
+		return src, scan, opts, usageError("--outcomes needs --label, the outcomes' label column")
 	case scan.Prediction == "" && !train:
 		return src, scan, opts, usageError("--prediction is required for %s", f.data)
 	case len(scan.Protected) == 0:
@@ -310,7 +345,7 @@ func (f *evaluateFlags) config() (evaluate.Source, dataset.ScanOptions, fairness
 		ts = append(ts, fromFile...)
 	}
 	if len(ts) == 0 {
-		ts = defaultThresholds(len(opts.Privileged) > 0)
+		ts = defaultThresholds(len(opts.Privileged) > 0, scan.Label != "")
 	}
 	for _, t := range ts {
 		if err := checkApplicable(t, scan.Protected, opts.Privileged); err != nil {
@@ -326,4 +361,54 @@ func orDefault(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// joined turns the join flags into the sides to join with the predictions;
+// each side is any source --data takes (object stores with the same
+// endpoint settings), in any format.
+func (f *evaluateFlags) joined(src evaluate.Source) (evaluate.Joined, error) {
+	j := evaluate.Joined{MaxKeys: f.maxJoinKeys}
+	if f.outcomes == "" && f.demographics == "" {
+		if f.id != "" {
+			return j, usageError("--id joins with --outcomes or --demographics; give one of them")
+		}
+		return j, nil
+	}
+	if f.id == "" {
+		return j, usageError("--outcomes and --demographics join by --id, the application-ID column; give it")
+	}
+	if f.mode == "train" {
+		return j, usageError("--outcomes and --demographics apply to predictions mode")
+	}
+	side := func(flag, data, format string) (*evaluate.Side, error) {
+		if data == "" {
+			return nil, nil
+		}
+		fm, err := dataset.ParseFormat(format)
+		if err != nil {
+			return nil, usageError("--%s-format %q: want csv, jsonl or parquet", flag, format)
+		}
+		if data == "-" || strings.HasPrefix(data, dataset.BuiltinPrefix) {
+			return nil, usageError("--%s %s: want a file, an http(s) URL or an object-store prefix", flag, display.RedactURL(data))
+		}
+		s := evaluate.Side{Source: evaluate.Source{Data: data, Fetch: src.Fetch}, Format: fm}
+		if objectstore.IsURL(data) {
+			if _, err := objectstore.ParseURL(data); err != nil {
+				return nil, usageError("--%s: %v", flag, err)
+			}
+			s.Source.Objects = evaluate.ObjectStore{Endpoint: f.endpoint, Region: f.region}
+			if f.forcePathStyleSet {
+				s.Source.Objects.PathStyle = &f.forcePathStyle
+			}
+		}
+		return &s, nil
+	}
+	var err error
+	if j.Outcomes, err = side("outcomes", f.outcomes, f.outcomesFormat); err != nil {
+		return j, err
+	}
+	if j.Demographics, err = side("demographics", f.demographics, f.demographicsFormat); err != nil {
+		return j, err
+	}
+	return j, nil
 }

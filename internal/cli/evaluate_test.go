@@ -110,6 +110,14 @@ func TestEvaluateBadInputExitsTwo(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, content string) string { return writeTestFile(t, dir, name, content) }
 	good := write("good.csv", "y,p,g\n1,1,a\n0,0,b\n")
+	preds := write("preds.csv", "id,p,g\na1,1,x\na2,0,y\na3,1,x\n")
+	outcomes := write("outcomes.csv", "id,y\na1,1\na2,0\na3,1\n")
+	noID := write("noid.csv", "app,y\na1,1\n")
+	dupOutcomes := write("dup.csv", "id,y\na1,1\na2,0\na1,1\na2,1\n")
+	dupDemographics := write("dupd.csv", "id,g\na1,x\na2,y\na3,x\na3,y\n")
+	join := func(args ...string) []string {
+		return append([]string{"--data", preds, "--id", "id", "--prediction", "p", "--protected", "g"}, args...)
+	}
 	badFile := write("thresholds.yaml", "thresholds:\n- metric: vibes\n  levels: [{value: 0.1, severity: Sev1}]\n")
 	cases := map[string]struct {
 		args    []string
@@ -117,8 +125,27 @@ func TestEvaluateBadInputExitsTwo(t *testing.T) {
 	}{
 		"missing file": {[]string{"--data", filepath.Join(dir, "nope.csv"), "--label", "y", "--prediction", "p", "--protected", "g"},
 			"fairctl: opening data: open " + filepath.Join(dir, "nope.csv") + ": no such file or directory\n"},
-		"missing label flag": {[]string{"--data", good, "--prediction", "p", "--protected", "g"},
-			"fairctl: --label is required for " + good + "\n"},
+		"outcomes without label": {[]string{"--data", preds, "--id", "id", "--outcomes", outcomes, "--prediction", "p", "--protected", "g"},
+			"fairctl: --outcomes needs --label, the outcomes' label column\n"},
+		"id without a side": {[]string{"--data", preds, "--id", "id", "--prediction", "p", "--protected", "g"},
+			"fairctl: --id joins with --outcomes or --demographics; give one of them\n"},
+		"outcomes without id": {[]string{"--data", preds, "--outcomes", outcomes, "--label", "y", "--prediction", "p", "--protected", "g"},
+			"fairctl: --outcomes and --demographics join by --id, the application-ID column; give it\n"},
+		"ID column missing in the outcomes": {join("--outcomes", noID, "--label", "y"),
+			"fairctl: outcomes " + noID + ": ID column \"id\" not found in header (columns: app, y)\n"},
+		"ID column missing in the predictions": {[]string{"--data", good, "--id", "id", "--outcomes", outcomes, "--label", "y",
+			"--prediction", "p", "--protected", "g"}, "fairctl: ID column \"id\" not found in header (columns: y, p, g)\n"},
+		"duplicate outcome IDs": {join("--outcomes", dupOutcomes, "--label", "y"),
+			"fairctl: outcomes " + dupOutcomes + ": the outcomes give 2 duplicate IDs; first: ID \"a1\" (line 4)\n"},
+		"duplicate demographics IDs": {join("--demographics", dupDemographics),
+			"fairctl: demographics " + dupDemographics + ": the demographics give 1 duplicate IDs; first: ID \"a3\" (line 5)\n"},
+		"more IDs than the limit": {join("--outcomes", outcomes, "--label", "y", "--max-join-keys", "2"),
+			"fairctl: outcomes " + outcomes + ": the joined outcomes hold more than 2 distinct IDs (about 34 bytes each in memory); " +
+				"raise the limit (--max-join-keys, spec.maxJoinKeys) or narrow the source\n"},
+		"unreachable outcomes": {join("--outcomes", filepath.Join(dir, "gone.csv"), "--label", "y"),
+			"fairctl: outcomes " + filepath.Join(dir, "gone.csv") + ": opening data: open " + filepath.Join(dir, "gone.csv") + ": no such file or directory\n"},
+		"bad max join keys": {join("--outcomes", outcomes, "--label", "y", "--max-join-keys", "0"),
+			"fairctl: --max-join-keys 0: want 1 to 2000000000\n"},
 		"missing column": {[]string{"--data", good, "--label", "y", "--prediction", "q", "--protected", "g"},
 			"fairctl: prediction column \"q\" not found in header (columns: y, p, g)\n"},
 		"bad threshold syntax": {[]string{"--threshold", "dp<0.1"},

@@ -24,6 +24,8 @@ type Output struct {
 	Thresholds []fairness.Threshold `json:"thresholds"`
 	// Source describes the objects read from an object store.
 	Source *SourceOutput `json:"source,omitempty"`
+	// Join is what the predictions joined, when outcomes or demographics were.
+	Join *JoinOutput `json:"join,omitempty"`
 	// EvaluatedAt, Version, BadRows, Privileged and MinGroupSize are the
 	// run's provenance, which `fairctl report --from` puts in the report.
 	EvaluatedAt  time.Time           `json:"evaluatedAt,omitzero"`
@@ -40,6 +42,26 @@ type SourceOutput struct {
 	BytesFetched int64               `json:"bytesFetched"`
 	ListHash     string              `json:"listHash"`
 	ObjectList   []dataset.ObjectRef `json:"objectList,omitempty"`
+}
+
+// JoinOutput is what the predictions joined: the outcome rows, the
+// predictions whose outcome had arrived, the outcomes no prediction matched,
+// and the predictions with no demographics row (left out of the groups).
+type JoinOutput struct {
+	Outcomes            int64 `json:"outcomes"`
+	Matched             int64 `json:"matched"`
+	Orphans             int64 `json:"orphans"`
+	Demographics        int64 `json:"demographics"`
+	MissingDemographics int64 `json:"missingDemographics"`
+	BadRows             int64 `json:"badRows"`
+}
+
+func joinOutput(j *dataset.JoinCounts) *JoinOutput {
+	if j == nil {
+		return nil
+	}
+	return &JoinOutput{Outcomes: j.Outcomes, Matched: j.Matched, Orphans: j.Orphans(), Demographics: j.Demographics,
+		MissingDemographics: j.MissingDemographics, BadRows: j.BadRows}
 }
 
 func sourceOutput(o *dataset.ObjectsRead) *SourceOutput {

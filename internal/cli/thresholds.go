@@ -195,12 +195,14 @@ func parseThresholdsDoc(data []byte) ([]fairness.Threshold, error) {
 // defaultThresholds apply when none are given: common demographic-parity
 // and equalized-odds limits, and the four-fifths rule when a privileged
 // group is declared (it compares with one).
-func defaultThresholds(havePrivileged bool) []fairness.Threshold {
+func defaultThresholds(havePrivileged, haveLabels bool) []fairness.Threshold {
 	ts := []fairness.Threshold{
 		{Metric: "demographicParityDifference", Levels: []fairness.Level{{Value: 0.2, Severity: fairness.Sev1},
 			{Value: 0.1, Severity: fairness.Sev2}, {Value: 0.05, Severity: fairness.Sev3}}},
-		{Metric: "equalizedOddsDifference", Levels: []fairness.Level{{Value: 0.2, Severity: fairness.Sev2},
-			{Value: 0.1, Severity: fairness.Sev3}}},
+	}
+	if haveLabels { // a label-free run computes no equalized odds: a default would only be "not evaluated"
+		ts = append(ts, fairness.Threshold{Metric: "equalizedOddsDifference", Levels: []fairness.Level{{Value: 0.2, Severity: fairness.Sev2},
+			{Value: 0.1, Severity: fairness.Sev3}}})
 	}
 	if havePrivileged {
 		ts = append(ts, fairness.Threshold{Metric: "disparateImpact", Levels: []fairness.Level{{Value: 0.8, Severity: fairness.Sev2}}})

@@ -142,8 +142,7 @@ func scanWindow(ctx context.Context, src ObjectSource, window byteWindow, o Scan
 		if len(merged.Table.Groups) > maxGroups {
 			return nil, invalidData(fmt.Errorf("%s: %w", obj.Name, tooManyGroupsError{maxGroups}))
 		}
-		merged.Rows += res.Rows
-		merged.BadRows += res.BadRows
+		merged.addCounts(res)
 		if merged.FirstBadRow == "" {
 			merged.FirstBadRow = res.FirstBadRow
 		}
@@ -160,7 +159,7 @@ func scanWindow(ctx context.Context, src ObjectSource, window byteWindow, o Scan
 // one reader reports it as before.
 func scanWindowOnEveryCore(ctx context.Context, src ObjectSource, lo, hi int64, o ScanOptions) (*ScanResult, error) {
 	parts := min(int64(runtime.GOMAXPROCS(0)), (hi-lo)/MinPartBytes)
-	if parts < 2 {
+	if parts < 2 || o.Into != nil { // a joined side loads in order: its first duplicate is the first
 		return nil, ErrSequential
 	}
 	maxGroups := o.MaxGroups
@@ -196,7 +195,7 @@ func scanWindowOnEveryCore(ctx context.Context, src ObjectSource, lo, hi int64, 
 			if err := merged.Table.Merge(r.Table); err != nil {
 				return nil, err
 			}
-			merged.Rows += r.Rows
+			merged.addCounts(r)
 		}
 	}
 	if merged != nil && len(merged.Table.Groups) > maxGroups {

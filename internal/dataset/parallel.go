@@ -105,6 +105,9 @@ func ScanURLParts(ctx context.Context, url string, fo FetchOptions, index, count
 // part's header lines are headerLines, or, when that is -1, what the part's
 // own format says (a CSV header, none for JSON Lines).
 func scanParts(parts int, open func(j int) (io.ReadCloser, error), headerLines int64, o ScanOptions) (*ScanResult, error) {
+	if o.Into != nil {
+		return nil, ErrSequential // a joined side loads in order: its first duplicate is the file's first
+	}
 	if o.MaxLineBytes <= 0 {
 		o.MaxLineBytes = DefaultMaxLineBytes
 	}
@@ -167,8 +170,7 @@ func mergeParts(results []*ScanResult, headerLines int64, o ScanOptions) (*ScanR
 		if err := merged.Table.Merge(r.Table); err != nil {
 			return nil, err
 		}
-		merged.Rows += r.Rows
-		merged.BadRows += r.BadRows
+		merged.addCounts(r)
 		if r.firstBad != nil && merged.firstBad == nil {
 			renumbered := *r.firstBad
 			renumbered.Line += linesBefore

@@ -27,10 +27,11 @@ import (
 const maxColumnarAttributes = 4
 
 // columnarEligible reports whether a scan can take the columnar path: no
-// row-number sharding, and a score (if any) that is a double, whose text
-// form reads back to the same value.
+// row-number sharding, a label in the data and no join (the record path
+// does those), and a score (if any) that is a double, whose text form
+// reads back to the same value.
 func columnarEligible(p *parquetRecords, o ScanOptions) bool {
-	if o.ShardCount > 1 || len(o.Protected) > maxColumnarAttributes {
+	if o.ShardCount > 1 || len(o.Protected) > maxColumnarAttributes || o.Label == "" || o.ID != "" || o.Join != nil || o.Into != nil {
 		return false
 	}
 	if o.Score == "" {
@@ -395,7 +396,7 @@ func (c *columnarScan) group(r int) (*fairness.Group, error) {
 	for i, col := range c.s.cols.protected {
 		c.fields[col] = c.values[i].texts[c.ids[i][r]]
 	}
-	g, err := c.s.group(c.fields)
+	g, err := c.s.group(c.s.protectedValues(c.fields))
 	if err != nil {
 		return nil, err
 	}
@@ -475,8 +476,7 @@ func scanParquetParallel(recs []*parquetRecords, o ScanOptions) (*ScanResult, er
 		if err := merged.Table.Merge(res.Table); err != nil {
 			return nil, err
 		}
-		merged.Rows += res.Rows
-		merged.BadRows += res.BadRows
+		merged.addCounts(res)
 		if merged.FirstBadRow == "" {
 			merged.FirstBadRow = res.FirstBadRow
 		}

@@ -50,6 +50,19 @@ type ScanOptions struct {
 	// is null (Parquet) or null or absent (JSON Lines); empty: such a row is
 	// bad. CSV has no null: an empty field is the empty value.
 	NullGroup string
+	// ID is the application-ID column: of the predictions when Join is
+	// set, of the joined side when Into is.
+	ID string
+	// Join holds the outcomes and/or demographics that the predictions'
+	// IDs are joined with: with outcomes, Label must be empty (the label is
+	// the outcome's); with demographics, Protected are the attributes the
+	// demographics give, not columns of the predictions.
+	Join *JoinIndex
+	// Into, when set, makes the scan load a joined side (Side) into the
+	// index instead of counting predictions: ID and Label for outcomes, ID
+	// and Protected for demographics.
+	Into *JoinIndex
+	Side JoinSide
 	// window, when set, selects the Parquet row groups whose middle byte is
 	// in a shard's bytes of a multi-object source (see ScanObjects).
 	window *byteWindow
@@ -67,11 +80,25 @@ type ScanResult struct {
 	DataVersion string
 	// Objects describes the objects of a multi-object source (ScanObjects).
 	Objects *ObjectsRead
+	// Join counts what the predictions joined, when ScanOptions.Join is set.
+	Join *JoinCounts
 	// lines is the number of the last line read and firstBad the first bad
 	// row skipped: a part's line numbers are moved by the lines of the parts
 	// before it when parts are merged (ScanFileParts).
 	lines, headerLines int64
 	firstBad           *BadRowError
+}
+
+// addCounts adds the row counts of another part of the same scan.
+func (r *ScanResult) addCounts(o *ScanResult) {
+	r.Rows += o.Rows
+	r.BadRows += o.BadRows
+	if o.Join != nil {
+		if r.Join == nil {
+			r.Join = &JoinCounts{}
+		}
+		r.Join.add(o.Join)
+	}
 }
 
 // BadRowError is a row that cannot be used, with its line number (CSV,
@@ -146,8 +173,11 @@ func scanRecords(recs records, o ScanOptions) (*ScanResult, error) {
 		return nil, err
 	}
 	s := &scanner{o: o, cols: cols, res: &ScanResult{Table: fairness.NewTable(o.Protected, scoreBins(o))},
-		plain: map[string]*fairness.Group{}}
+		plain: map[string]*fairness.Group{}, recs: recs}
 	s.res.headerLines, _ = recs.position()
+	if o.Join != nil {
+		s.res.Join = &JoinCounts{}
+	}
 	s.fav = outcomeValues(o.Favorable)
 	var index int64 = -1
 	for {
@@ -222,19 +252,31 @@ func (o ScanOptions) nullValues() [][]byte {
 	return out
 }
 
-// columnNames are the columns a scan reads, in the order locate finds them.
+// columnNames are the columns a scan reads, in the order locate finds them
+// (the protected attributes last, as nullValues expects).
 func (o ScanOptions) columnNames() []string {
-	names := []string{o.Label, o.Prediction}
-	if o.Score != "" {
-		names = append(names, o.Score)
+	var names []string
+	for _, n := range []string{o.Label, o.Prediction, o.Score, o.ID} {
+		if n != "" {
+			names = append(names, n)
+		}
 	}
-	return append(names, o.Protected...)
+	return append(names, o.protectedColumns()...)
+}
+
+// protectedColumns are the protected attributes read from this scan's
+// data: none when they come from joined demographics.
+func (o ScanOptions) protectedColumns() []string {
+	if o.Join.Has(SideDemographics) || o.Side == SideOutcomes {
+		return nil
+	}
+	return o.Protected
 }
 
 type columns struct {
-	label, prediction, score int
-	protected                []int
-	width                    int // fields per record
+	label, prediction, score, id int
+	protected                    []int
+	width                        int // fields per record
 }
 
 func locate(header [][]byte, o ScanOptions) (columns, error) {
@@ -261,14 +303,8 @@ func locate(header [][]byte, o ScanOptions) (columns, error) {
 	}
 	c := columns{width: len(header)}
 	var err error
-	if o.Label == "" {
-		return c, errors.New("no label column given")
-	}
-	if o.Prediction == "" {
-		return c, errors.New("no prediction column given")
-	}
-	if len(o.Protected) == 0 {
-		return c, errors.New("no protected attribute given")
+	if err := o.checkRoles(); err != nil {
+		return c, err
 	}
 	for i, p := range o.Protected {
 		if strings.TrimSpace(p) == "" {
@@ -284,7 +320,10 @@ func locate(header [][]byte, o ScanOptions) (columns, error) {
 	if c.score, err = find("score", o.Score); err != nil {
 		return c, err
 	}
-	for _, p := range o.Protected {
+	if c.id, err = find("ID", o.ID); err != nil {
+		return c, err
+	}
+	for _, p := range o.protectedColumns() {
 		i, err := find("protected attribute", p)
 		if err != nil {
 			return c, err
@@ -292,6 +331,29 @@ func locate(header [][]byte, o ScanOptions) (columns, error) {
 		c.protected = append(c.protected, i)
 	}
 	return c, nil
+}
+
+// checkRoles says which column a scan of its kind misses.
+func (o ScanOptions) checkRoles() error {
+	switch {
+	case o.Into != nil && o.ID == "":
+		return fmt.Errorf("no ID column given for the %s", o.Side)
+	case o.Side == SideOutcomes && o.Label == "":
+		return errors.New("no label column given for the outcomes")
+	case o.Side == SideDemographics && len(o.Protected) == 0:
+		return errors.New("no protected attribute given for the demographics")
+	case o.Into != nil:
+		return nil
+	case o.Prediction == "":
+		return errors.New("no prediction column given")
+	case len(o.Protected) == 0:
+		return errors.New("no protected attribute given")
+	case o.Join != nil && o.ID == "":
+		return errors.New("no ID column given to join the predictions with")
+	case o.Join.Has(SideOutcomes) && o.Label != "":
+		return fmt.Errorf("label column %q given for the predictions and the outcomes: the label is the outcomes'", o.Label)
+	}
+	return nil
 }
 
 // outcomeValues lists the spellings of favourable and unfavourable outcomes.
@@ -315,6 +377,9 @@ type scanner struct {
 	// them as they are), by their raw bytes: the fast path of a row. Other
 	// rows escape each value and look the group up in the table.
 	plain map[string]*fairness.Group
+	// joined holds the table's groups by demographic group of the Join.
+	joined []*fairness.Group
+	recs   records
 }
 
 func (s *scanner) outcome(b []byte) (bool, bool) {
@@ -346,9 +411,15 @@ func (s *scanner) row(f [][]byte) (string, error) {
 	if len(f) != c.width {
 		return fmt.Sprintf("%d fields, header has %d", len(f), c.width), nil
 	}
-	label, ok := s.outcome(f[c.label])
-	if !ok {
-		return fmt.Sprintf("label %s is not binary (want %s)", quoteField(f[c.label]), s.describeOutcome()), nil
+	if s.o.Into != nil {
+		return s.load(f)
+	}
+	label, labelled := false, c.label >= 0
+	if labelled {
+		var ok bool
+		if label, ok = s.outcome(f[c.label]); !ok {
+			return fmt.Sprintf("label %s is not binary (want %s)", quoteField(f[c.label]), s.describeOutcome()), nil
+		}
 	}
 	pred, ok := s.outcome(f[c.prediction])
 	if !ok {
@@ -366,27 +437,128 @@ func (s *scanner) row(f [][]byte) (string, error) {
 		}
 	}
 	var g *fairness.Group
-	if len(c.protected) == 1 {
-		g = s.plain[string(f[c.protected[0]])]
-	} else {
-		s.key = s.key[:0]
-		for i, p := range c.protected {
-			if i > 0 {
-				s.key = append(s.key, 0x1f)
-			}
-			s.key = append(s.key, f[p]...)
-		}
-		g = s.plain[string(s.key)]
-	}
-	if g == nil {
+	if s.o.Join != nil {
+		var reason string
 		var err error
-		if g, err = s.group(f); err != nil {
+		if g, label, labelled, reason, err = s.joinRow(f); g == nil || reason != "" || err != nil {
+			return reason, err
+		}
+	} else if g = s.plainGroup(f); g == nil {
+		var err error
+		if g, err = s.group(s.protectedValues(f)); err != nil {
 			return "", err
 		}
+	}
+	s.res.Rows++
+	if !labelled {
+		g.Counts.ObserveUnlabelled(pred)
+		return "", nil // scores are histogrammed by outcome: an unlabelled row has none
 	}
 	g.Counts.Observe(label, pred)
 	if g.Scores != nil {
 		g.Scores.Observe(score, label)
+	}
+	return "", nil
+}
+
+// plainGroup is the fast path of a row's group: nil when the row's values
+// are not yet known plain (see scanner.plain).
+func (s *scanner) plainGroup(f [][]byte) *fairness.Group {
+	c := &s.cols
+	if len(c.protected) == 1 {
+		return s.plain[string(f[c.protected[0]])]
+	}
+	s.key = s.key[:0]
+	for i, p := range c.protected {
+		if i > 0 {
+			s.key = append(s.key, 0x1f)
+		}
+		s.key = append(s.key, f[p]...)
+	}
+	return s.plain[string(s.key)]
+}
+
+func (s *scanner) protectedValues(f [][]byte) [][]byte {
+	vals := make([][]byte, len(s.cols.protected))
+	for i, p := range s.cols.protected {
+		vals[i] = f[p]
+	}
+	return vals
+}
+
+// joinRow joins a prediction with its outcome and demographics by ID. A nil
+// group with no reason is a prediction left out of the group statistics:
+// its ID has no demographics (counted as missing).
+func (s *scanner) joinRow(f [][]byte) (g *fairness.Group, label, labelled bool, reason string, err error) {
+	id := f[s.cols.id]
+	if len(id) == 0 {
+		return nil, false, false, "empty ID", nil
+	}
+	j := s.o.Join.lookup(id)
+	label, labelled = false, s.cols.label >= 0
+	if labelled {
+		label, _ = s.outcome(f[s.cols.label]) // checked by row
+	}
+	if s.o.Join.Has(SideOutcomes) {
+		labelled = j.label >= 0
+		label = j.label == 1
+	}
+	if s.o.Join.Has(SideDemographics) {
+		if j.group < 0 {
+			s.res.Join.MissingDemographics++
+			return nil, false, false, "", nil
+		}
+		if g, err = s.joinedGroup(j.group); err != nil {
+			return nil, false, false, "", err
+		}
+	} else if g = s.plainGroup(f); g == nil {
+		if g, err = s.group(s.protectedValues(f)); err != nil {
+			return nil, false, false, "", err
+		}
+	}
+	if labelled && s.o.Join.Has(SideOutcomes) {
+		s.res.Join.Matched++
+		s.o.Join.markMatched(j.ordinal)
+	}
+	return g, label, labelled, "", nil
+}
+
+// joinedGroup is the table's group of a demographic group of the index.
+func (s *scanner) joinedGroup(id int32) (*fairness.Group, error) {
+	if int(id) < len(s.joined) && s.joined[id] != nil {
+		return s.joined[id], nil
+	}
+	g, err := s.group(s.o.Join.values[id])
+	if err != nil {
+		return nil, err
+	}
+	for int(id) >= len(s.joined) {
+		s.joined = append(s.joined, nil)
+	}
+	s.joined[id] = g
+	return g, nil
+}
+
+// load adds one row of a joined side to the index.
+func (s *scanner) load(f [][]byte) (string, error) {
+	id := f[s.cols.id]
+	if len(id) == 0 {
+		return "empty ID", nil
+	}
+	where := func() string { n, unit := s.recs.position(); return fmt.Sprintf("%s %d", unit, n) }
+	switch s.o.Side {
+	case SideOutcomes:
+		label, ok := s.outcome(f[s.cols.label])
+		if !ok {
+			return fmt.Sprintf("label %s is not binary (want %s)", quoteField(f[s.cols.label]), s.describeOutcome()), nil
+		}
+		if err := s.o.Into.addOutcome(id, label, where); err != nil {
+			return "", err
+		}
+	case SideDemographics:
+		if err := s.o.Into.addDemographics(id, s.protectedValues(f), s.o.MaxGroups, where); err != nil {
+			return "", err
+		}
 	}
 	s.res.Rows++
 	return "", nil
@@ -466,15 +638,16 @@ func parseDecimal(s string) (float64, error) {
 	return strconv.ParseFloat(s, 64)
 }
 
-// group finds or creates the group of a row the fast path missed. Each
-// value is escaped on its own (display.Key), so that a value holding the
-// separator byte, or a backslash, cannot merge with another group.
-func (s *scanner) group(f [][]byte) (*fairness.Group, error) {
-	vals := make([]string, len(s.cols.protected))
+// group finds or creates the group of a row the fast path missed, from
+// its protected values. Each value is escaped on its own (display.Key), so
+// that a value holding the separator byte, or a backslash, cannot merge
+// with another group.
+func (s *scanner) group(values [][]byte) (*fairness.Group, error) {
+	vals := make([]string, len(values))
 	plain := true
-	for i, p := range s.cols.protected {
-		vals[i] = display.Key(string(f[p]))
-		plain = plain && vals[i] == string(f[p])
+	for i, v := range values {
+		vals[i] = display.Key(string(v))
+		plain = plain && vals[i] == string(v)
 	}
 	key := fairness.JoinKey(vals)
 	t := s.res.Table

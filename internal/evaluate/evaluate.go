@@ -155,10 +155,11 @@ func objectStatistics(ctx context.Context, src Source, scan dataset.ScanOptions)
 	return dataset.ScanObjects(ctx, dataset.ObjectSource{Objects: objs, Fetched: store.Fetched}, scan)
 }
 
-// Predictions evaluates a prediction log and grades it.
-func Predictions(ctx context.Context, src Source, scan dataset.ScanOptions, opts fairness.Options,
+// Predictions evaluates a prediction log, joined with the sides of j by ID
+// when there are any, and grades it.
+func Predictions(ctx context.Context, src Source, j Joined, scan dataset.ScanOptions, opts fairness.Options,
 	stdin io.Reader) (*fairness.Report, *dataset.ScanResult, error) {
-	res, err := Statistics(ctx, src, scan, stdin)
+	res, err := JoinedStatistics(ctx, src, j, scan, stdin)
 	if err != nil {
 		return nil, nil, err
 	}

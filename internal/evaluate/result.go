@@ -95,11 +95,12 @@ func MergeObjects(results []*Result) *SourceRead {
 	return out
 }
 
-// group is one group, compactly: key values, [tp fp tn fn], and histogram
-// arrays when scores are present.
+// group is one group, compactly: key values, [tp fp tn fn] (then the
+// unlabelled favourable and unfavourable predictions, when there are any),
+// and histogram arrays when scores are present.
 type group struct {
 	Key    []string `json:"k"`
-	Counts [4]int64 `json:"c"`
+	Counts []int64  `json:"c"`
 	Pos    []int64  `json:"p,omitempty"`
 	Neg    []int64  `json:"n,omitempty"`
 	Sum    []int64  `json:"s,omitempty"`
@@ -112,7 +113,10 @@ func NewResult(runID string, shard, shards, rows, bad int64, t *fairness.Table) 
 	for _, k := range sortedKeys(t) {
 		g := t.Groups[k]
 		c := g.Counts
-		pg := group{Key: g.Key, Counts: [4]int64{c.TP, c.FP, c.TN, c.FN}}
+		pg := group{Key: g.Key, Counts: []int64{c.TP, c.FP, c.TN, c.FN}}
+		if c.UnlabelledPos != 0 || c.UnlabelledNeg != 0 {
+			pg.Counts = append(pg.Counts, c.UnlabelledPos, c.UnlabelledNeg)
+		}
 		if g.Scores != nil {
 			pg.Pos, pg.Neg, pg.Sum = g.Scores.Pos, g.Scores.Neg, g.Scores.ScoreSum
 		}
@@ -128,6 +132,9 @@ func (r *Result) Table() (*fairness.Table, error) {
 		if len(g.Key) != len(r.Attributes) {
 			return nil, fmt.Errorf("group %q has %d values for %d attributes", g.Key, len(g.Key), len(r.Attributes))
 		}
+		if len(g.Counts) != 4 && len(g.Counts) != 6 {
+			return nil, fmt.Errorf("group %q has %d counts, want 4 or 6", g.Key, len(g.Counts))
+		}
 		for _, n := range g.Counts {
 			if n < 0 {
 				return nil, fmt.Errorf("group %q has a negative count", g.Key)
@@ -139,6 +146,9 @@ func (r *Result) Table() (*fairness.Table, error) {
 		}
 		tg := t.GroupFor(key)
 		tg.Counts = fairness.Counts{TP: g.Counts[0], FP: g.Counts[1], TN: g.Counts[2], FN: g.Counts[3]}
+		if len(g.Counts) == 6 {
+			tg.Counts.UnlabelledPos, tg.Counts.UnlabelledNeg = g.Counts[4], g.Counts[5]
+		}
 		if r.ScoreBins > 0 {
 			if len(g.Pos) != r.ScoreBins || len(g.Neg) != r.ScoreBins || len(g.Sum) != r.ScoreBins {
 				return nil, fmt.Errorf("group %q has a histogram of the wrong size", g.Key)

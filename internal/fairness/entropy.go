@@ -12,15 +12,15 @@ import (
 
 // benefitMean is the mean benefit μ of the rows counted.
 func benefitMean(c Counts) float64 {
-	return float64(c.TP+c.TN+2*c.FP) / float64(c.N())
+	return float64(c.TP+c.TN+2*c.FP) / float64(c.Labelled())
 }
 
 // GeneralizedEntropy is the generalized entropy index of the benefits with
 // parameter alpha; alpha 1 is the Theil index.
 func GeneralizedEntropy(c Counts, alpha float64) Value {
-	n := float64(c.N())
+	n := float64(c.Labelled())
 	if n == 0 {
-		return Undef("no rows")
+		return Undef(noRowsOrNoLabels(c))
 	}
 	mu := benefitMean(c)
 	if mu == 0 {
@@ -49,9 +49,9 @@ func BetweenGroupEntropy(groups []NamedCounts) Value {
 	for _, g := range groups {
 		all.Add(g.Counts)
 	}
-	n := float64(all.N())
+	n := float64(all.Labelled())
 	if n == 0 {
-		return Undef("no rows")
+		return Undef(noRowsOrNoLabels(all))
 	}
 	mu := benefitMean(all)
 	if mu == 0 {
@@ -60,13 +60,22 @@ func BetweenGroupEntropy(groups []NamedCounts) Value {
 	const alpha = 2.0
 	sum := 0.0
 	for _, g := range groups {
-		if g.Counts.N() == 0 {
+		if g.Counts.Labelled() == 0 {
 			continue
 		}
 		r := benefitMean(g.Counts) / mu
-		sum += float64(g.Counts.N()) * (math.Pow(r, alpha) - 1)
+		sum += float64(g.Counts.Labelled()) * (math.Pow(r, alpha) - 1)
 	}
 	return Defined(sum / (n * alpha * (alpha - 1)))
+}
+
+// noRowsOrNoLabels says why benefits cannot be averaged: the benefit of a
+// row needs its outcome.
+func noRowsOrNoLabels(c Counts) string {
+	if c.N() > 0 {
+		return UndefinedNoLabels
+	}
+	return "no rows"
 }
 
 // populationMetrics are the indices over all rows.

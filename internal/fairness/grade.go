@@ -161,6 +161,9 @@ const (
 	// NotEvaluatedMetricUndefined: the metric is undefined on this data
 	// (for example a group with no positives).
 	NotEvaluatedMetricUndefined = "MetricUndefined"
+	// NotEvaluatedNoLabels: the metric needs outcomes and no row has one
+	// (a label-free evaluation, or outcomes that have not arrived).
+	NotEvaluatedNoLabels = "NoLabels"
 )
 
 // NotEvaluated is a threshold, or one attribute of it, that could not be
@@ -221,7 +224,10 @@ func Grade(metrics []Metric, thresholds []Threshold) (Severity, []Breach, []NotE
 			skipped = append(skipped, unmatched(t, method, metrics))
 		}
 		for _, a := range attrs {
-			if !defined[a] {
+			if !defined[a] && undefined[a] == UndefinedNoLabels {
+				skipped = append(skipped, NotEvaluated{Metric: t.Metric, Method: method, Attribute: a, Reason: NotEvaluatedNoLabels,
+					Message: fmt.Sprintf("%s (%s) on %s needs outcomes, and no row has one", t.Metric, method, a)})
+			} else if !defined[a] {
 				skipped = append(skipped, NotEvaluated{Metric: t.Metric, Method: method, Attribute: a,
 					Reason: NotEvaluatedMetricUndefined, Message: fmt.Sprintf("%s (%s) on %s is undefined: %s", t.Metric, method, a, undefined[a])})
 			}

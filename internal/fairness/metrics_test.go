@@ -266,7 +266,10 @@ func FuzzMetricsFromCounts(f *testing.F) {
 			}
 			return x % 1_000_000_000
 		}
-		tab := tableOf(map[string]Counts{"p": {clamp(a), clamp(b), clamp(c), clamp(d)}, "u": {clamp(e), clamp(g), clamp(h), clamp(i)}})
+		// Unlabelled predictions too: a log whose outcomes are partly known.
+		tab := tableOf(map[string]Counts{
+			"p": {TP: clamp(a), FP: clamp(b), TN: clamp(c), FN: clamp(d), UnlabelledPos: clamp(a^i) % 100, UnlabelledNeg: clamp(b^h) % 100},
+			"u": {TP: clamp(e), FP: clamp(g), TN: clamp(h), FN: clamp(i), UnlabelledPos: clamp(e^d) % 100}})
 		r := Evaluate(tab, Options{Privileged: map[string][]string{"g": {"p"}}, MinGroupSize: 3,
 			Thresholds: []Threshold{{Metric: "disparateImpact", Levels: []Level{{0.8, Sev1}}}}})
 		data, err := json.Marshal(r)

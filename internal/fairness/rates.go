@@ -29,16 +29,29 @@ type fraction struct {
 	reason   string // why the rate is undefined when den == 0
 }
 
-// Fraction returns the counts a rate is computed from.
+// UndefinedNoLabels is why a label-based rate or metric is undefined when
+// no row has an outcome: it is not computed, and a threshold on it is not
+// evaluated (NotEvaluatedNoLabels), whatever zero-division rule applies.
+const UndefinedNoLabels = "no labels: no row has an outcome"
+
+// NeedsLabels reports whether a rate is computed from outcomes: every rate
+// but the selection rate.
+func (r Rate) NeedsLabels() bool { return r != SelectionRate }
+
+// Fraction returns the counts a rate is computed from: the selection rate
+// over every prediction, the others over the labelled rows.
 func (c Counts) fraction(r Rate) fraction {
-	n := c.N()
+	if r.NeedsLabels() && c.Labelled() == 0 && c.N() > 0 {
+		return fraction{0, 0, UndefinedNoLabels}
+	}
+	n := c.Labelled()
 	pos, neg := c.TP+c.FN, c.FP+c.TN
 	predPos, predNeg := c.TP+c.FP, c.TN+c.FN
 	switch r {
 	case BaseRate:
 		return fraction{pos, n, "no rows"}
 	case SelectionRate:
-		return fraction{predPos, n, "no rows"}
+		return fraction{c.Selected(), c.N(), "no rows"}
 	case Accuracy:
 		return fraction{c.TP + c.TN, n, "no rows"}
 	case ErrorRate:
@@ -67,5 +80,8 @@ func (c Counts) fraction(r Rate) fraction {
 // zero denominator (scikit-learn's zero_division=0).
 func (c Counts) Rate(r Rate, zeroDivision bool) Value {
 	f := c.fraction(r)
+	if f.reason == UndefinedNoLabels {
+		return Undef(UndefinedNoLabels) // not a zero division: there is nothing to divide
+	}
 	return ratio(f.num, f.den, f.reason, zeroDivision)
 }

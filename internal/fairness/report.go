@@ -23,6 +23,9 @@ type Options struct {
 	// ZeroDivisionAsZero reports 0 for rates with a zero denominator, as
 	// scikit-learn (and so fairlearn) does, instead of undefined.
 	ZeroDivisionAsZero bool
+	// MaxCoverageGap is the largest difference in label coverage between
+	// groups that passes without a warning (0: DefaultMaxCoverageGap).
+	MaxCoverageGap float64
 }
 
 // GroupReport is the rates of one group. Undefined rates are null, with
@@ -31,7 +34,10 @@ type GroupReport struct {
 	// Attribute is the attribute name, or names joined by '&' for an intersection.
 	Attribute  string            `json:"attribute"`
 	Attributes map[string]string `json:"attributes"`
-	Count      int64             `json:"count"`
+	// Count is the number of predictions of the group; Labelled those with
+	// an outcome, which the confusion counts (tp, fp, tn, fn) count.
+	Count    int64 `json:"count"`
+	Labelled int64 `json:"labelled"`
 	Counts
 	BaseRate                Value             `json:"baseRate"`
 	SelectionRate           Value             `json:"selectionRate"`
@@ -50,6 +56,9 @@ type GroupReport struct {
 	CalibrationError        *Value            `json:"expectedCalibrationError,omitempty"`
 	BelowMinGroupSize       bool              `json:"belowMinGroupSize,omitempty"`
 	Undefined               map[string]string `json:"undefined,omitempty"`
+	// Coverage is Labelled / Count, when the run's outcomes are partly known.
+	Coverage  *float64 `json:"coverage,omitempty"`
+	groupName string
 }
 
 // Report is the result of grading a Table: the JSON contract of
@@ -64,6 +73,9 @@ type Report struct {
 	Breaches   []Breach      `json:"breaches"`
 	// NotEvaluated lists the thresholds that could not be graded, with why.
 	NotEvaluated []NotEvaluated `json:"notEvaluated,omitempty"`
+	// Coverage is how many predictions have their outcome, when some do
+	// and some do not.
+	Coverage *Coverage `json:"coverage,omitempty"`
 }
 
 // attributeView is the groups of one attribute or of the intersection.
@@ -112,6 +124,7 @@ func Evaluate(t *Table, opts Options) *Report {
 		var all, eligible []NamedCounts
 		for _, g := range v.groups {
 			gr := groupReport(v.name, v.attrs, g, opts)
+			gr.groupName = groupName(g)
 			r.Groups = append(r.Groups, gr)
 			nc := NamedCounts{Name: groupName(g), Counts: g.Counts, Key: g.Key}
 			all = append(all, nc)
@@ -130,11 +143,44 @@ func Evaluate(t *Table, opts Options) *Report {
 	pop := populationMetrics(overall.Counts)
 	r.Metrics = append(r.Metrics, pop...)
 	graded = append(graded, pop...)
+	if overall.Counts.Labelled() == 0 && overall.Counts.N() > 0 {
+		markNoLabels(r.Metrics)
+		markNoLabels(graded)
+	}
+	if partly := overall.Counts.Labelled() > 0 && overall.Counts.Labelled() < overall.Counts.N(); partly {
+		for i := range r.Groups {
+			if n := r.Groups[i].Count; n > 0 {
+				c := float64(r.Groups[i].Labelled) / float64(n)
+				r.Groups[i].Coverage = &c
+			}
+		}
+		r.Coverage = coverageOf(overall.Counts, r.Groups, opts.MaxCoverageGap)
+	}
 	r.Severity, r.Breaches, r.NotEvaluated = Grade(graded, opts.Thresholds)
 	if r.Breaches == nil {
 		r.Breaches = []Breach{}
 	}
 	return r
+}
+
+// selectionMetrics are the metrics computed from selection rates alone:
+// the ones a log with no outcomes still gives.
+var selectionMetrics = map[string]bool{"demographicParityDifference": true, "demographicParityRatio": true,
+	"statisticalParityDifference": true, "disparateImpact": true}
+
+// MetricNeedsLabels reports whether a metric is computed from outcomes.
+func MetricNeedsLabels(name string) bool { return !selectionMetrics[name] }
+
+// markNoLabels makes every label-based metric of a run with no outcomes
+// undefined for that one reason, so that a threshold on it is reported as
+// not evaluated (NoLabels) rather than by the first group's rate.
+func markNoLabels(ms []Metric) {
+	for i := range ms {
+		if MetricNeedsLabels(ms[i].Name) {
+			ms[i] = Metric{Name: ms[i].Name, Method: ms[i].Method, Agg: ms[i].Agg, Attribute: ms[i].Attribute}
+			ms[i].setValue(Undef(UndefinedNoLabels))
+		}
+	}
 }
 
 func attributeMetrics(v attributeView, groups []NamedCounts, overall Counts, opts Options) []Metric {
@@ -175,7 +221,7 @@ func privilegedTest(attrs []string, privileged map[string][]string) func([]strin
 func groupReport(attribute string, attrs []string, g *Group, opts Options) GroupReport {
 	c := g.Counts
 	zd := opts.ZeroDivisionAsZero
-	gr := GroupReport{Attribute: attribute, Attributes: map[string]string{}, Count: c.N(), Counts: c}
+	gr := GroupReport{Attribute: attribute, Attributes: map[string]string{}, Count: c.N(), Labelled: c.Labelled(), Counts: c}
 	for i, a := range attrs {
 		gr.Attributes[a] = g.Key[i]
 	}
@@ -191,7 +237,7 @@ func groupReport(attribute string, attrs []string, g *Group, opts Options) Group
 			gr.undefined(string(r), v.Undefined)
 		}
 	}
-	if iv, ok := Wilson(c.TP+c.FP, c.N()); ok {
+	if iv, ok := Wilson(c.Selected(), c.N()); ok {
 		gr.SelectionRateInterval = &iv
 	}
 	if g.Scores != nil {

@@ -5,16 +5,30 @@ import (
 	"strings"
 )
 
-// Counts is a confusion matrix. "Positive" is the favourable outcome.
+// Counts is a confusion matrix of the rows whose outcome (label) is known,
+// and the predictions of the rows whose outcome is not known (yet): a label
+// arrives months after a credit decision, and selection rates need none.
+// "Positive" is the favourable outcome.
 type Counts struct {
 	TP int64 `json:"tp"`
 	FP int64 `json:"fp"`
 	TN int64 `json:"tn"`
 	FN int64 `json:"fn"`
+	// UnlabelledPos and UnlabelledNeg count the favourable and unfavourable
+	// predictions of rows with no outcome.
+	UnlabelledPos int64 `json:"unlabelledPos,omitempty"`
+	UnlabelledNeg int64 `json:"unlabelledNeg,omitempty"`
 }
 
-// N is the number of rows counted.
-func (c Counts) N() int64 { return c.TP + c.FP + c.TN + c.FN }
+// N is the number of predictions counted, labelled or not.
+func (c Counts) N() int64 { return c.Labelled() + c.UnlabelledPos + c.UnlabelledNeg }
+
+// Labelled is the number of rows counted with their outcome: the rows the
+// label-based rates (TPR, FPR, accuracy...) are computed from.
+func (c Counts) Labelled() int64 { return c.TP + c.FP + c.TN + c.FN }
+
+// Selected is the number of favourable predictions, labelled or not.
+func (c Counts) Selected() int64 { return c.TP + c.FP + c.UnlabelledPos }
 
 // Add adds o to c.
 func (c *Counts) Add(o Counts) {
@@ -22,6 +36,17 @@ func (c *Counts) Add(o Counts) {
 	c.FP += o.FP
 	c.TN += o.TN
 	c.FN += o.FN
+	c.UnlabelledPos += o.UnlabelledPos
+	c.UnlabelledNeg += o.UnlabelledNeg
+}
+
+// ObserveUnlabelled counts the prediction of a row whose outcome is not known.
+func (c *Counts) ObserveUnlabelled(prediction bool) {
+	if prediction {
+		c.UnlabelledPos++
+	} else {
+		c.UnlabelledNeg++
+	}
 }
 
 // Observe counts one row.

@@ -1,0 +1,100 @@
+package evaluate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/fairness-operator/fairness-operator/internal/dataset"
+	"github.com/fairness-operator/fairness-operator/internal/display"
+)
+
+// Joined says where the sides joined with the predictions by application
+// ID are: outcomes (the ID and the label, which arrives months after the
+// decision) and demographics (the ID and the protected attributes, kept
+// apart from the model's log). Either may be nil.
+type Joined struct {
+	Outcomes, Demographics *Side
+	// MaxKeys bounds the distinct IDs held in memory (0: the default).
+	MaxKeys int64
+}
+
+// Side is one joined source: any source kind, any format.
+type Side struct {
+	Source Source
+	Format dataset.Format
+}
+
+// Any reports whether some side is joined.
+func (j Joined) Any() bool { return j.Outcomes != nil || j.Demographics != nil }
+
+// JoinedStatistics scans the predictions joined with the sides of j by
+// scan.ID: the sides are loaded whole into memory (every shard loads them),
+// the predictions stream past them. With outcomes, scan.Label names the
+// outcomes' label column; with demographics, scan.Protected their columns.
+func JoinedStatistics(ctx context.Context, src Source, j Joined, scan dataset.ScanOptions, stdin io.Reader) (*dataset.ScanResult, error) {
+	if !j.Any() {
+		return Statistics(ctx, src, scan, stdin)
+	}
+	if scan.ID == "" {
+		return nil, errors.New("joining outcomes or demographics needs the ID column of the predictions")
+	}
+	index := dataset.NewJoinIndex(j.MaxKeys)
+	sides := []struct {
+		side *Side
+		kind dataset.JoinSide
+	}{{j.Outcomes, dataset.SideOutcomes}, {j.Demographics, dataset.SideDemographics}}
+	for _, s := range sides {
+		if s.side == nil {
+			continue
+		}
+		if err := loadSide(ctx, index, s.side, s.kind, scan); err != nil {
+			return nil, err
+		}
+	}
+	scan.Join = index
+	if index.Has(dataset.SideOutcomes) {
+		scan.Label = ""
+	}
+	res, err := Statistics(ctx, src, scan, stdin)
+	if err != nil {
+		return nil, err
+	}
+	if res.Join == nil {
+		res.Join = &dataset.JoinCounts{}
+	}
+	res.Join.Outcomes, res.Join.Demographics = index.Outcomes, index.Demographics
+	res.Join.BadRows, res.Join.FirstBadRow = index.BadRows, index.FirstBadRow
+	res.Join.MatchedOutcomes = index.MatchedOutcomes()
+	if res.Rows == 0 && res.BadRows == 0 && res.Join.MissingDemographics > 0 && scan.ShardCount <= 1 && !scan.Part {
+		return nil, fmt.Errorf("none of the %d predictions has a demographics row: are the IDs the same in both?",
+			res.Join.MissingDemographics)
+	}
+	return res, nil
+}
+
+// loadSide reads one joined side into the index, whole and in order.
+func loadSide(ctx context.Context, index *dataset.JoinIndex, s *Side, kind dataset.JoinSide, scan dataset.ScanOptions) error {
+	load := dataset.ScanOptions{ID: scan.ID, Favorable: scan.Favorable, MaxBadRows: scan.MaxBadRows,
+		MaxLineBytes: scan.MaxLineBytes, MaxGroups: scan.MaxGroups, Format: s.Format, NullGroup: scan.NullGroup,
+		Into: index, Side: kind}
+	switch kind {
+	case dataset.SideOutcomes:
+		load.Label = scan.Label
+	case dataset.SideDemographics:
+		load.Protected = scan.Protected
+	}
+	res, err := Statistics(ctx, s.Source, load, nil)
+	if err == nil {
+		err = index.Finish(kind)
+	}
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", kind, display.RedactURL(s.Source.Data), err)
+	}
+	index.BadRows += res.BadRows
+	if index.FirstBadRow == "" && res.FirstBadRow != "" {
+		index.FirstBadRow = fmt.Sprintf("%s: %s", kind, res.FirstBadRow)
+	}
+	return nil
+}
