@@ -502,6 +502,10 @@ func (s *scanner) joinRow(f [][]byte) (g *fairness.Group, label, labelled bool, 
 	if s.o.Join.Has(SideOutcomes) {
 		labelled = j.label >= 0
 		label = j.label == 1
+		if labelled { // matched whether or not the demographics let the row into a group
+			s.res.Join.Matched++
+			s.o.Join.markMatched(j.ordinal)
+		}
 	}
 	if s.o.Join.Has(SideDemographics) {
 		if j.group < 0 {
@@ -515,10 +519,6 @@ func (s *scanner) joinRow(f [][]byte) (g *fairness.Group, label, labelled bool, 
 		if g, err = s.group(s.protectedValues(f)); err != nil {
 			return nil, false, false, "", err
 		}
-	}
-	if labelled && s.o.Join.Has(SideOutcomes) {
-		s.res.Join.Matched++
-		s.o.Join.markMatched(j.ordinal)
 	}
 	return g, label, labelled, "", nil
 }
