@@ -32,6 +32,11 @@ const (
 	// logs, but anyone who can read the evaluation sees the spec: move the
 	// secret to the headers Secret (spec.source.url.headersSecretRef).
 	ConditionCredentialsInURL = "CredentialsInURL"
+	// ConditionLabelCoverage (abnormal-true, present only while True) warns
+	// that the share of predictions whose outcome has arrived differs between
+	// two groups of an attribute by more than spec.outcomes.maxCoverageGap:
+	// label-based metrics then lean toward the better-covered group.
+	ConditionLabelCoverage = "LabelCoverage"
 	// ConditionEscalated (incidents) is True once an escalation step fired.
 	ConditionEscalated = "Escalated"
 )
@@ -72,6 +77,12 @@ const (
 	// ReasonInvalidData: the data cannot be read: a truncated or corrupt file, bad magic, a mapped
 	// column missing or of an unsupported type, bad rows beyond the policy.
 	ReasonInvalidData = "InvalidData"
+	// ReasonDuplicateIDs: a joined side (outcomes, demographics) gives an application ID twice.
+	ReasonDuplicateIDs = "DuplicateIDs"
+	// ReasonJoinTooLarge: the joined sides hold more IDs than spec.maxJoinKeys.
+	ReasonJoinTooLarge = "JoinTooLarge"
+	// ReasonCoverageGap: LabelCoverage is True.
+	ReasonCoverageGap = "CoverageGap"
 	// ReasonThresholdBreached: BiasDetected is True.
 	ReasonThresholdBreached = "ThresholdBreached"
 	// ReasonWithinThresholds: BiasDetected is False.

@@ -21,4 +21,8 @@ const (
 	DefaultFailedRunsThreshold int32 = 3
 	// DefaultTrainMethod: spec.train.method.
 	DefaultTrainMethod = MethodBaseline
+	// DefaultMaxJoinKeys: spec.maxJoinKeys (dataset.DefaultMaxJoinKeys).
+	DefaultMaxJoinKeys int64 = 20_000_000
+	// DefaultMaxCoverageGap: spec.outcomes.maxCoverageGap (fairness.DefaultMaxCoverageGap).
+	DefaultMaxCoverageGap = 0.1
 )

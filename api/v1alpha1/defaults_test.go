@@ -1,6 +1,7 @@
 package v1alpha1_test
 
 import (
+	"github.com/fairness-operator/fairness-operator/internal/dataset"
 	"strings"
 	"testing"
 
@@ -45,6 +46,12 @@ func TestGoDefaultsMatchTheSchema(t *testing.T) {
 		{"spec.source.builtin.rows", fairnessv1alpha1.DefaultBuiltinRows},
 		{"spec.source.builtin.seed", fairnessv1alpha1.DefaultBuiltinSeed},
 		{"spec.incidentPolicy.failedRunsThreshold", int64(fairnessv1alpha1.DefaultFailedRunsThreshold)},
+		{"spec.maxJoinKeys", fairnessv1alpha1.DefaultMaxJoinKeys},
+		{"spec.outcomes.maxCoverageGap", fairnessv1alpha1.DefaultMaxCoverageGap},
+	}
+	if fairnessv1alpha1.DefaultMaxJoinKeys != dataset.DefaultMaxJoinKeys || fairnessv1alpha1.DefaultMaxCoverageGap != fairness.DefaultMaxCoverageGap {
+		t.Errorf("the API's join defaults (%d keys, gap %v) are not fairctl's (%d, %v)", fairnessv1alpha1.DefaultMaxJoinKeys,
+			fairnessv1alpha1.DefaultMaxCoverageGap, dataset.DefaultMaxJoinKeys, fairness.DefaultMaxCoverageGap)
 	}
 	for _, c := range cases {
 		got := schemaDefault(t, eval, c.path)

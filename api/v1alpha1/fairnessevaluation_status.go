@@ -137,11 +137,41 @@ type RunStatus struct {
 	// ETags, and a hash of the full listing.
 	// +optional
 	Source *SourceStatus `json:"source,omitempty"`
+	// join is what the predictions joined with spec.outcomes and
+	// spec.demographics, when those are set.
+	// +optional
+	Join *JoinStatus `json:"join,omitempty"`
 	// statistics are the run's merged sufficient statistics in their compact
 	// encoding; changing thresholds re-grades them without a new run.
 	// +optional
 	// +kubebuilder:validation:MaxLength=65536
 	Statistics string `json:"statistics,omitempty"`
+}
+
+// JoinStatus is what a run's predictions joined by ID.
+type JoinStatus struct {
+	// outcomes is the number of outcome rows read.
+	// +optional
+	Outcomes int64 `json:"outcomes,omitempty"`
+	// matched is the number of predictions whose outcome has arrived: the
+	// rows the label-based metrics are computed from.
+	// +optional
+	Matched int64 `json:"matched,omitempty"`
+	// orphans is the number of outcomes no prediction matched.
+	// +optional
+	Orphans int64 `json:"orphans,omitempty"`
+	// demographics is the number of demographics rows read.
+	// +optional
+	Demographics int64 `json:"demographics,omitempty"`
+	// missingDemographics is the number of predictions with no demographics
+	// row: left out of every group (bias audits state this number of
+	// individuals of unknown category).
+	// +optional
+	MissingDemographics int64 `json:"missingDemographics,omitempty"`
+	// coverage is the share of predictions whose outcome has arrived, when
+	// some have and some have not.
+	// +optional
+	Coverage *float64 `json:"coverage,omitempty"`
 }
 
 // SourceStatus is what a run read from an object store.
@@ -292,6 +322,10 @@ type GroupStatus struct {
 	// count of rows in the group.
 	// +required
 	Count int64 `json:"count"`
+	// labelled is the number of the group's rows with an outcome, when
+	// outcomes are partly known; the label-based rates count only those.
+	// +optional
+	Labelled *int64 `json:"labelled,omitempty"`
 	// selectionRate is the fraction of favourable predictions.
 	// +optional
 	SelectionRate *float64 `json:"selectionRate,omitempty"`

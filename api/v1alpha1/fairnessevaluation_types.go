@@ -21,6 +21,11 @@ const (
 
 // FairnessEvaluationSpec declares what to check, how to grade it and when.
 // +kubebuilder:validation:XValidation:rule="self.mode != 'predictions' || has(self.columns.prediction)",message="predictions mode needs columns.prediction"
+// +kubebuilder:validation:XValidation:rule="self.mode != 'train' || has(self.columns.label)",message="train mode needs columns.label"
+// +kubebuilder:validation:XValidation:rule="self.mode != 'train' || (!has(self.outcomes) && !has(self.demographics))",message="outcomes and demographics are joined in predictions mode only"
+// +kubebuilder:validation:XValidation:rule="!has(self.outcomes) || has(self.columns.label)",message="outcomes need columns.label, the outcomes' label column"
+// +kubebuilder:validation:XValidation:rule="[(has(self.source.objectStore) && (has(self.source.objectStore.credentialsSecretRef) || has(self.source.objectStore.webIdentity) || has(self.source.objectStore.serviceAccountName))), (has(self.outcomes) && has(self.outcomes.source.objectStore) && (has(self.outcomes.source.objectStore.credentialsSecretRef) || has(self.outcomes.source.objectStore.webIdentity) || has(self.outcomes.source.objectStore.serviceAccountName))), (has(self.demographics) && has(self.demographics.source.objectStore) && (has(self.demographics.source.objectStore.credentialsSecretRef) || has(self.demographics.source.objectStore.webIdentity) || has(self.demographics.source.objectStore.serviceAccountName)))].filter(x, x).size() <= 1",message="the evaluation pods have one object-store identity for every source: set credentialsSecretRef, webIdentity or serviceAccountName on one of source, outcomes and demographics only"
+// +kubebuilder:validation:XValidation:rule="(has(self.outcomes) || has(self.demographics)) == has(self.columns.id)",message="columns.id joins the predictions with outcomes or demographics: set it exactly when one of them is set"
 // +kubebuilder:validation:XValidation:rule="self.mode == 'train' || !has(self.train)",message="train settings are only allowed in train mode"
 // +kubebuilder:validation:XValidation:rule="self.mode != 'train' || self.shards == 1",message="train mode cannot be sharded: shards must be 1"
 // +kubebuilder:validation:XValidation:rule="self.mode != 'train' || !has(self.source.format) || self.source.format == 'csv'",message="train mode reads CSV: source.format jsonl and parquet are for predictions mode"
@@ -41,6 +46,30 @@ type FairnessEvaluationSpec struct {
 	// columns maps the data's columns to their roles.
 	// +required
 	Columns ColumnMapping `json:"columns"`
+
+	// outcomes are joined with the predictions by columns.id: a second
+	// source, of any kind and format, holding the ID and the label
+	// (columns.label), which arrives long after the decision. Selection-rate
+	// metrics use every prediction; label-based metrics use the predictions
+	// whose outcome has arrived, and the label coverage is reported.
+	// +optional
+	Outcomes *OutcomesSource `json:"outcomes,omitempty"`
+
+	// demographics are joined with the predictions by columns.id: a source
+	// holding the ID and the columns.protected attributes, kept apart from
+	// the model's log. Predictions with no demographics row are counted
+	// (status.lastRun.join.missingDemographics) and left out of the groups.
+	// +optional
+	Demographics *DemographicsSource `json:"demographics,omitempty"`
+
+	// maxJoinKeys bounds the distinct application IDs the joined sides may
+	// hold in each evaluation pod's memory (about 34 bytes each); a run over
+	// it fails with reason JoinTooLarge. Size the pods' memory with it.
+	// +optional
+	// +kubebuilder:default=20000000
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=2000000000
+	MaxJoinKeys *int64 `json:"maxJoinKeys,omitempty"`
 
 	// train configures the model trained in train mode.
 	// +optional
@@ -117,11 +146,23 @@ type FairnessEvaluationSpec struct {
 // ColumnMapping names the columns that play each role.
 // +kubebuilder:validation:XValidation:rule="!has(self.privileged) || self.privileged.all(p, p.attribute in self.protected)",message="privileged values may only be given for attributes listed in protected"
 type ColumnMapping struct {
-	// label is the column with the true outcome.
-	// +required
+	// label is the column with the true outcome: of the data, or of
+	// spec.outcomes when those are joined. Without it, only the
+	// selection-rate metrics are computed (selection rates, demographic
+	// parity, statistical parity difference, disparate impact), and a
+	// threshold on a label-based metric is not evaluated (reason NoLabels).
+	// Train mode needs it.
+	// +optional
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=256
-	Label string `json:"label"`
+	Label string `json:"label,omitempty"`
+	// id is the application-ID column that joins the predictions with
+	// spec.outcomes and spec.demographics; each of those has a column of
+	// the same name.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	ID string `json:"id,omitempty"`
 	// prediction is the column with the model's decision (predictions mode).
 	// +optional
 	// +kubebuilder:validation:MinLength=1
@@ -164,6 +205,34 @@ type ColumnMapping struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=128
 	NullGroup string `json:"nullGroup,omitempty"`
+}
+
+// OutcomesSource is where the outcomes joined by ID are.
+// +kubebuilder:validation:XValidation:rule="!has(self.source.builtin)",message="the builtin dataset holds its own labels: outcomes come from inline, configMap, persistentVolumeClaim, url or objectStore"
+type OutcomesSource struct {
+	// source says where the outcomes are: any source kind but builtin, in
+	// any format.
+	// +required
+	Source DataSource `json:"source"`
+	// maxCoverageGap is the largest difference in label coverage (the share
+	// of predictions whose outcome has arrived) between two groups of an
+	// attribute before the LabelCoverage condition warns: outcomes that
+	// arrive sooner for one group make label-based metrics lean its way.
+	// +optional
+	// +kubebuilder:default=0.1
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:ExclusiveMinimum=true
+	// +kubebuilder:validation:Maximum=1
+	MaxCoverageGap float64 `json:"maxCoverageGap,omitempty"`
+}
+
+// DemographicsSource is where the demographics joined by ID are.
+// +kubebuilder:validation:XValidation:rule="!has(self.source.builtin)",message="the builtin dataset holds its own attributes: demographics come from inline, configMap, persistentVolumeClaim, url or objectStore"
+type DemographicsSource struct {
+	// source says where the demographics are: any source kind but builtin,
+	// in any format.
+	// +required
+	Source DataSource `json:"source"`
 }
 
 // PrivilegedValues declares the privileged values of one protected attribute.

@@ -55,7 +55,8 @@ func failureOf(jobReason, jobMsg string, pods []corev1.Pod) runOutcome {
 // podReasons are the reasons a pod's termination message may start with
 // ("Reason: message"), as fairctl run writes them.
 var podReasons = map[string]bool{fairnessv1alpha1.ReasonSourceAccessDenied: true, fairnessv1alpha1.ReasonSourceNotFound: true,
-	fairnessv1alpha1.ReasonSourceChanged: true, fairnessv1alpha1.ReasonInvalidData: true}
+	fairnessv1alpha1.ReasonSourceChanged: true, fairnessv1alpha1.ReasonInvalidData: true,
+	fairnessv1alpha1.ReasonDuplicateIDs: true, fairnessv1alpha1.ReasonJoinTooLarge: true}
 
 func terminatedState(p *corev1.Pod) *corev1.ContainerStateTerminated {
 	for _, cs := range p.Status.ContainerStatuses {

@@ -90,33 +90,61 @@ func runConfig(eval *fairnessv1alpha1.FairnessEvaluation, runID string) evaluate
 			c.Train.Features = dataset.SyntheticFeatures
 		}
 	}
-	src := s.Source
-	switch {
-	case src.Inline != "":
-		c.Data, c.Inline = evaluate.InlineData, src.Inline
-	case src.ConfigMap != nil:
-		c.Data, c.ByteRange = path.Join(dataMountPath, "data.csv"), true
-	case src.PersistentVolumeClaim != nil:
-		c.Data, c.ByteRange = path.Join(dataMountPath, path.Clean(src.PersistentVolumeClaim.Path)), true
-	case src.URL != nil:
-		c.Data, c.TimeoutSeconds = src.URL.URL, src.URL.TimeoutSeconds
-		if src.URL.HeadersSecretRef != nil {
-			c.HeadersDir = headersMountDir
-		}
-	case src.ObjectStore != nil:
-		o := src.ObjectStore
-		c.Data = o.URL
-		c.ObjectStore = &evaluate.ObjectStore{Glob: o.Glob, Endpoint: o.Endpoint, Region: o.Region, PathStyle: o.ForcePathStyle}
-	case src.Builtin != nil:
-		name := string(src.Builtin.Name)
+	data := runSource(s.Source, sourceMounts[0])
+	c.Data, c.Inline, c.TimeoutSeconds, c.HeadersDir, c.ObjectStore = data.Data, data.Inline, data.TimeoutSeconds, data.HeadersDir, data.ObjectStore
+	c.ByteRange = s.Source.ConfigMap != nil || s.Source.PersistentVolumeClaim != nil
+	if b := s.Source.Builtin; b != nil {
+		name := string(b.Name)
 		if name == "" {
 			name = dataset.SyntheticCredit
 		}
 		c.Data = dataset.BuiltinPrefix + name
-		c.Builtin = dataset.SyntheticOptions{Rows: src.Builtin.Rows, Seed: uint64(ptr.Deref(src.Builtin.Seed, fairnessv1alpha1.DefaultBuiltinSeed)), //nolint:gosec // a seed
-			Disparity: src.Builtin.Disparity}
+		c.Builtin = dataset.SyntheticOptions{Rows: b.Rows, Seed: uint64(ptr.Deref(b.Seed, fairnessv1alpha1.DefaultBuiltinSeed)), //nolint:gosec // a seed
+			Disparity: b.Disparity}
+	}
+	if s.Outcomes != nil || s.Demographics != nil {
+		c.ID, c.MaxJoinKeys = s.Columns.ID, ptr.Deref(s.MaxJoinKeys, fairnessv1alpha1.DefaultMaxJoinKeys)
+	}
+	if s.Outcomes != nil {
+		c.Outcomes = new(runSource(s.Outcomes.Source, sourceMounts[1]))
+	}
+	if s.Demographics != nil {
+		c.Demographics = new(runSource(s.Demographics.Source, sourceMounts[2]))
 	}
 	return c
+}
+
+// sourceMount is where a source's volumes are mounted in the pod: the
+// predictions', the outcomes' and the demographics'.
+type sourceMount struct{ volume, dir, headersVolume, headersDir string }
+
+var sourceMounts = [3]sourceMount{
+	{"data", dataMountPath, "headers", headersMountDir},
+	{"outcomes", "/data-outcomes", "outcomes-headers", "/etc/fairness/outcomes-headers"},
+	{"demographics", "/data-demographics", "demographics-headers", "/etc/fairness/demographics-headers"},
+}
+
+// runSource is how the pod reads a source mounted at m.
+func runSource(src fairnessv1alpha1.DataSource, m sourceMount) evaluate.RunSource {
+	r := evaluate.RunSource{Format: string(src.Format)}
+	switch {
+	case src.Inline != "":
+		r.Data, r.Inline = evaluate.InlineData, src.Inline
+	case src.ConfigMap != nil:
+		r.Data = path.Join(m.dir, "data.csv")
+	case src.PersistentVolumeClaim != nil:
+		r.Data = path.Join(m.dir, path.Clean(src.PersistentVolumeClaim.Path))
+	case src.URL != nil:
+		r.Data, r.TimeoutSeconds = src.URL.URL, src.URL.TimeoutSeconds
+		if src.URL.HeadersSecretRef != nil {
+			r.HeadersDir = m.headersDir
+		}
+	case src.ObjectStore != nil:
+		o := src.ObjectStore
+		r.Data = o.URL
+		r.ObjectStore = &evaluate.ObjectStore{Glob: o.Glob, Endpoint: o.Endpoint, Region: o.Region, PathStyle: o.ForcePathStyle}
+	}
+	return r
 }
 
 // BuildJob builds the Job of one run. Pods follow the restricted Pod
@@ -165,9 +193,25 @@ func BuildJob(eval *fairnessv1alpha1.FairnessEvaluation, runID, image string, de
 			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 		},
 	}
-	addDataVolume(&pod, &container, eval.Spec.Source)
-	if o := eval.Spec.Source.ObjectStore; o != nil {
-		addObjectStoreAccess(&pod, &container, o)
+	sources := []*fairnessv1alpha1.DataSource{&eval.Spec.Source, nil, nil}
+	if eval.Spec.Outcomes != nil {
+		sources[1] = &eval.Spec.Outcomes.Source
+	}
+	if eval.Spec.Demographics != nil {
+		sources[2] = &eval.Spec.Demographics.Source
+	}
+	access := eval.Spec.Source.ObjectStore
+	for i, src := range sources {
+		if src == nil {
+			continue
+		}
+		addDataVolume(&pod, &container, *src, sourceMounts[i])
+		if o := src.ObjectStore; o != nil && (access == nil || hasObjectStoreAccess(o)) {
+			access = o // the schema lets one source carry the pod's object-store identity
+		}
+	}
+	if access != nil {
+		addObjectStoreAccess(&pod, &container, access)
 	}
 	pod.Containers = []corev1.Container{container}
 	job := &batchv1.Job{
@@ -186,25 +230,31 @@ func BuildJob(eval *fairnessv1alpha1.FairnessEvaluation, runID, image string, de
 	return job, nil
 }
 
-func addDataVolume(pod *corev1.PodSpec, c *corev1.Container, src fairnessv1alpha1.DataSource) {
+func addDataVolume(pod *corev1.PodSpec, c *corev1.Container, src fairnessv1alpha1.DataSource, m sourceMount) {
 	switch {
 	case src.ConfigMap != nil:
-		pod.Volumes = append(pod.Volumes, corev1.Volume{Name: "data", VolumeSource: corev1.VolumeSource{
+		pod.Volumes = append(pod.Volumes, corev1.Volume{Name: m.volume, VolumeSource: corev1.VolumeSource{
 			ConfigMap: &corev1.ConfigMapVolumeSource{
 				LocalObjectReference: corev1.LocalObjectReference{Name: src.ConfigMap.Name},
 				Items:                []corev1.KeyToPath{{Key: src.ConfigMap.Key, Path: "data.csv"}},
 			}}})
-		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: "data", MountPath: dataMountPath, ReadOnly: true})
+		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: m.volume, MountPath: m.dir, ReadOnly: true})
 	case src.PersistentVolumeClaim != nil:
-		pod.Volumes = append(pod.Volumes, corev1.Volume{Name: "data", VolumeSource: corev1.VolumeSource{
+		pod.Volumes = append(pod.Volumes, corev1.Volume{Name: m.volume, VolumeSource: corev1.VolumeSource{
 			PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{
 				ClaimName: src.PersistentVolumeClaim.ClaimName, ReadOnly: true}}})
-		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: "data", MountPath: dataMountPath, ReadOnly: true})
+		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: m.volume, MountPath: m.dir, ReadOnly: true})
 	case src.URL != nil && src.URL.HeadersSecretRef != nil:
-		pod.Volumes = append(pod.Volumes, corev1.Volume{Name: "headers", VolumeSource: corev1.VolumeSource{
+		pod.Volumes = append(pod.Volumes, corev1.Volume{Name: m.headersVolume, VolumeSource: corev1.VolumeSource{
 			Secret: &corev1.SecretVolumeSource{SecretName: src.URL.HeadersSecretRef.Name, DefaultMode: ptr.To[int32](0o440)}}})
-		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: "headers", MountPath: headersMountDir, ReadOnly: true})
+		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: m.headersVolume, MountPath: m.headersDir, ReadOnly: true})
 	}
+}
+
+// hasObjectStoreAccess reports whether an object store sets the pod's
+// identity (credentials, web identity or a ServiceAccount).
+func hasObjectStoreAccess(o *fairnessv1alpha1.ObjectStoreSource) bool {
+	return o.CredentialsSecretRef != nil || o.WebIdentity != nil || o.ServiceAccountName != ""
 }
 
 // backoffLimit is the spec's pod retry limit, the schema default when unset.

@@ -14,6 +14,7 @@ import (
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
 	"github.com/fairness-operator/fairness-operator/internal/display"
+	"github.com/fairness-operator/fairness-operator/internal/dataset"
 	"github.com/fairness-operator/fairness-operator/internal/evaluate"
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
 	"github.com/fairness-operator/fairness-operator/internal/faultpoint"
@@ -27,6 +28,7 @@ type runOutcome struct {
 	table  *fairness.Table
 	rows   int64
 	source *evaluate.SourceRead // an object-store source's listing
+	join   *dataset.JoinCounts  // what the predictions joined by ID
 	reason string               // set when the run failed
 	msg    string
 }
@@ -135,7 +137,7 @@ func outcomeOf(run *fairnessv1alpha1.RunStatus, failed bool, jobReason, jobMsg s
 	if err != nil {
 		return runOutcome{reason: fairnessv1alpha1.ReasonResultInvalid, msg: err.Error()}
 	}
-	return runOutcome{table: table, rows: rows, source: evaluate.MergeObjects(results)}
+	return runOutcome{table: table, rows: rows, source: evaluate.MergeObjects(results), join: evaluate.MergeJoins(results)}
 }
 
 // sourceStatus is the status form of what a run read from an object store.
@@ -179,6 +181,7 @@ func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fair
 		r.effects.add(eval, func() { r.Metrics.RunFinished(eval, run, false) })
 	} else {
 		run.Result, run.Rows, run.Source = fairnessv1alpha1.RunSucceeded, out.rows, sourceStatus(out.source)
+		run.Join = JoinStatus(out.join, out.table)
 		if enc, err := evaluate.NewResult(run.ID, 0, 1, out.rows, 0, out.table).Encode(); err == nil && len(enc) <= 65536 {
 			run.Statistics = enc
 		}
@@ -235,6 +238,11 @@ func (r *FairnessEvaluationReconciler) grade(ctx context.Context, eval *fairness
 	setCondition(&st.Conditions, gen, fairnessv1alpha1.ConditionThresholdsEvaluated, status, reason, msg)
 	if status == metav1.ConditionFalse {
 		r.event(eval, corev1.EventTypeWarning, "ThresholdsNotEvaluated", msg)
+	}
+	status, reason, msg = CoverageCondition(report.Coverage)
+	setCondition(&st.Conditions, gen, fairnessv1alpha1.ConditionLabelCoverage, status, reason, msg)
+	if status == metav1.ConditionTrue {
+		r.event(eval, corev1.EventTypeWarning, "LabelCoverageGap", msg)
 	}
 	if err := r.handOffToIncident(ctx, eval, runID, g, incidents); err != nil {
 		r.eventNow(eval, corev1.EventTypeWarning, "IncidentUpdateFailed", err.Error())

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"k8s.io/utils/ptr"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -25,7 +26,21 @@ func RunSpecHash(spec fairnessv1alpha1.FairnessEvaluationSpec) string {
 		Resources any
 		Deadline  int64
 		Backoff   int32
-	}{spec.Source, spec.Mode, spec.Columns, spec.Train, spec.Shards, spec.Resources, spec.ActiveDeadlineSeconds, backoffLimit(spec.BackoffLimit)}
+		// The joins, omitted when unset so that older specs keep their hash.
+		Outcomes     *fairnessv1alpha1.DataSource `json:",omitempty"`
+		Demographics *fairnessv1alpha1.DataSource `json:",omitempty"`
+		MaxJoinKeys  *int64                       `json:",omitempty"`
+	}{Source: spec.Source, Mode: spec.Mode, Columns: spec.Columns, Train: spec.Train, Shards: spec.Shards, Resources: spec.Resources,
+		Deadline: spec.ActiveDeadlineSeconds, Backoff: backoffLimit(spec.BackoffLimit)}
+	if spec.Outcomes != nil {
+		relevant.Outcomes = &spec.Outcomes.Source
+	}
+	if spec.Demographics != nil {
+		relevant.Demographics = &spec.Demographics.Source
+	}
+	if relevant.Outcomes != nil || relevant.Demographics != nil {
+		relevant.MaxJoinKeys = new(ptr.Deref(spec.MaxJoinKeys, fairnessv1alpha1.DefaultMaxJoinKeys))
+	}
 	data, _ := json.Marshal(relevant) // plain structs always marshal
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])[:16]

@@ -12,6 +12,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+	"github.com/fairness-operator/fairness-operator/internal/dataset"
 	"github.com/fairness-operator/fairness-operator/internal/display"
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
 )
@@ -30,6 +31,9 @@ const (
 // GradeOptions turns an evaluation's spec into grading options.
 func GradeOptions(spec fairnessv1alpha1.FairnessEvaluationSpec) fairness.Options {
 	o := fairness.Options{MinGroupSize: int64(ptr.Deref(spec.MinGroupSize, fairnessv1alpha1.DefaultMinGroupSize)), Privileged: map[string][]string{}}
+	if spec.Outcomes != nil {
+		o.MaxCoverageGap = spec.Outcomes.MaxCoverageGap
+	}
 	for _, p := range spec.Columns.Privileged {
 		o.Privileged[p.Attribute] = p.Values
 	}
@@ -72,6 +76,32 @@ func ThresholdsCondition(ne []fairness.NotEvaluated) (metav1.ConditionStatus, st
 		len(ne), strings.Join(msgs, "; "))
 }
 
+// CoverageCondition is the LabelCoverage condition of a graded run: True
+// (a warning) when the label coverage of two groups differs by more than
+// the maximum.
+func CoverageCondition(c *fairness.Coverage) (metav1.ConditionStatus, string, string) {
+	if c == nil || !c.Exceeded {
+		return metav1.ConditionFalse, "", ""
+	}
+	return metav1.ConditionTrue, fairnessv1alpha1.ReasonCoverageGap, c.Message()
+}
+
+// JoinStatus is the status form of what a run's predictions joined, with
+// the overall label coverage of its statistics.
+func JoinStatus(j *dataset.JoinCounts, t *fairness.Table) *fairnessv1alpha1.JoinStatus {
+	if j == nil {
+		return nil
+	}
+	st := &fairnessv1alpha1.JoinStatus{Outcomes: j.Outcomes, Matched: j.Matched, Orphans: j.Orphans(),
+		Demographics: j.Demographics, MissingDemographics: j.MissingDemographics}
+	if t != nil {
+		if all := t.Overall().Counts; all.Labelled() > 0 && all.Labelled() < all.N() {
+			st.Coverage = new(float64(all.Labelled()) / float64(all.N()))
+		}
+	}
+	return st
+}
+
 // StatusFromReport keeps the bounded, useful part of a report for status:
 // headline and thresholded metrics (between groups, privileged and
 // population; worst-case aggregation), the largest groups, and the breaches.
@@ -110,7 +140,11 @@ func StatusFromReport(r *fairness.Report, thresholds []fairness.Threshold) Grade
 			out.GroupsOmitted = int32(len(groups) - maxStatusGroups) //nolint:gosec // bounded by the scanner's group limit
 			break
 		}
-		out.Groups = append(out.Groups, fairnessv1alpha1.GroupStatus{
+		var labelled *int64
+		if g.Coverage != nil {
+			labelled = new(g.Labelled)
+		}
+		out.Groups = append(out.Groups, fairnessv1alpha1.GroupStatus{Labelled: labelled,
 			Attribute: display.Bounded(g.Attribute, maxAttribute), Group: display.Bounded(display.Value(groupValue(g)), maxAttribute),
 			Count:         g.Count,
 			SelectionRate: g.SelectionRate.Ptr(), TruePositiveRate: g.TruePositiveRate.Ptr(),
@@ -140,7 +174,8 @@ func groupValue(g fairness.GroupReport) string {
 
 // presentOnlyWhileTrue are the abnormal-true conditions, removed when not True.
 var presentOnlyWhileTrue = map[string]bool{fairnessv1alpha1.ConditionReconciling: true,
-	fairnessv1alpha1.ConditionStalled: true, fairnessv1alpha1.ConditionCredentialsInURL: true}
+	fairnessv1alpha1.ConditionStalled: true, fairnessv1alpha1.ConditionCredentialsInURL: true,
+	fairnessv1alpha1.ConditionLabelCoverage: true}
 
 // setCondition sets a condition; the abnormal-true ones are removed when
 // not True. Messages are made safe to show (URLs redacted, control

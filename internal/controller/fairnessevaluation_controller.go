@@ -257,8 +257,40 @@ func (r *FairnessEvaluationReconciler) SetupWithManager(mgr ctrl.Manager) error 
 // header or credentials Secret (or a key it needs) or ServiceAccount the
 // evaluation refers to that does not exist; "" when all do.
 func (r *FairnessEvaluationReconciler) missingSource(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation) (string, error) {
-	src := eval.Spec.Source
-	ns := eval.Namespace
+	missing, err := r.missingIn(ctx, eval.Namespace, eval.Spec.Source)
+	if missing != "" || err != nil {
+		return missing, err
+	}
+	for _, side := range []struct {
+		field string
+		src   *fairnessv1alpha1.DataSource
+	}{{"spec.outcomes", sourceOfOutcomes(eval.Spec.Outcomes)}, {"spec.demographics", sourceOfDemographics(eval.Spec.Demographics)}} {
+		if side.src == nil {
+			continue
+		}
+		if missing, err := r.missingIn(ctx, eval.Namespace, *side.src); missing != "" || err != nil {
+			return side.field + ": " + missing, err
+		}
+	}
+	return "", nil
+}
+
+func sourceOfOutcomes(o *fairnessv1alpha1.OutcomesSource) *fairnessv1alpha1.DataSource {
+	if o == nil {
+		return nil
+	}
+	return &o.Source
+}
+
+func sourceOfDemographics(d *fairnessv1alpha1.DemographicsSource) *fairnessv1alpha1.DataSource {
+	if d == nil {
+		return nil
+	}
+	return &d.Source
+}
+
+// missingIn is missingSource for one source.
+func (r *FairnessEvaluationReconciler) missingIn(ctx context.Context, ns string, src fairnessv1alpha1.DataSource) (string, error) {
 	exists := func(obj client.Object, name string) (bool, error) {
 		err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, obj)
 		if apierrors.IsNotFound(err) {

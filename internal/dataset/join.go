@@ -96,6 +96,9 @@ type JoinLimitError struct {
 	Max  int64
 }
 
+// ReasonCode is the status reason of a join over its key limit.
+func (e *JoinLimitError) ReasonCode() string { return "JoinTooLarge" }
+
 func (e *JoinLimitError) Error() string {
 	return fmt.Sprintf("the joined %s hold more than %d distinct IDs (about %d bytes each in memory); "+
 		"raise the limit (--max-join-keys, spec.maxJoinKeys) or narrow the source", e.Side, e.Max, JoinBytesPerKey)
@@ -193,6 +196,9 @@ type DuplicateIDsError struct {
 	Count int64
 	First string
 }
+
+// ReasonCode is the status reason of duplicate IDs.
+func (e *DuplicateIDsError) ReasonCode() string { return "DuplicateIDs" }
 
 func (e *DuplicateIDsError) Error() string {
 	return fmt.Sprintf("the %s give %d duplicate IDs; first: %s", e.Side, e.Count, e.First)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/fairness-operator/fairness-operator/internal/dataset"
 	"github.com/fairness-operator/fairness-operator/internal/display"
@@ -24,6 +25,8 @@ type Joined struct {
 type Side struct {
 	Source Source
 	Format dataset.Format
+	// Inline is the side's CSV itself, when the manifest holds it.
+	Inline string
 }
 
 // Any reports whether some side is joined.
@@ -85,16 +88,30 @@ func loadSide(ctx context.Context, index *dataset.JoinIndex, s *Side, kind datas
 	case dataset.SideDemographics:
 		load.Protected = scan.Protected
 	}
-	res, err := Statistics(ctx, s.Source, load, nil)
+	src, stdin := s.Source, io.Reader(nil)
+	if s.Inline != "" {
+		src.Data, stdin = "-", strings.NewReader(s.Inline)
+	}
+	res, err := Statistics(ctx, src, load, stdin)
 	if err == nil {
 		err = index.Finish(kind)
 	}
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", kind, display.RedactURL(s.Source.Data), err)
+		return fmt.Errorf("%s %s: %w", kind, display.RedactURL(s.Source.Data), reasoned(err))
 	}
 	index.BadRows += res.BadRows
 	if index.FirstBadRow == "" && res.FirstBadRow != "" {
 		index.FirstBadRow = fmt.Sprintf("%s: %s", kind, res.FirstBadRow)
 	}
 	return nil
+}
+
+// reasoned gives a joined side's error a status reason: its own (duplicate
+// IDs, the key limit, the store's) or InvalidData, so that an unreadable
+// side fails the run with a reason and never leaves it silently label-free.
+func reasoned(err error) error {
+	if dataset.ReasonOf(err) != "" {
+		return err
+	}
+	return &dataset.DataError{Err: err}
 }

@@ -39,6 +39,48 @@ type Result struct {
 	// Objects describes an object-store source: the listing (every shard
 	// saw the same, by DataVersion) and what this shard fetched.
 	Objects *ResultObjects `json:"obj,omitempty"`
+	// Join is what the shard's predictions joined.
+	Join *ResultJoin `json:"join,omitempty"`
+}
+
+// ResultJoin is the compact form of dataset.JoinCounts: the sides' rows
+// (the same in every shard), and this shard's matches and missing rows.
+type ResultJoin struct {
+	Outcomes            int64 `json:"o"`
+	Demographics        int64 `json:"d,omitempty"`
+	Matched             int64 `json:"m"`
+	MatchedOutcomes     int64 `json:"mo"`
+	MissingDemographics int64 `json:"md,omitempty"`
+	BadRows             int64 `json:"b,omitempty"`
+}
+
+// JoinOf packs what a scan joined.
+func JoinOf(j *dataset.JoinCounts) *ResultJoin {
+	if j == nil {
+		return nil
+	}
+	return &ResultJoin{Outcomes: j.Outcomes, Demographics: j.Demographics, Matched: j.Matched,
+		MatchedOutcomes: j.MatchedOutcomes, MissingDemographics: j.MissingDemographics, BadRows: j.BadRows}
+}
+
+// MergeJoins adds up the shards' joins (nil when the run joined nothing).
+// Each shard loaded the whole of each side, so their rows are taken once;
+// distinct outcomes matched add up exactly when each application ID is
+// predicted once.
+func MergeJoins(results []*Result) *dataset.JoinCounts {
+	var out *dataset.JoinCounts
+	for _, r := range results {
+		if r.Join == nil {
+			continue
+		}
+		if out == nil {
+			out = &dataset.JoinCounts{Outcomes: r.Join.Outcomes, Demographics: r.Join.Demographics, BadRows: r.Join.BadRows}
+		}
+		out.Matched += r.Join.Matched
+		out.MatchedOutcomes += r.Join.MatchedOutcomes
+		out.MissingDemographics += r.Join.MissingDemographics
+	}
+	return out
 }
 
 // ResultObjects is the compact form of dataset.ObjectsRead: the listing's

@@ -47,6 +47,55 @@ type RunConfig struct {
 	ObjectStore *ObjectStore `json:"objectStore,omitempty"`
 	// Train, when set, trains a model and reports its test split (train mode).
 	Train *TrainRun `json:"train,omitempty"`
+	// ID, Outcomes and Demographics join the predictions by ID.
+	ID           string     `json:"id,omitempty"`
+	Outcomes     *RunSource `json:"outcomes,omitempty"`
+	Demographics *RunSource `json:"demographics,omitempty"`
+	MaxJoinKeys  int64      `json:"maxJoinKeys,omitempty"`
+}
+
+// RunSource is a joined side as the pod reads it: a path, URL or
+// object-store prefix (or inline CSV), as RunConfig's own data.
+type RunSource struct {
+	Data           string       `json:"data"`
+	Inline         string       `json:"inline,omitempty"`
+	Format         string       `json:"format,omitempty"`
+	HeadersDir     string       `json:"headersDir,omitempty"`
+	TimeoutSeconds int32        `json:"timeoutSeconds,omitempty"`
+	ObjectStore    *ObjectStore `json:"objectStore,omitempty"`
+}
+
+// side is the joined side a RunSource says.
+func (r *RunSource) side() (*Side, error) {
+	if r == nil {
+		return nil, nil
+	}
+	format, err := dataset.ParseFormat(r.Format)
+	if err != nil {
+		return nil, fmt.Errorf("bad run configuration: %w", err)
+	}
+	s := &Side{Source: Source{Data: r.Data, Fetch: dataset.FetchOptions{Timeout: time.Duration(r.TimeoutSeconds) * time.Second}},
+		Format: format, Inline: r.Inline}
+	if r.ObjectStore != nil {
+		s.Source.Objects = *r.ObjectStore
+	}
+	if r.HeadersDir != "" {
+		if s.Source.Fetch.Header, err = readHeaders(r.HeadersDir); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// joined is the run's joins.
+func (c *RunConfig) joined() (Joined, error) {
+	j := Joined{MaxKeys: c.MaxJoinKeys}
+	var err error
+	if j.Outcomes, err = c.Outcomes.side(); err != nil {
+		return j, err
+	}
+	j.Demographics, err = c.Demographics.side()
+	return j, err
 }
 
 // TrainRun is the train-mode part of a run.
@@ -99,7 +148,11 @@ func RunShard(ctx context.Context, c *RunConfig, index int64) (string, error) {
 		return "", fmt.Errorf("bad run configuration: %w", err)
 	}
 	scan := dataset.ScanOptions{Label: c.Label, Prediction: c.Prediction, Score: c.Score, Protected: c.Protected,
-		Favorable: c.Favorable, MaxGroups: c.MaxGroups, Format: format, NullGroup: c.NullGroup}
+		Favorable: c.Favorable, MaxGroups: c.MaxGroups, Format: format, NullGroup: c.NullGroup, ID: c.ID}
+	joined, err := c.joined()
+	if err != nil {
+		return "", err
+	}
 	if c.Shards > 1 {
 		scan.ShardCount, scan.ShardIndex = c.Shards, index
 		if src.IsBuiltin() {
@@ -116,6 +169,7 @@ func RunShard(ctx context.Context, c *RunConfig, index int64) (string, error) {
 	var rows, bad int64
 	var version string
 	var objects *dataset.ObjectsRead
+	var join *dataset.JoinCounts
 	if c.Train != nil {
 		tc := TrainConfig{Label: c.Label, Favorable: c.Favorable, Protected: c.Protected, Features: c.Train.Features,
 			ExcludeProtected: c.Train.ExcludeProtected, TestSize: c.Train.TestSize, RandomState: c.Train.RandomState,
@@ -126,15 +180,16 @@ func RunShard(ctx context.Context, c *RunConfig, index int64) (string, error) {
 		}
 		table, rows = reports[0].Table, reports[0].Rows
 	} else {
-		res, err := Statistics(ctx, src, scan, stdin)
+		res, err := JoinedStatistics(ctx, src, joined, scan, stdin)
 		if err != nil {
 			return "", err
 		}
-		table, rows, bad, version, objects = res.Table, res.Rows, res.BadRows, res.DataVersion, res.Objects
+		table, rows, bad, version, objects, join = res.Table, res.Rows, res.BadRows, res.DataVersion, res.Objects, res.Join
 	}
 	result := NewResult(c.RunID, index, c.Shards, rows, bad, table)
 	result.DataVersion = version
 	result.Objects = ObjectsOf(objects, index)
+	result.Join = JoinOf(join)
 	enc, err := result.Encode()
 	// The object names are a courtesy: fewer of them rather than no result.
 	for err == nil && len(enc) > MaxTerminationMessage && result.Objects != nil && len(result.Objects.Listed) > 0 {

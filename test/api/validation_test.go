@@ -45,6 +45,9 @@ func del(path ...string) mutation {
 
 func spec(path ...string) []string { return append([]string{"spec"}, path...) }
 
+// inlineOutcomes joins a small inline outcomes table.
+var inlineOutcomes = set(map[string]any{"source": map[string]any{"inline": "application_id,repaid\na1,1\n"}}, spec("outcomes")...)
+
 // TestInvalidManifestsAreRefused checks each schema rule on the real API
 // server: the manifest is refused and the message names the rule.
 func TestInvalidManifestsAreRefused(t *testing.T) {
@@ -100,6 +103,30 @@ func TestInvalidManifestsAreRefused(t *testing.T) {
 			`spec.mode: Unsupported value: "guess"`},
 		"predictions mode without prediction column": {validEvaluation, []mutation{del(spec("columns", "prediction")...)}, nil,
 			"predictions mode needs columns.prediction"},
+		"train mode without label": {validEvaluation, []mutation{set("train", spec("mode")...), del(spec("columns", "label")...)}, nil,
+			"train mode needs columns.label"},
+		"outcomes without id": {validEvaluation, []mutation{inlineOutcomes}, nil,
+			"columns.id joins the predictions with outcomes or demographics: set it exactly when one of them is set"},
+		"id without a joined side": {validEvaluation, []mutation{set("application_id", spec("columns", "id")...)}, nil,
+			"columns.id joins the predictions with outcomes or demographics"},
+		"outcomes without label": {validEvaluation, []mutation{inlineOutcomes, set("application_id", spec("columns", "id")...),
+			del(spec("columns", "label")...)}, nil, "outcomes need columns.label, the outcomes' label column"},
+		"builtin outcomes": {validEvaluation, []mutation{set("application_id", spec("columns", "id")...),
+			set(map[string]any{"source": map[string]any{"builtin": map[string]any{}}}, spec("outcomes")...)}, nil,
+			"the builtin dataset holds its own labels"},
+		"joined demographics in train mode": {validEvaluation, []mutation{set("train", spec("mode")...), set("application_id", spec("columns", "id")...),
+			set(map[string]any{"source": map[string]any{"inline": "id,sex\na,f\n"}}, spec("demographics")...)}, nil,
+			"outcomes and demographics are joined in predictions mode only"},
+		"coverage gap of zero": {validEvaluation, []mutation{inlineOutcomes, set("application_id", spec("columns", "id")...),
+			set(0.0, spec("outcomes", "maxCoverageGap")...)}, nil, "spec.outcomes.maxCoverageGap in body should be greater than 0"},
+		"join key limit of zero": {validEvaluation, []mutation{set(int64(0), spec("maxJoinKeys")...)}, nil,
+			"spec.maxJoinKeys in body should be greater than or equal to 1"},
+		"two object-store identities": {validEvaluation, []mutation{set("application_id", spec("columns", "id")...),
+			del(spec("source", "builtin")...),
+			set(map[string]any{"url": "s3://logs/preds/", "credentialsSecretRef": map[string]any{"name": "a"}}, spec("source", "objectStore")...),
+			set(map[string]any{"source": map[string]any{"objectStore": map[string]any{"url": "s3://labels/", "serviceAccountName": "reader"}}},
+				spec("outcomes")...)}, nil,
+			"the evaluation pods have one object-store identity for every source"},
 		"train settings in predictions mode": {validEvaluation, []mutation{set(map[string]any{"method": "baseline"}, spec("train")...)}, nil,
 			"train settings are only allowed in train mode"},
 		"sharded train mode": {validEvaluation, []mutation{set("train", spec("mode")...), set(int64(4), spec("shards")...)}, nil,
@@ -232,5 +259,45 @@ func TestValidEvaluationGetsDefaults(t *testing.T) {
 	rows, _, _ := unstructured.NestedInt64(obj.Object, "spec", "source", "builtin", "rows")
 	if rows != 1000 {
 		t.Errorf("spec.source.builtin.rows = %d, want 1000 as given", rows)
+	}
+}
+
+// TestJoinedEvaluationIsAccepted: a label-free evaluation of a log joined
+// with outcomes and demographics by ID, in three kinds of source and with
+// one object-store identity, is accepted and defaulted.
+func TestJoinedEvaluationIsAccepted(t *testing.T) {
+	ns := createNamespace(t, "joined")
+	obj := decode(t, []byte(`
+apiVersion: fairness.dev/v1alpha1
+kind: FairnessEvaluation
+metadata: {name: joined}
+spec:
+  source:
+    objectStore: {url: "s3://decisions/2026/", credentialsSecretRef: {name: s3-reader}}
+  columns: {id: application_id, label: defaulted, prediction: approved, protected: [race]}
+  outcomes:
+    source: {objectStore: {url: "s3://outcomes/"}}
+  demographics:
+    source: {persistentVolumeClaim: {claimName: bisg, path: proxies.parquet}}
+  thresholds:
+  - metric: demographicParityRatio
+    levels: [{value: 0.8, severity: Sev1}]
+`))
+	obj.SetNamespace(ns)
+	if err := k8s.Create(context.Background(), obj); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := unstructured.NestedInt64(obj.Object, "spec", "maxJoinKeys"); got != 20_000_000 {
+		t.Errorf("spec.maxJoinKeys defaulted to %d, want 20000000", got)
+	}
+	if got, _, _ := unstructured.NestedFloat64(obj.Object, "spec", "outcomes", "maxCoverageGap"); got != 0.1 {
+		t.Errorf("spec.outcomes.maxCoverageGap defaulted to %v, want 0.1", got)
+	}
+	labelFree := decode(t, []byte(validEvaluation))
+	labelFree.SetNamespace(ns)
+	labelFree.SetName("label-free")
+	unstructured.RemoveNestedField(labelFree.Object, "spec", "columns", "label")
+	if err := k8s.Create(context.Background(), labelFree); err != nil {
+		t.Fatalf("a label-free evaluation is refused: %v", err)
 	}
 }
