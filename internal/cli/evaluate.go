@@ -301,23 +301,8 @@ func (f *evaluateFlags) config() (evaluate.Source, dataset.ScanOptions, fairness
 			opts.Privileged["sex"] = []string{"male"}
 		}
 	}
-	switch {
-	case scan.Label == "" && train:
-		return src, scan, opts, usageError("--label is required for %s", f.data)
-	case scan.Label == "" && f.outcomes != "":
-		return src, scan, opts, usageError("--outcomes needs --label, the outcomes' label column")
-	case scan.Prediction == "" && !train:
-		return src, scan, opts, usageError("--prediction is required for %s", f.data)
-	case len(scan.Protected) == 0:
-		return src, scan, opts, usageError("--protected is required for %s", f.data)
-	}
-	for i, p := range scan.Protected {
-		if strings.TrimSpace(p) == "" {
-			return src, scan, opts, usageError("--protected %q: want a column name", p)
-		}
-		if slices.Contains(scan.Protected[:i], p) {
-			return src, scan, opts, usageError("--protected %q is given twice", p)
-		}
+	if err := f.checkColumns(scan, train); err != nil {
+		return src, scan, opts, err
 	}
 	for _, p := range f.privileged {
 		attr, val, ok := strings.Cut(p, "=")
@@ -354,6 +339,29 @@ func (f *evaluateFlags) config() (evaluate.Source, dataset.ScanOptions, fairness
 	}
 	opts.Thresholds = mergeThresholds(ts)
 	return src, scan, opts, nil
+}
+
+// checkColumns says which column role the flags leave out or repeat.
+func (f *evaluateFlags) checkColumns(scan dataset.ScanOptions, train bool) error {
+	switch {
+	case scan.Label == "" && train:
+		return usageError("--label is required for %s", f.data)
+	case scan.Label == "" && f.outcomes != "":
+		return usageError("--outcomes needs --label, the outcomes' label column")
+	case scan.Prediction == "" && !train:
+		return usageError("--prediction is required for %s", f.data)
+	case len(scan.Protected) == 0:
+		return usageError("--protected is required for %s", f.data)
+	}
+	for i, p := range scan.Protected {
+		if strings.TrimSpace(p) == "" {
+			return usageError("--protected %q: want a column name", p)
+		}
+		if slices.Contains(scan.Protected[:i], p) {
+			return usageError("--protected %q is given twice", p)
+		}
+	}
+	return nil
 }
 
 func orDefault(v, def string) string {

@@ -66,11 +66,11 @@ type JoinIndex struct {
 	Outcomes, Demographics int64
 	// BadRows are the rows of the sides skipped under the bad-row policy
 	// (each side has the predictions' budget), and FirstBadRow the first.
-	BadRows     int64
-	FirstBadRow string
-	loaded                 [3]bool
-	duplicates             [3]int64
-	firstDuplicate         [3]string
+	BadRows        int64
+	FirstBadRow    string
+	loaded         [3]bool
+	duplicates     [3]int64
+	firstDuplicate [3]string
 }
 
 // NewJoinIndex makes an empty index of at most maxKeys IDs (0: the default).

@@ -75,7 +75,7 @@ func noRowsOrNoLabels(c Counts) string {
 	if c.N() > 0 {
 		return UndefinedNoLabels
 	}
-	return "no rows"
+	return undefinedNoRows
 }
 
 // populationMetrics are the indices over all rows.

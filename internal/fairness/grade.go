@@ -119,7 +119,7 @@ func DefaultMethod(metric string) string {
 
 // lowerIsWorse tells whether a metric is a ratio, where small values are disparities.
 func lowerIsWorse(metric string) bool {
-	return strings.HasSuffix(metric, "Ratio") || metric == "disparateImpact"
+	return strings.HasSuffix(metric, "Ratio") || metric == metricDisparateImpact
 }
 
 // disparity maps a metric value onto "larger is worse" for comparison with a

@@ -29,6 +29,9 @@ type fraction struct {
 	reason   string // why the rate is undefined when den == 0
 }
 
+// undefinedNoRows is why a rate of a group with no rows is undefined.
+const undefinedNoRows = "no rows"
+
 // UndefinedNoLabels is why a label-based rate or metric is undefined when
 // no row has an outcome: it is not computed, and a threshold on it is not
 // evaluated (NotEvaluatedNoLabels), whatever zero-division rule applies.
@@ -49,13 +52,13 @@ func (c Counts) fraction(r Rate) fraction {
 	predPos, predNeg := c.TP+c.FP, c.TN+c.FN
 	switch r {
 	case BaseRate:
-		return fraction{pos, n, "no rows"}
+		return fraction{pos, n, undefinedNoRows}
 	case SelectionRate:
-		return fraction{c.Selected(), c.N(), "no rows"}
+		return fraction{c.Selected(), c.N(), undefinedNoRows}
 	case Accuracy:
-		return fraction{c.TP + c.TN, n, "no rows"}
+		return fraction{c.TP + c.TN, n, undefinedNoRows}
 	case ErrorRate:
-		return fraction{c.FP + c.FN, n, "no rows"}
+		return fraction{c.FP + c.FN, n, undefinedNoRows}
 	case TruePositiveRate:
 		return fraction{c.TP, pos, "no favourable labels"}
 	case FalseNegativeRate:

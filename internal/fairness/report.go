@@ -166,7 +166,10 @@ func Evaluate(t *Table, opts Options) *Report {
 // selectionMetrics are the metrics computed from selection rates alone:
 // the ones a log with no outcomes still gives.
 var selectionMetrics = map[string]bool{"demographicParityDifference": true, "demographicParityRatio": true,
-	"statisticalParityDifference": true, "disparateImpact": true}
+	"statisticalParityDifference": true, metricDisparateImpact: true}
+
+// metricDisparateImpact is AIF360's ratio of selection rates, the four-fifths rule's.
+const metricDisparateImpact = "disparateImpact"
 
 // MetricNeedsLabels reports whether a metric is computed from outcomes.
 func MetricNeedsLabels(name string) bool { return !selectionMetrics[name] }
