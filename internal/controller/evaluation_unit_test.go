@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
+	"github.com/fairness-operator/fairness-operator/internal/dataset"
 	"github.com/fairness-operator/fairness-operator/internal/evaluate"
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
 )
@@ -32,6 +33,32 @@ func TestBuildJob(t *testing.T) {
 			if job.Spec.CompletionMode != nil || *job.Spec.Completions != 1 || rc.Data != "builtin:synthetic-credit" ||
 				rc.Builtin.Disparity != 0.25 || len(job.Spec.Template.Spec.Volumes) != 0 {
 				t.Fatalf("job %+v config %+v", job.Spec, rc)
+			}
+		}},
+		"joined sides get their own mounts, with the source's object-store identity": {func() *fairnessv1alpha1.FairnessEvaluation {
+			e := base()
+			e.Spec.Source = fairnessv1alpha1.DataSource{ObjectStore: &fairnessv1alpha1.ObjectStoreSource{URL: "s3://logs/preds/",
+				CredentialsSecretRef: &fairnessv1alpha1.LocalObjectReference{Name: "keys"}}}
+			e.Spec.Columns.ID = "application_id"
+			e.Spec.Outcomes = &fairnessv1alpha1.OutcomesSource{Source: fairnessv1alpha1.DataSource{Format: fairnessv1alpha1.FormatParquet,
+				ObjectStore: &fairnessv1alpha1.ObjectStoreSource{URL: "s3://logs/outcomes/"}}}
+			e.Spec.Demographics = &fairnessv1alpha1.DemographicsSource{Source: fairnessv1alpha1.DataSource{
+				ConfigMap: &fairnessv1alpha1.ConfigMapSource{Name: "bisg", Key: "proxies.csv"}}}
+			return e
+		}, func(t *testing.T, job *batchv1.Job, rc *evaluate.RunConfig) {
+			v := job.Spec.Template.Spec.Volumes
+			c := job.Spec.Template.Spec.Containers[0]
+			if rc.ID != "application_id" || rc.MaxJoinKeys != fairnessv1alpha1.DefaultMaxJoinKeys ||
+				rc.Outcomes == nil || rc.Outcomes.Data != "s3://logs/outcomes/" || rc.Outcomes.Format != "parquet" ||
+				rc.Demographics == nil || rc.Demographics.Data != "/data-demographics/data.csv" {
+				t.Fatalf("config %+v outcomes %+v demographics %+v", rc, rc.Outcomes, rc.Demographics)
+			}
+			if len(v) != 1 || v[0].Name != "demographics" || v[0].ConfigMap.Name != "bisg" || len(c.VolumeMounts) != 1 ||
+				c.VolumeMounts[0].MountPath != "/data-demographics" {
+				t.Fatalf("volumes %+v mounts %+v", v, c.VolumeMounts)
+			}
+			if len(c.Env) != 3 || c.Env[0].ValueFrom.SecretKeyRef.Name != "keys" { // the AWS keys, once for every source
+				t.Fatalf("env %+v", c.Env)
 			}
 		}},
 		"sharded configmap": {func() *fairnessv1alpha1.FairnessEvaluation {
@@ -402,4 +429,33 @@ func TestRecordRunRaisesNeverLowers(t *testing.T) {
 func requestRunID(value string) string {
 	sum := sha256.Sum256([]byte(value))
 	return "r" + hex.EncodeToString(sum[:])[:10]
+}
+
+// TestJoinStatusAndCoverageCondition: the join counts and coverage land in
+// status as the report computes them, and the failure reasons of a join are
+// the API's.
+func TestJoinStatusAndCoverageCondition(t *testing.T) {
+	table := fairness.NewTable([]string{"sex"}, 0)
+	table.GroupFor("female").Counts = fairness.Counts{TP: 10, TN: 10, UnlabelledPos: 15, UnlabelledNeg: 5}
+	table.GroupFor("male").Counts = fairness.Counts{TP: 30, FN: 6, UnlabelledPos: 3, UnlabelledNeg: 1}
+	got := JoinStatus(&dataset.JoinCounts{Outcomes: 60, Matched: 56, MatchedOutcomes: 56, Demographics: 80, MissingDemographics: 3}, table)
+	want := &fairnessv1alpha1.JoinStatus{Outcomes: 60, Matched: 56, Orphans: 4, Demographics: 80, MissingDemographics: 3,
+		Coverage: new(56.0 / 80)}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("join status (-want +got):\n%s", diff)
+	}
+	report := fairness.Evaluate(table, fairness.Options{MaxCoverageGap: 0.2})
+	status, reason, msg := CoverageCondition(report.Coverage) // coverage 0.5 and 0.9
+	if status != metav1.ConditionTrue || reason != fairnessv1alpha1.ReasonCoverageGap || !strings.Contains(msg, "female and male") {
+		t.Fatalf("LabelCoverage %s %s %q", status, reason, msg)
+	}
+	if status, _, _ := CoverageCondition(fairness.Evaluate(table, fairness.Options{MaxCoverageGap: 0.5}).Coverage); status != metav1.ConditionFalse {
+		t.Fatal("a gap of 0.4 warns under a maximum of 0.5")
+	}
+	for err, want := range map[error]string{&dataset.JoinLimitError{}: fairnessv1alpha1.ReasonJoinTooLarge,
+		&dataset.DuplicateIDsError{}: fairnessv1alpha1.ReasonDuplicateIDs} {
+		if got := dataset.ReasonOf(err); got != want || !podReasons[got] {
+			t.Errorf("%T carries reason %q, want %q, a pod reason", err, got, want)
+		}
+	}
 }
