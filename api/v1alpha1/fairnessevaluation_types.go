@@ -63,7 +63,7 @@ type FairnessEvaluationSpec struct {
 	Demographics *DemographicsSource `json:"demographics,omitempty"`
 
 	// maxJoinKeys bounds the distinct application IDs the joined sides may
-	// hold in each evaluation pod's memory (about 34 bytes each); a run over
+	// hold in each evaluation pod's memory (about 32 bytes each); a run over
 	// it fails with reason JoinTooLarge. Size the pods' memory with it.
 	// +optional
 	// +kubebuilder:default=20000000

@@ -203,7 +203,7 @@ const (
 	maxLineBytes      = 64 << 20
 	maxGroupsLimit    = 100000
 	maxThresholdsFile = 1 << 20
-	maxJoinKeysLimit  = 2_000_000_000 // an entry's ordinal is 32 bits
+	maxJoinKeysLimit  = 2_000_000_000 // the schema's bound: far beyond any pod's memory
 )
 
 // checkBounds refuses flag values outside their bounds, naming the flag.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math/bits"
+	"strconv"
 	"sync/atomic"
 )
 
@@ -28,37 +29,37 @@ func (s JoinSide) String() string {
 	return "predictions"
 }
 
-// DefaultMaxJoinKeys bounds the IDs a JoinIndex holds: about 34 bytes
-// each (see JoinIndex), so the default is about 680 MB.
+// DefaultMaxJoinKeys bounds the IDs a JoinIndex holds: with JoinBytesPerKey
+// each, about 640 MB.
 const DefaultMaxJoinKeys = 20_000_000
 
-// JoinBytesPerKey is the measured memory of one ID in a JoinIndex (Go's
-// map at its average load plus the per-entry arrays; docs/benchmarks.md).
-const JoinBytesPerKey = 34
-
-// idKey is an application ID as 96 bits of two seeded hashes. Holding the
-// hash instead of the ID keeps an ID at a fixed 12 bytes whatever its
-// length (a UUID is 36): with n IDs the chance that two different ones
-// share a key is about n²/2⁹⁷, 6·10⁻¹⁶ for ten million.
-type idKey [3]uint32
+// JoinBytesPerKey is the memory of one ID in a JoinIndex: a 16-byte slot
+// at 35-70% load, and a bit of the match bitset; while the table doubles,
+// the old one is held too (docs/benchmarks.md has the measured peak).
+const JoinBytesPerKey = 32
 
 // JoinIndex is the in-memory side of a join by application ID: per ID, its
 // outcome (label) and its demographic group. Predictions stream past it;
-// it is loaded whole by every shard (Load* scans), then read concurrently
-// by the scan's parts (Lookup) and marked where a prediction matched.
+// it is loaded whole by every shard (scans with ScanOptions.Into), then
+// read concurrently by the scan's parts (lookup) and marked where a
+// prediction matched.
 //
-// It is written by hand, over Go's map, because the joined side is the
-// memory of the run: an entry is a 12-byte key and a 4-byte ordinal in
-// the map, one byte of label and four of group in arrays, one bit of match.
+// It is a hash table written by hand (open addressing, linear probing,
+// 16 bytes a slot) rather than a Go map because the joined side is the
+// memory and the time of the run: an ID is held as 96 bits of two seeded
+// hashes (a UUID is 36 bytes; with n IDs the chance that two share a key
+// is about n²/2⁹⁶, 10⁻¹⁵ for ten million) next to its label and group in
+// one slot, so that a lookup costs one cache miss, where a map of IDs to
+// entries costs two or more and over twice the bytes.
 type JoinIndex struct {
 	maxKeys    int64
 	seeds      [2]maphash.Seed
-	ordinals   map[idKey]uint32
-	labels     []int8  // per entry: -1 no outcome, 0 unfavourable, 1 favourable
-	groups     []int32 // per entry: -1 no demographics, else an index into values
-	matched    []uint64
+	slots      []joinSlot
+	used       int64
+	matched    []uint64   // one bit a slot, set atomically by the scan's parts
 	values     [][][]byte // a demographic group's raw attribute values
 	valueIndex map[string]int32
+	scratch    []byte
 
 	// Attributes are the protected attributes the demographics give.
 	Attributes []string
@@ -73,21 +74,57 @@ type JoinIndex struct {
 	firstDuplicate [3]string
 }
 
+// joinSlot is one ID: its key (k[0] is never 0 in a used slot) and its
+// entry: bits 0-1 the outcome (0 none, 1 unfavourable, 2 favourable),
+// bit 2 set when it has demographics, bits 3 and up the group.
+type joinSlot struct {
+	k [3]uint32
+	v uint32
+}
+
+const (
+	slotOutcomeMask = 3
+	slotHasGroup    = 4
+	slotGroupShift  = 3
+	minJoinSlots    = 1 << 10
+)
+
 // NewJoinIndex makes an empty index of at most maxKeys IDs (0: the default).
 func NewJoinIndex(maxKeys int64) *JoinIndex {
 	if maxKeys <= 0 {
 		maxKeys = DefaultMaxJoinKeys
 	}
 	return &JoinIndex{maxKeys: maxKeys, seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
-		ordinals: map[idKey]uint32{}, valueIndex: map[string]int32{}}
+		slots: make([]joinSlot, minJoinSlots), valueIndex: map[string]int32{}}
 }
 
 // Has reports whether a side has been loaded.
 func (x *JoinIndex) Has(side JoinSide) bool { return x != nil && x.loaded[side] }
 
-func (x *JoinIndex) key(id []byte) idKey {
+func (x *JoinIndex) key(id []byte) [3]uint32 {
 	a, b := maphash.Bytes(x.seeds[0], id), maphash.Bytes(x.seeds[1], id)
-	return idKey{uint32(a), uint32(a >> 32), uint32(b)}
+	return [3]uint32{uint32(a) | 1, uint32(a >> 32), uint32(b)}
+}
+
+// find is the slot of a key, or of the empty slot where it would go.
+func (x *JoinIndex) find(k [3]uint32) int {
+	mask := len(x.slots) - 1
+	for i := int(k[1]) & mask; ; i = (i + 1) & mask {
+		if s := &x.slots[i]; s.k == k || s.k[0] == 0 {
+			return i
+		}
+	}
+}
+
+// grow doubles the table once it is 70% full.
+func (x *JoinIndex) grow() {
+	old := x.slots
+	x.slots = make([]joinSlot, 2*len(old))
+	for _, s := range old {
+		if s.k[0] != 0 {
+			x.slots[x.find(s.k)] = s
+		}
+	}
 }
 
 // JoinLimitError is a joined side with more IDs than the limit.
@@ -104,56 +141,56 @@ func (e *JoinLimitError) Error() string {
 		"raise the limit (--max-join-keys, spec.maxJoinKeys) or narrow the source", e.Side, e.Max, JoinBytesPerKey)
 }
 
-// entry finds or adds the entry of an ID.
-func (x *JoinIndex) entry(id []byte, side JoinSide) (uint32, error) {
+// entry finds or adds the slot of an ID.
+func (x *JoinIndex) entry(id []byte, side JoinSide) (*joinSlot, error) {
 	k := x.key(id)
-	if o, ok := x.ordinals[k]; ok {
-		return o, nil
+	i := x.find(k)
+	if x.slots[i].k == k {
+		return &x.slots[i], nil
 	}
-	if int64(len(x.ordinals)) >= x.maxKeys {
-		return 0, &JoinLimitError{Side: side, Max: x.maxKeys}
+	if x.used >= x.maxKeys {
+		return nil, &JoinLimitError{Side: side, Max: x.maxKeys}
 	}
-	o := uint32(len(x.labels))
-	x.ordinals[k] = o
-	x.labels = append(x.labels, -1)
-	x.groups = append(x.groups, -1)
-	if o%64 == 0 {
-		x.matched = append(x.matched, 0)
+	if 10*(x.used+1) > 7*int64(len(x.slots)) {
+		x.grow()
+		i = x.find(k)
 	}
-	return o, nil
+	x.used++
+	x.slots[i].k = k
+	return &x.slots[i], nil
 }
 
 // addOutcome records one outcome row; a second row for an ID is counted
 // as a duplicate (the load fails at its end, naming the first).
-func (x *JoinIndex) addOutcome(id []byte, label bool, where func() string) error {
-	o, err := x.entry(id, SideOutcomes)
+func (x *JoinIndex) addOutcome(id []byte, label bool, at positioner) error {
+	s, err := x.entry(id, SideOutcomes)
 	if err != nil {
 		return err
 	}
-	if x.labels[o] >= 0 {
-		x.duplicate(SideOutcomes, id, where)
+	if s.v&slotOutcomeMask != 0 {
+		x.duplicate(SideOutcomes, id, at)
 		return nil
 	}
-	x.labels[o] = 0
+	s.v |= 1
 	if label {
-		x.labels[o] = 1
+		s.v++
 	}
 	x.Outcomes++
 	return nil
 }
 
 // addDemographics records one demographics row.
-func (x *JoinIndex) addDemographics(id []byte, values [][]byte, maxGroups int, where func() string) error {
-	o, err := x.entry(id, SideDemographics)
+func (x *JoinIndex) addDemographics(id []byte, values [][]byte, maxGroups int, at positioner) error {
+	s, err := x.entry(id, SideDemographics)
 	if err != nil {
 		return err
 	}
-	if x.groups[o] >= 0 {
-		x.duplicate(SideDemographics, id, where)
+	if s.v&slotHasGroup != 0 {
+		x.duplicate(SideDemographics, id, at)
 		return nil
 	}
-	key := string(joinRaw(values))
-	g, ok := x.valueIndex[key]
+	x.scratch = joinRaw(x.scratch[:0], values)
+	g, ok := x.valueIndex[string(x.scratch)]
 	if !ok {
 		if len(x.values) >= maxGroups {
 			return tooManyGroupsError{maxGroups}
@@ -164,27 +201,31 @@ func (x *JoinIndex) addDemographics(id []byte, values [][]byte, maxGroups int, w
 			copied[i] = append([]byte(nil), v...)
 		}
 		x.values = append(x.values, copied)
-		x.valueIndex[key] = g
+		x.valueIndex[string(x.scratch)] = g
 	}
-	x.groups[o] = g
+	s.v |= slotHasGroup | uint32(g)<<slotGroupShift
 	x.Demographics++
 	return nil
 }
 
-// joinRaw joins values with a length prefix each, so no two different
+// positioner says where a scan is, for messages.
+type positioner interface{ position() (int64, string) }
+
+// joinRaw appends values with a length prefix each, so no two different
 // lists of values give the same bytes.
-func joinRaw(values [][]byte) []byte {
-	var b []byte
+func joinRaw(b []byte, values [][]byte) []byte {
 	for _, v := range values {
-		b = fmt.Appendf(b, "%d:", len(v))
+		b = strconv.AppendInt(b, int64(len(v)), 10)
+		b = append(b, ':')
 		b = append(b, v...)
 	}
 	return b
 }
 
-func (x *JoinIndex) duplicate(side JoinSide, id []byte, where func() string) {
+func (x *JoinIndex) duplicate(side JoinSide, id []byte, at positioner) {
 	if x.duplicates[side] == 0 {
-		x.firstDuplicate[side] = fmt.Sprintf("ID %s (%s)", quoteField(id), where())
+		n, unit := at.position()
+		x.firstDuplicate[side] = fmt.Sprintf("ID %s (%s %d)", quoteField(id), unit, n)
 	}
 	x.duplicates[side]++
 }
@@ -210,49 +251,48 @@ func (x *JoinIndex) Finish(side JoinSide) error {
 		return &DuplicateIDsError{Side: side, Count: x.duplicates[side], First: x.firstDuplicate[side]}
 	}
 	x.loaded[side] = true
+	x.matched = make([]uint64, (len(x.slots)+63)/64) // the table no longer grows
 	return nil
 }
 
 // joined is what the index says of one prediction's ID.
 type joined struct {
-	found   bool
-	label   int8  // -1: no outcome
-	group   int32 // -1: no demographics
-	ordinal uint32
+	label int8  // -1: no outcome
+	group int32 // -1: no demographics
+	slot  int
 }
 
 // lookup finds an ID; safe for concurrent use with other lookups and marks.
 func (x *JoinIndex) lookup(id []byte) joined {
-	o, ok := x.ordinals[x.key(id)]
-	if !ok {
-		return joined{label: -1, group: -1}
+	i := x.find(x.key(id))
+	v := x.slots[i].v
+	j := joined{label: int8(v&slotOutcomeMask) - 1, group: -1, slot: i}
+	if v&slotHasGroup != 0 {
+		j.group = int32(v >> slotGroupShift)
 	}
-	return joined{found: true, label: x.labels[o], group: x.groups[o], ordinal: o}
+	return j
 }
 
-// markMatched records that a prediction matched the outcome of an entry.
-func (x *JoinIndex) markMatched(o uint32) {
-	atomic.OrUint64(&x.matched[o/64], 1<<(o%64))
+// markMatched records that a prediction matched the outcome of a slot.
+func (x *JoinIndex) markMatched(slot int) {
+	if x.matched == nil {
+		panic("dataset: markMatched before Finish") // the scan's parts share the bitset; it is made once
+	}
+	atomic.OrUint64(&x.matched[slot/64], 1<<(slot%64))
 }
 
 // MatchedOutcomes is the number of distinct outcomes some prediction
 // matched; the rest are orphans.
 func (x *JoinIndex) MatchedOutcomes() int64 {
 	var n int64
-	for w, bitsSet := range x.matched {
-		for bitsSet != 0 {
-			b := bits.TrailingZeros64(bitsSet)
-			bitsSet &= bitsSet - 1
-			if x.labels[w*64+b] >= 0 {
-				n++
-			}
-		}
+	for _, w := range x.matched {
+		n += int64(bits.OnesCount64(w))
 	}
 	return n
 }
 
 // Keys is the number of distinct IDs held.
-func (x *JoinIndex) Keys() int { return len(x.ordinals) }
+func (x *JoinIndex) Keys() int { return int(x.used) }
 
 // JoinCounts is what a scan joined: the rows of each side loaded, the
 // predictions whose outcome had arrived, the distinct outcomes matched

@@ -109,25 +109,40 @@ func TestJoinSideBadInput(t *testing.T) {
 	}
 }
 
-// TestJoinKeysAreFixedSize: an ID of any length is held in 12 bytes, and
-// IDs that differ in one byte, or are prefixes of each other, do not meet.
+type testPosition struct{}
+
+func (testPosition) position() (int64, string) { return 1, "line" }
+
+// TestJoinKeysAreFixedSize: an ID of any length is held in 12 bytes, IDs
+// that differ in one byte, or are prefixes of each other, do not meet, and
+// the table keeps every ID as it grows past its first size.
 func TestJoinKeysAreFixedSize(t *testing.T) {
 	x := NewJoinIndex(0)
 	ids := [][]byte{[]byte("a"), []byte("ab"), []byte("b"), bytes.Repeat([]byte("x"), 10000), bytes.Repeat([]byte("x"), 9999), {}}
 	for i, id := range ids {
-		if err := x.addOutcome(id, i%2 == 0, func() string { return "test" }); err != nil {
+		if err := x.addOutcome(id, i%2 == 0, testPosition{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := x.Finish(SideOutcomes); err != nil || x.Keys() != len(ids) {
-		t.Fatalf("%d keys for %d distinct IDs (%v)", x.Keys(), len(ids), err)
+	for i := range 5000 { // several doublings
+		if err := x.addOutcome(fmt.Appendf(nil, "app-%d", i), i%3 == 0, testPosition{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := x.Finish(SideOutcomes); err != nil || x.Keys() != len(ids)+5000 {
+		t.Fatalf("%d keys for %d distinct IDs (%v)", x.Keys(), len(ids)+5000, err)
+	}
+	for i := range 5000 {
+		if j := x.lookup(fmt.Appendf(nil, "app-%d", i)); j.label != int8(map[bool]int{true: 1}[i%3 == 0]) {
+			t.Fatalf("app-%d: %+v after the table grew", i, j)
+		}
 	}
 	for i, id := range ids {
-		if j := x.lookup(id); !j.found || j.label != int8(1-i%2) {
+		if j := x.lookup(id); j.label != int8(1-i%2) {
 			t.Fatalf("ID %d: %+v", i, j)
 		}
 	}
-	if x.lookup([]byte("c")).found {
+	if j := x.lookup([]byte("c")); j.label >= 0 || j.group >= 0 {
 		t.Fatal("an ID never added is found")
 	}
 }

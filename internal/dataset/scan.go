@@ -380,6 +380,7 @@ type scanner struct {
 	// joined holds the table's groups by demographic group of the Join.
 	joined []*fairness.Group
 	recs   records
+	vals   [][]byte
 }
 
 func (s *scanner) outcome(b []byte) (bool, bool) {
@@ -478,12 +479,14 @@ func (s *scanner) plainGroup(f [][]byte) *fairness.Group {
 	return s.plain[string(s.key)]
 }
 
+// protectedValues are a row's protected values, in a slice the next row
+// reuses.
 func (s *scanner) protectedValues(f [][]byte) [][]byte {
-	vals := make([][]byte, len(s.cols.protected))
-	for i, p := range s.cols.protected {
-		vals[i] = f[p]
+	s.vals = s.vals[:0]
+	for _, p := range s.cols.protected {
+		s.vals = append(s.vals, f[p])
 	}
-	return vals
+	return s.vals
 }
 
 // joinRow joins a prediction with its outcome and demographics by ID. A nil
@@ -504,7 +507,7 @@ func (s *scanner) joinRow(f [][]byte) (g *fairness.Group, label, labelled bool, 
 		label = j.label == 1
 		if labelled { // matched whether or not the demographics let the row into a group
 			s.res.Join.Matched++
-			s.o.Join.markMatched(j.ordinal)
+			s.o.Join.markMatched(j.slot)
 		}
 	}
 	if s.o.Join.Has(SideDemographics) {
@@ -545,18 +548,17 @@ func (s *scanner) load(f [][]byte) (string, error) {
 	if len(id) == 0 {
 		return "empty ID", nil
 	}
-	where := func() string { n, unit := s.recs.position(); return fmt.Sprintf("%s %d", unit, n) }
 	switch s.o.Side {
 	case SideOutcomes:
 		label, ok := s.outcome(f[s.cols.label])
 		if !ok {
 			return fmt.Sprintf("label %s is not binary (want %s)", quoteField(f[s.cols.label]), s.describeOutcome()), nil
 		}
-		if err := s.o.Into.addOutcome(id, label, where); err != nil {
+		if err := s.o.Into.addOutcome(id, label, s.recs); err != nil {
 			return "", err
 		}
 	case SideDemographics:
-		if err := s.o.Into.addDemographics(id, s.protectedValues(f), s.o.MaxGroups, where); err != nil {
+		if err := s.o.Into.addDemographics(id, s.protectedValues(f), s.o.MaxGroups, s.recs); err != nil {
 			return "", err
 		}
 	}
