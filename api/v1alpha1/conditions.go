@@ -77,6 +77,8 @@ const (
 	// ReasonInvalidData: the data cannot be read: a truncated or corrupt file, bad magic, a mapped
 	// column missing or of an unsupported type, bad rows beyond the policy.
 	ReasonInvalidData = "InvalidData"
+	// ReasonNoData: the run's time window (spec.window) holds no rows.
+	ReasonNoData = "NoData"
 	// ReasonDuplicateIDs: a joined side (outcomes, demographics) gives an application ID twice.
 	ReasonDuplicateIDs = "DuplicateIDs"
 	// ReasonJoinTooLarge: the joined sides hold more IDs than spec.maxJoinKeys.

@@ -137,6 +137,10 @@ type RunStatus struct {
 	// ETags, and a hash of the full listing.
 	// +optional
 	Source *SourceStatus `json:"source,omitempty"`
+	// window is the time window the run evaluated, with the rows in and
+	// outside it.
+	// +optional
+	Window *WindowStatus `json:"window,omitempty"`
 	// join is what the predictions joined with spec.outcomes and
 	// spec.demographics, when those are set.
 	// +optional
@@ -146,6 +150,28 @@ type RunStatus struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=65536
 	Statistics string `json:"statistics,omitempty"`
+}
+
+// WindowStatus is the window (from, until] a run evaluated.
+type WindowStatus struct {
+	// from is the start of the window (excluded).
+	// +required
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Format=date-time
+	// +kubebuilder:validation:Pattern=`^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$`
+	From metav1.Time `json:"from"`
+	// until is the end of the window (included): the run's start.
+	// +required
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Format=date-time
+	// +kubebuilder:validation:Pattern=`^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$`
+	Until metav1.Time `json:"until"`
+	// inWindow is the number of rows in the window.
+	// +optional
+	InWindow int64 `json:"inWindow,omitempty"`
+	// outside is the number of rows outside it, read and not evaluated.
+	// +optional
+	Outside int64 `json:"outside,omitempty"`
 }
 
 // JoinStatus is what a run's predictions joined by ID.

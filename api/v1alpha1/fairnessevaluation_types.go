@@ -22,6 +22,7 @@ const (
 // FairnessEvaluationSpec declares what to check, how to grade it and when.
 // +kubebuilder:validation:XValidation:rule="self.mode != 'predictions' || has(self.columns.prediction)",message="predictions mode needs columns.prediction"
 // +kubebuilder:validation:XValidation:rule="self.mode != 'train' || has(self.columns.label)",message="train mode needs columns.label"
+// +kubebuilder:validation:XValidation:rule="self.mode != 'train' || !has(self.window)",message="window applies to predictions mode only"
 // +kubebuilder:validation:XValidation:rule="self.mode != 'train' || (!has(self.outcomes) && !has(self.demographics))",message="outcomes and demographics are joined in predictions mode only"
 // +kubebuilder:validation:XValidation:rule="!has(self.outcomes) || has(self.columns.label)",message="outcomes need columns.label, the outcomes' label column"
 // +kubebuilder:validation:XValidation:rule="[(has(self.source.objectStore) && (has(self.source.objectStore.credentialsSecretRef) || has(self.source.objectStore.webIdentity) || has(self.source.objectStore.serviceAccountName))), (has(self.outcomes) && has(self.outcomes.source.objectStore) && (has(self.outcomes.source.objectStore.credentialsSecretRef) || has(self.outcomes.source.objectStore.webIdentity) || has(self.outcomes.source.objectStore.serviceAccountName))), (has(self.demographics) && has(self.demographics.source.objectStore) && (has(self.demographics.source.objectStore.credentialsSecretRef) || has(self.demographics.source.objectStore.webIdentity) || has(self.demographics.source.objectStore.serviceAccountName)))].filter(x, x).size() <= 1",message="the evaluation pods have one object-store identity for every source: set credentialsSecretRef, webIdentity or serviceAccountName on one of source, outcomes and demographics only"
@@ -61,6 +62,13 @@ type FairnessEvaluationSpec struct {
 	// (status.lastRun.join.missingDemographics) and left out of the groups.
 	// +optional
 	Demographics *DemographicsSource `json:"demographics,omitempty"`
+
+	// window evaluates the decisions of a lookback period: the rows whose
+	// timestamp falls in (run time - lookback, run time]. Rows outside it
+	// are counted (status.lastRun.window.outside), not evaluated; a window
+	// with no rows fails the run with reason NoData rather than passing.
+	// +optional
+	Window *TimeWindow `json:"window,omitempty"`
 
 	// maxJoinKeys bounds the distinct application IDs the joined sides may
 	// hold in each evaluation pod's memory (about 32 bytes each); a run over
@@ -205,6 +213,33 @@ type ColumnMapping struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=128
 	NullGroup string `json:"nullGroup,omitempty"`
+}
+
+// TimestampFormat says how a timestamp column is written.
+// +kubebuilder:validation:Enum=rfc3339;unixSeconds;unixMilliseconds
+type TimestampFormat string
+
+// TimeWindow selects the rows of a lookback period by their timestamp.
+type TimeWindow struct {
+	// timestampColumn is the column with each decision's time.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	TimestampColumn string `json:"timestampColumn"`
+	// timestampFormat is rfc3339 (text such as 2026-11-30T09:15:00Z, and
+	// Parquet's timestamp type), unixSeconds or unixMilliseconds. A row
+	// whose timestamp does not parse is a bad row.
+	// +optional
+	// +kubebuilder:default=rfc3339
+	TimestampFormat TimestampFormat `json:"timestampFormat,omitempty"`
+	// lookback is the length of the window, a Go duration from 1s to
+	// 26280h (three years), such as 720h for 30 days.
+	// +required
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1s') && duration(self) <= duration('26280h')",message="must be a duration from 1s to 26280h"
+	Lookback metav1.Duration `json:"lookback"`
 }
 
 // OutcomesSource is where the outcomes joined by ID are.

@@ -38,6 +38,8 @@ type evaluateFlags struct {
 	outcomesFormat, demographicsFormat string
 	maxJoinKeys                        int64
 	maxCoverageGap                     float64
+	// time window
+	timestamp, timestampFormat, window, until string
 	// train mode
 	method, constraint, features    string
 	excludeProtected, imputeMissing bool
@@ -91,6 +93,11 @@ disparateImpact >=0.8 (Sev2, the four-fifths rule).`,
 	fl.StringVar(&f.demographicsFormat, "demographics-format", "", "format of --demographics: csv, jsonl or parquet; default: detected")
 	fl.Int64Var(&f.maxJoinKeys, "max-join-keys", dataset.DefaultMaxJoinKeys,
 		fmt.Sprintf("most distinct IDs the joined sides may hold in memory (about %d bytes each)", dataset.JoinBytesPerKey))
+	fl.StringVar(&f.timestamp, "timestamp", "", "timestamp column of the decisions; with --window, only rows in (--until - --window, --until] are evaluated")
+	fl.StringVar(&f.timestampFormat, "timestamp-format", string(dataset.TimestampRFC3339),
+		"format of --timestamp: rfc3339, unixSeconds or unixMilliseconds")
+	fl.StringVar(&f.window, "window", "", "lookback of the time window, a Go duration such as 720h")
+	fl.StringVar(&f.until, "until", "", "end of the time window, RFC 3339 (default: now)")
 	fl.Float64Var(&f.maxCoverageGap, "max-coverage-gap", fairness.DefaultMaxCoverageGap,
 		"largest difference in label coverage between groups before a warning")
 	fl.StringVar(&f.prediction, "prediction", "", "prediction column; default approved for the built-in dataset")
@@ -168,7 +175,7 @@ func runEvaluate(ctx context.Context, s Streams, f *evaluateFlags) error {
 		fmt.Fprintf(s.Err, "fairctl: warning: %s\n", display.Value(report.Coverage.Message()))
 	}
 	if err := render(s.Out, format, &Output{Report: report, Data: display.RedactURL(src.Data), Thresholds: opts.Thresholds,
-		Source: sourceOutput(res.Objects), Join: joinOutput(res.Join), EvaluatedAt: time.Now().UTC().Truncate(time.Second), Version: version.Version,
+		Source: sourceOutput(res.Objects), Join: joinOutput(res.Join), Window: windowOutput(scan.Window, res.Window), EvaluatedAt: time.Now().UTC().Truncate(time.Second), Version: version.Version,
 		BadRows: res.BadRows, Privileged: opts.Privileged, MinGroupSize: opts.MinGroupSize}); err != nil {
 		return err
 	}
@@ -286,6 +293,9 @@ func (f *evaluateFlags) config() (evaluate.Source, dataset.ScanOptions, fairness
 	opts := fairness.Options{MinGroupSize: f.minGroupSize, ZeroDivisionAsZero: f.zeroDivision,
 		Privileged: map[string][]string{}, MaxCoverageGap: f.maxCoverageGap}
 	scan.ID = f.id
+	if scan.Window, err = f.timeWindow(time.Now()); err != nil {
+		return src, scan, opts, err
+	}
 	if src.IsBuiltin() {
 		if f.disparity < 0 || f.disparity > 1 {
 			return src, scan, opts, usageError("--disparity %v: want a value within [0, 1]", f.disparity)
@@ -419,4 +429,32 @@ func (f *evaluateFlags) joined(src evaluate.Source) (evaluate.Joined, error) {
 		return j, err
 	}
 	return j, nil
+}
+
+// timeWindow is the window the flags ask for; nil without --timestamp.
+func (f *evaluateFlags) timeWindow(now time.Time) (*dataset.Window, error) {
+	if f.timestamp == "" {
+		if f.window != "" || f.until != "" {
+			return nil, usageError("--window and --until need --timestamp, the decisions' timestamp column")
+		}
+		return nil, nil
+	}
+	if f.mode == "train" {
+		return nil, usageError("--timestamp applies to predictions mode")
+	}
+	format, err := dataset.ParseTimestampFormat(f.timestampFormat)
+	if err != nil {
+		return nil, usageError("--timestamp-format: %v", err)
+	}
+	lookback, err := time.ParseDuration(f.window)
+	if f.window == "" || err != nil || lookback <= 0 {
+		return nil, usageError("--window %q: want a positive duration such as 720h", f.window)
+	}
+	until := now.UTC()
+	if f.until != "" {
+		if until, err = time.Parse(time.RFC3339, f.until); err != nil {
+			return nil, usageError("--until %q: want an RFC 3339 time such as 2026-11-30T00:00:00Z", f.until)
+		}
+	}
+	return &dataset.Window{Column: f.timestamp, Format: format, From: until.Add(-lookback), Until: until}, nil
 }

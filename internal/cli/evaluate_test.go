@@ -111,6 +111,8 @@ func TestEvaluateBadInputExitsTwo(t *testing.T) {
 	write := func(name, content string) string { return writeTestFile(t, dir, name, content) }
 	good := write("good.csv", "y,p,g\n1,1,a\n0,0,b\n")
 	preds := write("preds.csv", "id,p,g\na1,1,x\na2,0,y\na3,1,x\n")
+	stamped := write("stamped.csv", "ts,p,g\n2026-11-29T10:00:00Z,1,a\n2026-11-01T00:00:00Z,0,b\n2026-10-01T00:00:00Z,1,b\n")
+	badStamp := write("badstamp.csv", "ts,p,g\n2026-11-29T10:00:00Z,1,a\n2026-13-01,0,b\n")
 	outcomes := write("outcomes.csv", "id,y\na1,1\na2,0\na3,1\n")
 	noID := write("noid.csv", "app,y\na1,1\n")
 	dupOutcomes := write("dup.csv", "id,y\na1,1\na2,0\na1,1\na2,1\n")
@@ -140,10 +142,23 @@ func TestEvaluateBadInputExitsTwo(t *testing.T) {
 		"duplicate demographics IDs": {join("--demographics", dupDemographics),
 			"fairctl: demographics " + dupDemographics + ": the demographics give 1 duplicate IDs; first: ID \"a3\" (line 5)\n"},
 		"more IDs than the limit": {join("--outcomes", outcomes, "--label", "y", "--max-join-keys", "2"),
-			"fairctl: outcomes " + outcomes + ": the joined outcomes hold more than 2 distinct IDs (about 34 bytes each in memory); " +
+			"fairctl: outcomes " + outcomes + ": the joined outcomes hold more than 2 distinct IDs (about 32 bytes each in memory); " +
 				"raise the limit (--max-join-keys, spec.maxJoinKeys) or narrow the source\n"},
 		"unreachable outcomes": {join("--outcomes", filepath.Join(dir, "gone.csv"), "--label", "y"),
 			"fairctl: outcomes " + filepath.Join(dir, "gone.csv") + ": opening data: open " + filepath.Join(dir, "gone.csv") + ": no such file or directory\n"},
+		"window without timestamp": {[]string{"--data", good, "--prediction", "p", "--protected", "g", "--window", "24h"},
+			"fairctl: --window and --until need --timestamp, the decisions' timestamp column\n"},
+		"bad window": {[]string{"--data", stamped, "--prediction", "p", "--protected", "g", "--timestamp", "ts", "--window", "-1h"},
+			"fairctl: --window \"-1h\": want a positive duration such as 720h\n"},
+		"bad until": {[]string{"--data", stamped, "--prediction", "p", "--protected", "g", "--timestamp", "ts", "--window", "24h",
+			"--until", "Nov 30"}, "fairctl: --until \"Nov 30\": want an RFC 3339 time such as 2026-11-30T00:00:00Z\n"},
+		"bad timestamp format": {[]string{"--data", stamped, "--prediction", "p", "--protected", "g", "--timestamp", "ts", "--window", "24h",
+			"--timestamp-format", "epoch"}, "fairctl: --timestamp-format: timestamp format \"epoch\": want rfc3339, unixSeconds or unixMilliseconds\n"},
+		"empty window": {[]string{"--data", stamped, "--prediction", "p", "--protected", "g", "--timestamp", "ts", "--window", "24h",
+			"--until", "2025-01-01T00:00:00Z"},
+			"fairctl: no rows in the window (2024-12-31T00:00:00Z, 2025-01-01T00:00:00Z] of ts: 3 rows fall outside it\n"},
+		"unparsable timestamp": {[]string{"--data", badStamp, "--prediction", "p", "--protected", "g", "--timestamp", "ts", "--window", "24h"},
+			"fairctl: line 3: timestamp \"2026-13-01\" is not RFC 3339\n"},
 		"bad max join keys": {join("--outcomes", outcomes, "--label", "y", "--max-join-keys", "0"),
 			"fairctl: --max-join-keys 0: want 1 to 2000000000\n"},
 		"missing column": {[]string{"--data", good, "--label", "y", "--prediction", "q", "--protected", "g"},

@@ -26,6 +26,8 @@ type Output struct {
 	Source *SourceOutput `json:"source,omitempty"`
 	// Join is what the predictions joined, when outcomes or demographics were.
 	Join *JoinOutput `json:"join,omitempty"`
+	// Window is the time window evaluated, and the rows in and outside it.
+	Window *WindowOutput `json:"window,omitempty"`
 	// EvaluatedAt, Version, BadRows, Privileged and MinGroupSize are the
 	// run's provenance, which `fairctl report --from` puts in the report.
 	EvaluatedAt  time.Time           `json:"evaluatedAt,omitzero"`
@@ -54,6 +56,21 @@ type JoinOutput struct {
 	Demographics        int64 `json:"demographics"`
 	MissingDemographics int64 `json:"missingDemographics"`
 	BadRows             int64 `json:"badRows"`
+}
+
+// WindowOutput is the window (From, Until] a run evaluated.
+type WindowOutput struct {
+	From     time.Time `json:"from"`
+	Until    time.Time `json:"until"`
+	InWindow int64     `json:"inWindow"`
+	Outside  int64     `json:"outside"`
+}
+
+func windowOutput(w *dataset.Window, c *dataset.WindowCounts) *WindowOutput {
+	if w == nil || c == nil {
+		return nil
+	}
+	return &WindowOutput{From: w.From.UTC(), Until: w.Until.UTC(), InWindow: c.InWindow, Outside: c.Outside}
 }
 
 func joinOutput(j *dataset.JoinCounts) *JoinOutput {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -109,7 +110,7 @@ func TestSlimJobKeepsWhatTheControllerReads(t *testing.T) {
 	t.Parallel()
 	eval := withLastRun("ns", "e", "g1", "")
 	eval.UID = "uid-e"
-	full, err := BuildJob(eval, "g2", "fairness-operator:test", nil)
+	full, err := BuildJob(eval, "g2", "fairness-operator:test", nil, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,7 +56,7 @@ func failureOf(jobReason, jobMsg string, pods []corev1.Pod) runOutcome {
 // ("Reason: message"), as fairctl run writes them.
 var podReasons = map[string]bool{fairnessv1alpha1.ReasonSourceAccessDenied: true, fairnessv1alpha1.ReasonSourceNotFound: true,
 	fairnessv1alpha1.ReasonSourceChanged: true, fairnessv1alpha1.ReasonInvalidData: true,
-	fairnessv1alpha1.ReasonDuplicateIDs: true, fairnessv1alpha1.ReasonJoinTooLarge: true}
+	fairnessv1alpha1.ReasonDuplicateIDs: true, fairnessv1alpha1.ReasonJoinTooLarge: true, fairnessv1alpha1.ReasonNoData: true}
 
 func terminatedState(p *corev1.Pod) *corev1.ContainerStateTerminated {
 	for _, cs := range p.Status.ContainerStatuses {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"path"
 	"strings"
+	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -67,7 +68,7 @@ func EvaluationLabelValue(evaluation string) string {
 }
 
 // runConfig is what the evaluation pods of a run are told to do.
-func runConfig(eval *fairnessv1alpha1.FairnessEvaluation, runID string) evaluate.RunConfig {
+func runConfig(eval *fairnessv1alpha1.FairnessEvaluation, runID string, runTime time.Time) evaluate.RunConfig {
 	s := eval.Spec
 	c := evaluate.RunConfig{RunID: runID, Label: s.Columns.Label, Prediction: s.Columns.Prediction,
 		Score: s.Columns.Score, Protected: s.Columns.Protected, Favorable: s.Columns.FavorableLabel,
@@ -108,10 +109,21 @@ func runConfig(eval *fairnessv1alpha1.FairnessEvaluation, runID string) evaluate
 	if s.Outcomes != nil {
 		c.Outcomes = new(runSource(s.Outcomes.Source, sourceMounts[1]))
 	}
+	if w := s.Window; w != nil {
+		from, until := RunWindow(w, runTime)
+		c.Window = &evaluate.RunWindow{Column: w.TimestampColumn, Format: string(w.TimestampFormat), From: from, Until: until}
+	}
 	if s.Demographics != nil {
 		c.Demographics = new(runSource(s.Demographics.Source, sourceMounts[2]))
 	}
 	return c
+}
+
+// RunWindow is the window (from, until] of a run that starts at runTime:
+// until is the start to the second, as status records it.
+func RunWindow(w *fairnessv1alpha1.TimeWindow, runTime time.Time) (from, until time.Time) {
+	until = runTime.UTC().Truncate(time.Second)
+	return until.Add(-w.Lookback.Duration), until
 }
 
 // sourceMount is where a source's volumes are mounted in the pod: the
@@ -151,8 +163,9 @@ func runSource(src fairnessv1alpha1.DataSource, m sourceMount) evaluate.RunSourc
 // Security Standard, get no service-account token (they never talk to the
 // API), and mount their data read-only. defaults are the manager's resources
 // for evaluation pods whose spec sets none.
-func BuildJob(eval *fairnessv1alpha1.FairnessEvaluation, runID, image string, defaults *corev1.ResourceRequirements) (*batchv1.Job, error) {
-	cfg, err := json.Marshal(runConfig(eval, runID))
+func BuildJob(eval *fairnessv1alpha1.FairnessEvaluation, runID, image string, defaults *corev1.ResourceRequirements,
+	runTime time.Time) (*batchv1.Job, error) {
+	cfg, err := json.Marshal(runConfig(eval, runID, runTime))
 	if err != nil {
 		return nil, err
 	}

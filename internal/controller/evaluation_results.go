@@ -29,7 +29,8 @@ type runOutcome struct {
 	rows   int64
 	source *evaluate.SourceRead // an object-store source's listing
 	join   *dataset.JoinCounts  // what the predictions joined by ID
-	reason string               // set when the run failed
+	window *dataset.WindowCounts
+	reason string // set when the run failed
 	msg    string
 }
 
@@ -130,6 +131,11 @@ func outcomeOf(run *fairnessv1alpha1.RunStatus, failed bool, jobReason, jobMsg s
 	if len(results) == 0 {
 		return runOutcome{reason: fairnessv1alpha1.ReasonResultMissing, msg: "the Job completed but no pod left a result"}
 	}
+	window := evaluate.MergeWindows(results)
+	if window != nil && window.InWindow == 0 {
+		return runOutcome{reason: fairnessv1alpha1.ReasonNoData, window: window,
+			msg: fmt.Sprintf("no rows in the time window: %d rows fall outside it", window.Outside)}
+	}
 	table, rows, err := evaluate.MergeResults(run.ID, shards, results)
 	if errors.Is(err, evaluate.ErrDataChanged) {
 		return runOutcome{reason: fairnessv1alpha1.ReasonSourceChanged, msg: err.Error()}
@@ -137,7 +143,8 @@ func outcomeOf(run *fairnessv1alpha1.RunStatus, failed bool, jobReason, jobMsg s
 	if err != nil {
 		return runOutcome{reason: fairnessv1alpha1.ReasonResultInvalid, msg: err.Error()}
 	}
-	return runOutcome{table: table, rows: rows, source: evaluate.MergeObjects(results), join: evaluate.MergeJoins(results)}
+	return runOutcome{table: table, rows: rows, source: evaluate.MergeObjects(results), join: evaluate.MergeJoins(results),
+		window: window}
 }
 
 // sourceStatus is the status form of what a run read from an object store.
@@ -169,6 +176,7 @@ func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fair
 	gen := eval.Generation
 	sev := fairnessv1alpha1.SeverityNone
 	var headline []fairnessv1alpha1.RunMetric // a failed run has none
+	run.Window = WindowStatus(eval.Spec.Window, run.StartTime, out.window)
 	if out.reason != "" {
 		run.Result, run.Reason, run.Message = fairnessv1alpha1.RunFailed, out.reason, display.Bounded(SafeMessage(out.msg), 4096)
 		st.ConsecutiveFailedRuns++

@@ -30,8 +30,9 @@ func RunSpecHash(spec fairnessv1alpha1.FairnessEvaluationSpec) string {
 		Outcomes     *fairnessv1alpha1.DataSource `json:",omitempty"`
 		Demographics *fairnessv1alpha1.DataSource `json:",omitempty"`
 		MaxJoinKeys  *int64                       `json:",omitempty"`
+		Window       *fairnessv1alpha1.TimeWindow `json:",omitempty"`
 	}{Source: spec.Source, Mode: spec.Mode, Columns: spec.Columns, Train: spec.Train, Shards: spec.Shards, Resources: spec.Resources,
-		Deadline: spec.ActiveDeadlineSeconds, Backoff: backoffLimit(spec.BackoffLimit)}
+		Deadline: spec.ActiveDeadlineSeconds, Backoff: backoffLimit(spec.BackoffLimit), Window: spec.Window}
 	if spec.Outcomes != nil {
 		relevant.Outcomes = &spec.Outcomes.Source
 	}

@@ -86,6 +86,20 @@ func CoverageCondition(c *fairness.Coverage) (metav1.ConditionStatus, string, st
 	return metav1.ConditionTrue, fairnessv1alpha1.ReasonCoverageGap, c.Message()
 }
 
+// WindowStatus is the status form of a run's time window: (start -
+// lookback, start], with the rows in and outside it when the pods counted.
+func WindowStatus(w *fairnessv1alpha1.TimeWindow, start *metav1.Time, c *dataset.WindowCounts) *fairnessv1alpha1.WindowStatus {
+	if w == nil || start == nil {
+		return nil
+	}
+	from, until := RunWindow(w, start.Time)
+	st := &fairnessv1alpha1.WindowStatus{From: metav1.Time{Time: from}, Until: metav1.Time{Time: until}}
+	if c != nil {
+		st.InWindow, st.Outside = c.InWindow, c.Outside
+	}
+	return st
+}
+
 // JoinStatus is the status form of what a run's predictions joined, with
 // the overall label coverage of its statistics.
 func JoinStatus(j *dataset.JoinCounts, t *fairness.Table) *fairnessv1alpha1.JoinStatus {

@@ -40,6 +40,7 @@ func TestBuildJob(t *testing.T) {
 			e.Spec.Source = fairnessv1alpha1.DataSource{ObjectStore: &fairnessv1alpha1.ObjectStoreSource{URL: "s3://logs/preds/",
 				CredentialsSecretRef: &fairnessv1alpha1.LocalObjectReference{Name: "keys"}}}
 			e.Spec.Columns.ID = "application_id"
+			e.Spec.Window = &fairnessv1alpha1.TimeWindow{TimestampColumn: "decided_at", Lookback: metav1.Duration{Duration: 720 * time.Hour}}
 			e.Spec.Outcomes = &fairnessv1alpha1.OutcomesSource{Source: fairnessv1alpha1.DataSource{Format: fairnessv1alpha1.FormatParquet,
 				ObjectStore: &fairnessv1alpha1.ObjectStoreSource{URL: "s3://logs/outcomes/"}}}
 			e.Spec.Demographics = &fairnessv1alpha1.DemographicsSource{Source: fairnessv1alpha1.DataSource{
@@ -50,7 +51,9 @@ func TestBuildJob(t *testing.T) {
 			c := job.Spec.Template.Spec.Containers[0]
 			if rc.ID != "application_id" || rc.MaxJoinKeys != fairnessv1alpha1.DefaultMaxJoinKeys ||
 				rc.Outcomes == nil || rc.Outcomes.Data != "s3://logs/outcomes/" || rc.Outcomes.Format != "parquet" ||
-				rc.Demographics == nil || rc.Demographics.Data != "/data-demographics/data.csv" {
+				rc.Demographics == nil || rc.Demographics.Data != "/data-demographics/data.csv" ||
+				rc.Window == nil || rc.Window.Column != "decided_at" || !rc.Window.Until.Equal(time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)) ||
+				!rc.Window.From.Equal(time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC)) {
 				t.Fatalf("config %+v outcomes %+v demographics %+v", rc, rc.Outcomes, rc.Demographics)
 			}
 			if len(v) != 1 || v[0].Name != "demographics" || v[0].ConfigMap.Name != "bisg" || len(c.VolumeMounts) != 1 ||
@@ -184,7 +187,7 @@ func TestBuildJob(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			defaults := &corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("128Mi")}}
-			job, err := BuildJob(c.eval(), "g1", "img:1", defaults)
+			job, err := BuildJob(c.eval(), "g1", "img:1", defaults, time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC))
 			if err != nil {
 				t.Fatal(err)
 			}

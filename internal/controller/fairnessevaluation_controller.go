@@ -194,7 +194,7 @@ func (r *FairnessEvaluationReconciler) stall(eval *fairnessv1alpha1.FairnessEval
 // attempt (the operator restarted after creating it) is adopted.
 func (r *FairnessEvaluationReconciler) startRun(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation,
 	plan *PlannedRun, sched cron.Schedule, now time.Time) error {
-	job, err := BuildJob(eval, plan.ID, r.Image, r.DefaultResources)
+	job, err := BuildJob(eval, plan.ID, r.Image, r.DefaultResources, now)
 	if err != nil {
 		return err
 	}

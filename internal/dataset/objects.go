@@ -96,7 +96,7 @@ func ScanObjects(ctx context.Context, src ObjectSource, o ScanOptions) (*ScanRes
 		}
 		merged = empty
 	}
-	if merged.Rows == 0 && !sharded {
+	if merged.Rows == 0 && !sharded && (merged.Window == nil || merged.Window.Outside == 0) { // a window's NoData is the caller's
 		return nil, invalidData(fmt.Errorf("%d objects (%d bytes) hold no rows", len(src.Objects), total))
 	}
 	merged.Objects = describe(src)

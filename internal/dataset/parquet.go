@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -383,6 +384,8 @@ func supported(t arrow.DataType) bool {
 		return true
 	case arrow.DICTIONARY:
 		return supported(t.(*arrow.DictionaryType).ValueType)
+	case arrow.TIMESTAMP:
+		return true
 	}
 	return false
 }
@@ -424,6 +427,8 @@ func appendValue(dst []byte, arr arrow.Array, i int) []byte {
 		return append(dst, a.Value(i)...)
 	case *array.Dictionary:
 		return appendValue(dst, a.Dictionary(), a.GetValueIndex(i))
+	case *array.Timestamp: // as RFC 3339 in UTC, the window's default format
+		return a.Value(i).ToTime(a.DataType().(*arrow.TimestampType).Unit).UTC().AppendFormat(dst, time.RFC3339Nano)
 	}
 	return dst
 }

@@ -31,7 +31,7 @@ const maxColumnarAttributes = 4
 // does those), and a score (if any) that is a double, whose text form
 // reads back to the same value.
 func columnarEligible(p *parquetRecords, o ScanOptions) bool {
-	if o.ShardCount > 1 || len(o.Protected) > maxColumnarAttributes || o.Label == "" || o.ID != "" || o.Join != nil || o.Into != nil {
+	if o.ShardCount > 1 || len(o.Protected) > maxColumnarAttributes || o.Label == "" || o.ID != "" || o.Join != nil || o.Into != nil || o.Window != nil {
 		return false
 	}
 	if o.Score == "" {

@@ -63,6 +63,8 @@ type ScanOptions struct {
 	// and Protected for demographics.
 	Into *JoinIndex
 	Side JoinSide
+	// Window, when set, keeps the rows whose timestamp falls in it.
+	Window *Window
 	// window, when set, selects the Parquet row groups whose middle byte is
 	// in a shard's bytes of a multi-object source (see ScanObjects).
 	window *byteWindow
@@ -82,6 +84,8 @@ type ScanResult struct {
 	Objects *ObjectsRead
 	// Join counts what the predictions joined, when ScanOptions.Join is set.
 	Join *JoinCounts
+	// Window counts the rows in and outside ScanOptions.Window.
+	Window *WindowCounts
 	// lines is the number of the last line read and firstBad the first bad
 	// row skipped: a part's line numbers are moved by the lines of the parts
 	// before it when parts are merged (ScanFileParts).
@@ -178,6 +182,9 @@ func scanRecords(recs records, o ScanOptions) (*ScanResult, error) {
 	if o.Join != nil {
 		s.res.Join = &JoinCounts{}
 	}
+	if o.Window != nil && o.Into == nil {
+		s.res.Window = &WindowCounts{}
+	}
 	s.fav = outcomeValues(o.Favorable)
 	var index int64 = -1
 	for {
@@ -256,12 +263,20 @@ func (o ScanOptions) nullValues() [][]byte {
 // (the protected attributes last, as nullValues expects).
 func (o ScanOptions) columnNames() []string {
 	var names []string
-	for _, n := range []string{o.Label, o.Prediction, o.Score, o.ID} {
+	for _, n := range []string{o.Label, o.Prediction, o.Score, o.ID, o.timestampColumn()} {
 		if n != "" {
 			names = append(names, n)
 		}
 	}
 	return append(names, o.protectedColumns()...)
+}
+
+// timestampColumn is the window's column, read by prediction scans only.
+func (o ScanOptions) timestampColumn() string {
+	if o.Window == nil || o.Into != nil {
+		return ""
+	}
+	return o.Window.Column
 }
 
 // protectedColumns are the protected attributes read from this scan's
@@ -274,7 +289,7 @@ func (o ScanOptions) protectedColumns() []string {
 }
 
 type columns struct {
-	label, prediction, score, id int
+	label, prediction, score, id, timestamp int
 	protected                    []int
 	width                        int // fields per record
 }
@@ -321,6 +336,9 @@ func locate(header [][]byte, o ScanOptions) (columns, error) {
 		return c, err
 	}
 	if c.id, err = find("ID", o.ID); err != nil {
+		return c, err
+	}
+	if c.timestamp, err = find("timestamp", o.timestampColumn()); err != nil {
 		return c, err
 	}
 	for _, p := range o.protectedColumns() {
@@ -414,6 +432,17 @@ func (s *scanner) row(f [][]byte) (string, error) {
 	}
 	if s.o.Into != nil {
 		return s.load(f)
+	}
+	if c.timestamp >= 0 {
+		in, reason := s.o.Window.inWindow(f[c.timestamp])
+		if reason != "" {
+			return reason, nil
+		}
+		if !in {
+			s.res.Window.Outside++
+			return "", nil
+		}
+		s.res.Window.InWindow++
 	}
 	label, labelled := false, c.label >= 0
 	if labelled {

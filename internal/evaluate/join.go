@@ -37,6 +37,21 @@ func (j Joined) Any() bool { return j.Outcomes != nil || j.Demographics != nil }
 // the predictions stream past them. With outcomes, scan.Label names the
 // outcomes' label column; with demographics, scan.Protected their columns.
 func JoinedStatistics(ctx context.Context, src Source, j Joined, scan dataset.ScanOptions, stdin io.Reader) (*dataset.ScanResult, error) {
+	res, err := joinedStatistics(ctx, src, j, scan, stdin)
+	if err != nil || scan.Window == nil || scan.ShardCount > 1 {
+		return res, err // a shard's window may be empty; the merged run's may not
+	}
+	if res.Window == nil || res.Window.InWindow == 0 {
+		var outside int64
+		if res.Window != nil {
+			outside = res.Window.Outside
+		}
+		return nil, &dataset.NoDataError{Window: *scan.Window, Outside: outside}
+	}
+	return res, nil
+}
+
+func joinedStatistics(ctx context.Context, src Source, j Joined, scan dataset.ScanOptions, stdin io.Reader) (*dataset.ScanResult, error) {
 	if !j.Any() {
 		return Statistics(ctx, src, scan, stdin)
 	}
@@ -79,7 +94,8 @@ func JoinedStatistics(ctx context.Context, src Source, j Joined, scan dataset.Sc
 
 // loadSide reads one joined side into the index, whole and in order.
 func loadSide(ctx context.Context, index *dataset.JoinIndex, s *Side, kind dataset.JoinSide, scan dataset.ScanOptions) error {
-	load := dataset.ScanOptions{ID: scan.ID, Favorable: scan.Favorable, MaxBadRows: scan.MaxBadRows,
+	load := dataset.ScanOptions{ID: scan.ID, // no Window: a side is loaded whole, its timestamps are not the decisions'
+		Favorable: scan.Favorable, MaxBadRows: scan.MaxBadRows,
 		MaxLineBytes: scan.MaxLineBytes, MaxGroups: scan.MaxGroups, Format: s.Format, NullGroup: scan.NullGroup,
 		Into: index, Side: kind}
 	switch kind {

@@ -41,6 +41,23 @@ type Result struct {
 	Objects *ResultObjects `json:"obj,omitempty"`
 	// Join is what the shard's predictions joined.
 	Join *ResultJoin `json:"join,omitempty"`
+	// Window counts the shard's rows in and outside the time window.
+	Window *dataset.WindowCounts `json:"win,omitempty"`
+}
+
+// MergeWindows adds up the shards' window counts (nil without a window).
+func MergeWindows(results []*Result) *dataset.WindowCounts {
+	var out *dataset.WindowCounts
+	for _, r := range results {
+		if r.Window != nil {
+			if out == nil {
+				out = &dataset.WindowCounts{}
+			}
+			out.InWindow += r.Window.InWindow
+			out.Outside += r.Window.Outside
+		}
+	}
+	return out
 }
 
 // ResultJoin is the compact form of dataset.JoinCounts: the sides' rows

@@ -52,6 +52,17 @@ type RunConfig struct {
 	Outcomes     *RunSource `json:"outcomes,omitempty"`
 	Demographics *RunSource `json:"demographics,omitempty"`
 	MaxJoinKeys  int64      `json:"maxJoinKeys,omitempty"`
+	// Window keeps the rows in a time window.
+	Window *RunWindow `json:"window,omitempty"`
+}
+
+// RunWindow is the window (From, Until] of a run: the controller fixes it
+// from the run's start, so every shard and retry reads the same rows.
+type RunWindow struct {
+	Column string    `json:"column"`
+	Format string    `json:"format,omitempty"`
+	From   time.Time `json:"from"`
+	Until  time.Time `json:"until"`
 }
 
 // RunSource is a joined side as the pod reads it: a path, URL or
@@ -153,6 +164,13 @@ func RunShard(ctx context.Context, c *RunConfig, index int64) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if w := c.Window; w != nil {
+		format, err := dataset.ParseTimestampFormat(w.Format)
+		if err != nil {
+			return "", fmt.Errorf("bad run configuration: %w", err)
+		}
+		scan.Window = &dataset.Window{Column: w.Column, Format: format, From: w.From, Until: w.Until}
+	}
 	if c.Shards > 1 {
 		scan.ShardCount, scan.ShardIndex = c.Shards, index
 		if src.IsBuiltin() {
@@ -170,6 +188,7 @@ func RunShard(ctx context.Context, c *RunConfig, index int64) (string, error) {
 	var version string
 	var objects *dataset.ObjectsRead
 	var join *dataset.JoinCounts
+	var window *dataset.WindowCounts
 	if c.Train != nil {
 		tc := TrainConfig{Label: c.Label, Favorable: c.Favorable, Protected: c.Protected, Features: c.Train.Features,
 			ExcludeProtected: c.Train.ExcludeProtected, TestSize: c.Train.TestSize, RandomState: c.Train.RandomState,
@@ -184,12 +203,13 @@ func RunShard(ctx context.Context, c *RunConfig, index int64) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		table, rows, bad, version, objects, join = res.Table, res.Rows, res.BadRows, res.DataVersion, res.Objects, res.Join
+		table, rows, bad, version, objects, join, window = res.Table, res.Rows, res.BadRows, res.DataVersion, res.Objects, res.Join, res.Window
 	}
 	result := NewResult(c.RunID, index, c.Shards, rows, bad, table)
 	result.DataVersion = version
 	result.Objects = ObjectsOf(objects, index)
 	result.Join = JoinOf(join)
+	result.Window = window
 	enc, err := result.Encode()
 	// The object names are a courtesy: fewer of them rather than no result.
 	for err == nil && len(enc) > MaxTerminationMessage && result.Objects != nil && len(result.Objects.Listed) > 0 {
