@@ -14,12 +14,15 @@ const (
 )
 
 // IncidentCategory says what kind of problem an incident is about.
-// +kubebuilder:validation:Enum=Bias;EvaluationFailing
+// +kubebuilder:validation:Enum=Bias;EvaluationFailing;Trend
 type IncidentCategory string
 
 const (
 	// CategoryBias is a run whose metrics breached a threshold.
 	CategoryBias IncidentCategory = "Bias"
+	// CategoryTrend is a metric that worsened over recent runs (a
+	// threshold's trend rule) without crossing a level.
+	CategoryTrend IncidentCategory = "Trend"
 	// CategoryEvaluationFailing is monitoring gone blind: runs keep failing.
 	CategoryEvaluationFailing IncidentCategory = "EvaluationFailing"
 )
@@ -39,7 +42,8 @@ type BiasIncidentSpec struct {
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="evaluationRef is immutable"
 	EvaluationRef LocalObjectReference `json:"evaluationRef"`
 
-	// category is Bias (a threshold was breached) or EvaluationFailing
+	// category is Bias (a threshold was breached), Trend (a metric worsened
+	// over recent runs under a threshold's trend rule) or EvaluationFailing
 	// (runs keep failing, so monitoring is blind). Set by the operator.
 	// +optional
 	// +kubebuilder:default=Bias
@@ -201,6 +205,23 @@ type Breach struct {
 	// severity of the level crossed.
 	// +required
 	Severity Severity `json:"severity"`
+	// trend is set when the finding is a drift under a threshold's trend
+	// rule, not a level crossed: threshold is then the rule's worsenedBy.
+	// +optional
+	Trend *BreachTrend `json:"trend,omitempty"`
+}
+
+// BreachTrend is how a metric moved over a trend rule's runs.
+type BreachTrend struct {
+	// runs compared, the current one included.
+	// +required
+	Runs int32 `json:"runs"`
+	// from is the metric's value runs-1 runs ago.
+	// +required
+	From float64 `json:"from"`
+	// worsening is how much worse the value is now.
+	// +required
+	Worsening float64 `json:"worsening"`
 }
 
 // TimelineEntry is one transition of an incident.

@@ -87,6 +87,9 @@ const (
 	ReasonCoverageGap = "CoverageGap"
 	// ReasonThresholdBreached: BiasDetected is True.
 	ReasonThresholdBreached = "ThresholdBreached"
+	// ReasonTrendDetected: BiasDetected is True for a drift alone: a metric
+	// worsened over recent runs under a threshold's trend rule.
+	ReasonTrendDetected = "TrendDetected"
 	// ReasonWithinThresholds: BiasDetected is False.
 	ReasonWithinThresholds = "WithinThresholds"
 	// ReasonAllEvaluated: ThresholdsEvaluated is True.

@@ -53,6 +53,34 @@ type MetricThreshold struct {
 	// +kubebuilder:validation:MaxItems=4
 	// +listType=atomic
 	Levels []ThresholdLevel `json:"levels"`
+	// trend also opens an incident (category Trend) when the metric worsened
+	// by at least worsenedBy over the last runs runs without crossing a
+	// level, so a team hears of a drift before it becomes a breach. The
+	// earlier runs' values come from status.history, which keeps the
+	// thresholded metrics of each run.
+	// +optional
+	Trend *ThresholdTrend `json:"trend,omitempty"`
+}
+
+// ThresholdTrend grades a metric's drift over recent runs.
+type ThresholdTrend struct {
+	// runs is the number of runs compared: the current one and runs-1
+	// before it, from 2 to 20 (at most spec.historyLimit).
+	// +required
+	// +kubebuilder:validation:Minimum=2
+	// +kubebuilder:validation:Maximum=20
+	Runs int32 `json:"runs"`
+	// worsenedBy is how much worse the metric must be than runs-1 runs ago:
+	// a larger absolute difference, or a smaller ratio.
+	// +required
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:ExclusiveMinimum=true
+	// +kubebuilder:validation:Maximum=100
+	WorsenedBy float64 `json:"worsenedBy"`
+	// severity of the Trend incident.
+	// +required
+	// +kubebuilder:validation:Enum=Sev1;Sev2;Sev3;Sev4
+	Severity Severity `json:"severity"`
 }
 
 // ThresholdLevel is one value of a metric and the severity it maps to.

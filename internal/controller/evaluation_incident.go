@@ -40,7 +40,11 @@ func (r *FairnessEvaluationReconciler) handOffToIncident(ctx context.Context, ev
 	created := open == nil
 	if created {
 		var err error
-		if open, err = r.openIncident(ctx, eval, runID); err != nil {
+		category := fairnessv1alpha1.CategoryBias
+		if g.OnlyTrends() {
+			category = fairnessv1alpha1.CategoryTrend
+		}
+		if open, err = r.openIncident(ctx, eval, runID, category); err != nil {
 			return err
 		}
 	}
@@ -136,12 +140,12 @@ func openIncident(items []fairnessv1alpha1.BiasIncident) (open *fairnessv1alpha1
 }
 
 func (r *FairnessEvaluationReconciler) openIncident(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation,
-	runID string) (*fairnessv1alpha1.BiasIncident, error) {
+	runID string, category fairnessv1alpha1.IncidentCategory) (*fairnessv1alpha1.BiasIncident, error) {
 	in := &fairnessv1alpha1.BiasIncident{
 		ObjectMeta: metav1.ObjectMeta{Namespace: eval.Namespace,
 			Labels: map[string]string{fairnessv1alpha1.EvaluationLabel: EvaluationLabelValue(eval.Name), ManagedByLabel: managedByValue}},
 		Spec: fairnessv1alpha1.BiasIncidentSpec{EvaluationRef: fairnessv1alpha1.LocalObjectReference{Name: eval.Name},
-			Category: fairnessv1alpha1.CategoryBias, State: fairnessv1alpha1.IncidentOpen},
+			Category: category, State: fairnessv1alpha1.IncidentOpen},
 	}
 	faultpoint.Hit(faultpoint.BeforeIncident)
 	if err := r.createIncident(ctx, eval, in, eval.Name, runID); err != nil {

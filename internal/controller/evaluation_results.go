@@ -195,7 +195,7 @@ func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fair
 		}
 		st.ConsecutiveFailedRuns = 0
 		setCondition(&st.Conditions, gen, fairnessv1alpha1.ConditionStalled, metav1.ConditionFalse, "", "")
-		if sev, err = r.grade(ctx, eval, out.table, run.ID, incidents); err != nil {
+		if sev, err = r.grade(ctx, eval, out.table, run.ID, run.ID, incidents); err != nil {
 			return err
 		}
 		headline = RunMetrics(st.Metrics, GradeOptions(eval.Spec).Thresholds)
@@ -221,14 +221,21 @@ func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fair
 // breaches to the incident. It returns the severity, and a handOffError
 // when the incident could not be updated.
 func (r *FairnessEvaluationReconciler) grade(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation,
-	table *fairness.Table, runID string, incidents []fairnessv1alpha1.BiasIncident) (fairnessv1alpha1.Severity, error) {
+	table *fairness.Table, runID, current string, incidents []fairnessv1alpha1.BiasIncident) (fairnessv1alpha1.Severity, error) {
 	opts := GradeOptions(eval.Spec)
 	report := fairness.Evaluate(table, opts)
 	g := StatusFromReport(report, opts.Thresholds)
+	AddTrends(&g, report, opts.Thresholds, eval.Status.History, current)
 	st := &eval.Status
 	st.Severity, st.Metrics, st.Groups, st.GroupsOmitted = g.Severity, g.Metrics, g.Groups, g.GroupsOmitted
 	gen := eval.Generation
-	if g.Severity != fairnessv1alpha1.SeverityNone {
+	if g.OnlyTrends() {
+		t := g.Trends[0]
+		msg := fmt.Sprintf("%s: %s", fairness.Severity(t.Severity), t.Trend.Describe(t))
+		setCondition(&st.Conditions, gen, fairnessv1alpha1.ConditionBiasDetected, metav1.ConditionTrue,
+			fairnessv1alpha1.ReasonTrendDetected, msg)
+		r.event(eval, corev1.EventTypeWarning, "TrendDetected", msg)
+	} else if g.Severity != fairnessv1alpha1.SeverityNone {
 		b := g.Breaches[0]
 		msg := fmt.Sprintf("%s: %s on %s is %.4f (threshold %g)", g.Severity, b.Metric, b.Attribute, b.Value, b.Threshold)
 		setCondition(&st.Conditions, gen, fairnessv1alpha1.ConditionBiasDetected, metav1.ConditionTrue,
@@ -289,7 +296,7 @@ func (r *FairnessEvaluationReconciler) regrade(ctx context.Context, eval *fairne
 	if err != nil {
 		return false, err
 	}
-	sev, err := r.grade(ctx, eval, table, last.ID+"-g"+fmt.Sprint(eval.Generation), incidents)
+	sev, err := r.grade(ctx, eval, table, last.ID+"-g"+fmt.Sprint(eval.Generation), last.ID, incidents)
 	if err != nil {
 		return false, err
 	}

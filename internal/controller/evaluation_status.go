@@ -42,6 +42,9 @@ func GradeOptions(spec fairnessv1alpha1.FairnessEvaluationSpec) fairness.Options
 		for _, l := range t.Levels {
 			ft.Levels = append(ft.Levels, fairness.Level{Value: l.Value, Severity: fairness.Severity(l.Severity)})
 		}
+		if tr := t.Trend; tr != nil {
+			ft.Trend = &fairness.TrendRule{Runs: int(tr.Runs), WorsenedBy: tr.WorsenedBy, Severity: fairness.Severity(tr.Severity)}
+		}
 		o.Thresholds = append(o.Thresholds, ft)
 	}
 	return o
@@ -56,6 +59,13 @@ type GradedStatus struct {
 	Breaches      []fairnessv1alpha1.Breach
 	// NotEvaluated are the thresholds that could not be graded.
 	NotEvaluated []fairness.NotEvaluated
+	// Trends are the drifts found by trend rules (also in Breaches).
+	Trends []fairness.Breach
+}
+
+// OnlyTrends reports whether a graded run found drifts and nothing else.
+func (g GradedStatus) OnlyTrends() bool {
+	return len(g.Trends) > 0 && len(g.Trends) == len(g.Breaches)
 }
 
 // ThresholdsCondition is the ThresholdsEvaluated condition for a graded run:
@@ -169,12 +179,51 @@ func StatusFromReport(r *fairness.Report, thresholds []fairness.Threshold) Grade
 		if i == maxBreaches {
 			break
 		}
-		out.Breaches = append(out.Breaches, fairnessv1alpha1.Breach{Metric: fairnessv1alpha1.MetricName(b.Metric),
-			Method: fairnessv1alpha1.MetricMethod(b.Method), Attribute: display.Bounded(b.Attribute, maxAttribute),
-			Group: display.Bounded(display.Value(b.Group), maxAttribute), ValueText: strconv.FormatFloat(b.Value, 'g', 4, 64),
-			Value: b.Value, Threshold: b.Threshold, Severity: fairnessv1alpha1.Severity(b.Severity)})
+		out.Breaches = append(out.Breaches, breachStatus(b))
 	}
 	return out
+}
+
+func breachStatus(b fairness.Breach) fairnessv1alpha1.Breach {
+	s := fairnessv1alpha1.Breach{Metric: fairnessv1alpha1.MetricName(b.Metric),
+		Method: fairnessv1alpha1.MetricMethod(b.Method), Attribute: display.Bounded(b.Attribute, maxAttribute),
+		Group: display.Bounded(display.Value(b.Group), maxAttribute), ValueText: strconv.FormatFloat(b.Value, 'g', 4, 64),
+		Value: b.Value, Threshold: b.Threshold, Severity: fairnessv1alpha1.Severity(b.Severity)}
+	if t := b.Trend; t != nil {
+		s.Trend = &fairnessv1alpha1.BreachTrend{Runs: int32(t.Runs), From: t.From, Worsening: t.Worsening} //nolint:gosec // at most 20
+	}
+	return s
+}
+
+// AddTrends grades the drifts of a run under the thresholds' trend rules
+// against the history's earlier runs (current's own entry left out) and
+// adds them to g: a drift raises the severity like a breach, and when it
+// is all the run found, the incident it opens is of category Trend.
+func AddTrends(g *GradedStatus, r *fairness.Report, thresholds []fairness.Threshold, history []fairnessv1alpha1.RunRecord, current string) {
+	var past [][]fairness.PastValue
+	for _, h := range history {
+		if h.ID == current || h.Result != fairnessv1alpha1.RunSucceeded {
+			continue
+		}
+		run := make([]fairness.PastValue, len(h.Metrics))
+		for i, m := range h.Metrics {
+			run[i] = fairness.PastValue{Name: string(m.Name), Method: string(m.Method), Attribute: m.Attribute, Value: m.Value}
+		}
+		past = append(past, run)
+	}
+	breached := map[string]bool{}
+	for _, b := range r.Breaches {
+		breached[b.Key()] = true
+	}
+	for _, t := range fairness.Trends(thresholds, r.Metrics, breached, past) {
+		if len(g.Breaches) < maxBreaches {
+			g.Breaches = append(g.Breaches, breachStatus(t))
+		}
+		g.Trends = append(g.Trends, t)
+		if sev := fairnessv1alpha1.Severity(t.Severity); fairness.Severity(sev).Rank() < fairness.Severity(g.Severity).Rank() {
+			g.Severity = sev
+		}
+	}
 }
 
 func groupValue(g fairness.GroupReport) string {

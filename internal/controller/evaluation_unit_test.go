@@ -462,3 +462,34 @@ func TestJoinStatusAndCoverageCondition(t *testing.T) {
 		}
 	}
 }
+
+// TestAddTrends: a run whose demographic-parity difference rose from 0.02
+// three runs ago to 0.08 now, under its level of 0.1, is graded Sev3 by a
+// trend rule of 4 runs and 0.05, and the incident it opens is a Trend one;
+// the run's own history entry (a re-grade) and failed runs are not counted.
+func TestAddTrends(t *testing.T) {
+	thresholds := []fairness.Threshold{{Metric: "demographicParityDifference", Levels: []fairness.Level{{Value: 0.1, Severity: fairness.Sev1}},
+		Trend: &fairness.TrendRule{Runs: 4, WorsenedBy: 0.05, Severity: fairness.Sev3}}}
+	table := fairness.NewTable([]string{"sex"}, 0)
+	table.GroupFor("female").Counts = fairness.Counts{UnlabelledPos: 46, UnlabelledNeg: 54}
+	table.GroupFor("male").Counts = fairness.Counts{UnlabelledPos: 54, UnlabelledNeg: 46}
+	report := fairness.Evaluate(table, fairness.Options{Thresholds: thresholds})
+	record := func(id string, result fairnessv1alpha1.RunResult, v float64) fairnessv1alpha1.RunRecord {
+		return fairnessv1alpha1.RunRecord{ID: id, Result: result, Metrics: []fairnessv1alpha1.RunMetric{
+			{Name: "demographicParityDifference", Method: "betweenGroups", Attribute: "sex", Value: v}}}
+	}
+	history := []fairnessv1alpha1.RunRecord{record("s4", fairnessv1alpha1.RunSucceeded, 0.08), record("s3", fairnessv1alpha1.RunSucceeded, 0.06),
+		record("s2f", fairnessv1alpha1.RunFailed, 0), record("s2", fairnessv1alpha1.RunSucceeded, 0.04), record("s1", fairnessv1alpha1.RunSucceeded, 0.02)}
+	g := StatusFromReport(report, thresholds)
+	AddTrends(&g, report, thresholds, history, "s4")
+	if g.Severity != fairnessv1alpha1.Severity3 || !g.OnlyTrends() || len(g.Breaches) != 1 || g.Breaches[0].Trend == nil ||
+		g.Breaches[0].Trend.From != 0.02 || g.Breaches[0].Trend.Runs != 4 {
+		t.Fatalf("graded %s, breaches %+v", g.Severity, g.Breaches)
+	}
+	thresholds[0].Trend.Runs = 3 // 0.04 two runs back (the failed run not counted): worsened by 0.04 only
+	g = StatusFromReport(report, thresholds)
+	AddTrends(&g, report, thresholds, history, "s4")
+	if g.Severity != fairnessv1alpha1.SeverityNone || len(g.Breaches) != 0 {
+		t.Fatalf("with less drift: graded %s, breaches %+v", g.Severity, g.Breaches)
+	}
+}

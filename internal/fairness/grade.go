@@ -61,6 +61,8 @@ type Threshold struct {
 	Method    string  `json:"method,omitempty"`
 	Attribute string  `json:"attribute,omitempty"`
 	Levels    []Level `json:"levels"`
+	// Trend, when set, also grades the metric's drift over recent runs (Trends).
+	Trend *TrendRule `json:"trend,omitempty"`
 }
 
 // Grades tells whether the threshold grades a metric with this name,
@@ -146,6 +148,9 @@ type Breach struct {
 	Value     float64  `json:"value"`
 	Threshold float64  `json:"threshold"`
 	Severity  Severity `json:"severity"`
+	// Trend is set for a drift found by a trend rule (Threshold is then
+	// the rule's amount), not a level crossed.
+	Trend *TrendChange `json:"trend,omitempty"`
 }
 
 // Why a threshold could not be graded (NotEvaluated.Reason).

@@ -108,3 +108,49 @@ func TestCoverageGap(t *testing.T) {
 		t.Fatalf("a fully labelled run reports coverage %+v", full.Coverage)
 	}
 }
+
+// TestTrends: a demographic-parity difference of 0.02, 0.04, 0.06 and now
+// 0.08 over four runs worsened by 0.06: a rule of 4 runs and 0.05 finds it,
+// one of 0.07 does not, nor one of 3 runs (0.04 from 0.04), nor a metric
+// that breached a level, nor one with too little history. A ratio worsens
+// downward.
+func TestTrends(t *testing.T) {
+	past := func(vals ...float64) [][]PastValue { // newest first
+		var h [][]PastValue
+		for _, v := range vals {
+			h = append(h, []PastValue{{Name: "demographicParityDifference", Method: MethodBetweenGroups, Attribute: "g", Value: v},
+				{Name: "demographicParityRatio", Method: MethodBetweenGroups, Attribute: "g", Value: 1 - v}})
+		}
+		return h
+	}
+	now := []Metric{{Name: "demographicParityDifference", Method: MethodBetweenGroups, Attribute: "g", Value: Defined(-0.08)},
+		{Name: "demographicParityRatio", Method: MethodBetweenGroups, Attribute: "g", Value: Defined(0.92)}}
+	rule := func(metric string, runs int, by float64) []Threshold {
+		return []Threshold{{Metric: metric, Levels: []Level{{0.5, Sev1}}, Trend: &TrendRule{Runs: runs, WorsenedBy: by, Severity: Sev3}}}
+	}
+	cases := map[string]struct {
+		thresholds []Threshold
+		history    [][]PastValue
+		breached   map[string]bool
+		want       float64 // worsening found; 0 for none
+	}{
+		"worsened enough":     {rule("demographicParityDifference", 4, 0.05), past(0.06, 0.04, 0.02), nil, 0.06},
+		"not enough":          {rule("demographicParityDifference", 4, 0.07), past(0.06, 0.04, 0.02), nil, 0},
+		"fewer runs":          {rule("demographicParityDifference", 3, 0.05), past(0.06, 0.04, 0.02), nil, 0},
+		"a ratio falls":       {rule("demographicParityRatio", 4, 0.05), past(0.06, 0.04, 0.02), nil, 0.06},
+		"too little history":  {rule("demographicParityDifference", 4, 0.05), past(0.06, 0.04), nil, 0},
+		"breached its levels": {rule("demographicParityDifference", 4, 0.05), past(0.06, 0.04, 0.02), map[string]bool{now[0].Key(): true}, 0},
+		"improving":           {rule("demographicParityDifference", 2, 0.01), past(0.2), nil, 0},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			got := Trends(c.thresholds, now, c.breached, c.history)
+			switch {
+			case c.want == 0 && len(got) != 0:
+				t.Fatalf("found %+v, want none", got)
+			case c.want != 0 && (len(got) != 1 || math.Abs(got[0].Trend.Worsening-c.want) > 1e-12 || got[0].Severity != Sev3):
+				t.Fatalf("found %+v, want one worsening by %v at Sev3", got, c.want)
+			}
+		})
+	}
+}
