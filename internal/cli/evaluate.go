@@ -395,7 +395,7 @@ func (f *evaluateFlags) joined(src evaluate.Source) (evaluate.Joined, error) {
 	if f.id == "" {
 		return j, usageError("--outcomes and --demographics join by --id, the application-ID column; give it")
 	}
-	if f.mode == "train" {
+	if f.mode == string(fairnessv1alpha1.ModeTrain) {
 		return j, usageError("--outcomes and --demographics apply to predictions mode")
 	}
 	side := func(flag, data, format string) (*evaluate.Side, error) {
@@ -439,7 +439,7 @@ func (f *evaluateFlags) timeWindow(now time.Time) (*dataset.Window, error) {
 		}
 		return nil, nil
 	}
-	if f.mode == "train" {
+	if f.mode == string(fairnessv1alpha1.ModeTrain) {
 		return nil, usageError("--timestamp applies to predictions mode")
 	}
 	format, err := dataset.ParseTimestampFormat(f.timestampFormat)

@@ -231,7 +231,7 @@ func (r *FairnessEvaluationReconciler) grade(ctx context.Context, eval *fairness
 	gen := eval.Generation
 	if g.OnlyTrends() {
 		t := g.Trends[0]
-		msg := fmt.Sprintf("%s: %s", fairness.Severity(t.Severity), t.Trend.Describe(t))
+		msg := fmt.Sprintf("%s: %s", t.Severity, t.Trend.Describe(t))
 		setCondition(&st.Conditions, gen, fairnessv1alpha1.ConditionBiasDetected, metav1.ConditionTrue,
 			fairnessv1alpha1.ReasonTrendDetected, msg)
 		r.event(eval, corev1.EventTypeWarning, "TrendDetected", msg)

@@ -290,8 +290,8 @@ func (o ScanOptions) protectedColumns() []string {
 
 type columns struct {
 	label, prediction, score, id, timestamp int
-	protected                    []int
-	width                        int // fields per record
+	protected                               []int
+	width                                   int // fields per record
 }
 
 func locate(header [][]byte, o ScanOptions) (columns, error) {

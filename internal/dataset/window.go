@@ -46,13 +46,6 @@ type WindowCounts struct {
 	Outside  int64 `json:"outside"`
 }
 
-func (w *WindowCounts) add(o *WindowCounts) {
-	if o != nil {
-		w.InWindow += o.InWindow
-		w.Outside += o.Outside
-	}
-}
-
 // ReasonNoData is the status reason of a run whose window holds no rows.
 const ReasonNoData = "NoData"
 

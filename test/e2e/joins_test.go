@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
 )
@@ -122,5 +125,76 @@ func TestLabelFreeAndDelayedOutcomes(t *testing.T) {
 	c := meta.FindStatusCondition(st.Conditions, fairnessv1alpha1.ConditionLabelCoverage)
 	if c == nil || c.Status != "True" || c.Reason != fairnessv1alpha1.ReasonCoverageGap {
 		t.Fatalf("delayed: LabelCoverage %+v, want True with reason %s", c, fairnessv1alpha1.ReasonCoverageGap)
+	}
+}
+
+// worseningLog serves a label-free log whose demographic-parity difference
+// grows by 0.04 from one run to the next (0, 0.04, 0.08, 0.12, ...): a
+// request after a quiet spell of a few seconds is the next run's.
+type worseningLog struct {
+	mu      sync.Mutex
+	last    time.Time
+	version int
+}
+
+func (l *worseningLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	l.mu.Lock()
+	if !l.last.IsZero() && time.Since(l.last) > 4*time.Second {
+		l.version++
+	}
+	l.last = time.Now()
+	v := l.version
+	l.mu.Unlock()
+	var b bytes.Buffer
+	b.WriteString("approved,sex\n")
+	for i := range 1000 {
+		fmt.Fprintf(&b, "%d,female\n%d,male\n", b2i(i < 500-20*v), b2i(i < 500+20*v))
+	}
+	http.ServeContent(w, r, "log.csv", time.Date(2026, 12, 1, 0, 0, v, 0, time.UTC), bytes.NewReader(b.Bytes()))
+}
+
+// TestTrendOverScheduledRuns: a scheduled evaluation of a log that worsens
+// at every run, never near its level (0.5), opens a Trend incident once
+// the difference has grown by 0.1 over four runs (0 to 0.12).
+func TestTrendOverScheduledRuns(t *testing.T) {
+	ctx := context.Background()
+	srv := hostServer(t, &worseningLog{})
+	ns := namespace(t, "trend")
+	e := evaluation(ns, "drifting", 1, 0)
+	e.Spec.Source = fairnessv1alpha1.DataSource{URL: &fairnessv1alpha1.URLSource{URL: srv.URL + "/log.csv", TimeoutSeconds: 60}}
+	e.Spec.Columns = fairnessv1alpha1.ColumnMapping{Prediction: "approved", Protected: []string{"sex"}}
+	e.Spec.Schedule = "@every 15s"
+	e.Spec.Thresholds = []fairnessv1alpha1.MetricThreshold{{Metric: "demographicParityDifference",
+		Levels: []fairnessv1alpha1.ThresholdLevel{{Value: 0.5, Severity: fairnessv1alpha1.Severity1}},
+		Trend:  &fairnessv1alpha1.ThresholdTrend{Runs: 4, WorsenedBy: 0.1, Severity: fairnessv1alpha1.Severity3}}}
+	if err := k8s().Create(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(4 * time.Minute)
+	for e.Status.IncidentRef == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("no Trend incident after 4 minutes: history %+v", e.Status.History)
+		}
+		time.Sleep(time.Second)
+		if err := k8s().Get(ctx, client.ObjectKeyFromObject(e), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var in fairnessv1alpha1.BiasIncident
+	if err := k8s().Get(ctx, client.ObjectKey{Namespace: ns, Name: e.Status.IncidentRef.Name}, &in); err != nil {
+		t.Fatal(err)
+	}
+	if in.Spec.Category != fairnessv1alpha1.CategoryTrend || in.Status.Severity != fairnessv1alpha1.Severity3 {
+		t.Fatalf("incident %s: category %s severity %s", in.Name, in.Spec.Category, in.Status.Severity)
+	}
+	var scheduled int
+	for _, h := range e.Status.History {
+		if strings.HasPrefix(h.ID, "s") {
+			scheduled++
+		}
+	}
+	c := meta.FindStatusCondition(e.Status.Conditions, fairnessv1alpha1.ConditionBiasDetected)
+	if len(e.Status.History) < 4 || scheduled < 3 || c == nil || c.Reason != fairnessv1alpha1.ReasonTrendDetected {
+		t.Fatalf("history %+v (%d scheduled), BiasDetected %+v", e.Status.History, scheduled, c)
 	}
 }

@@ -29,7 +29,8 @@ func main() {
 // id is a UUID-like ID: 36 characters, random-looking, unique per row.
 func id(i int) string {
 	h := uint64(i)*0x9e3779b97f4a7c15 + 0x632be59bd9b4e019
-	return fmt.Sprintf("%08x-%04x-4%03x-%04x-%012x", uint32(h>>32), uint16(h>>16), uint16(h)&0xfff, 0x8000|uint16(i>>48)&0x3fff, uint64(i)&0xffffffffffff)
+	return fmt.Sprintf("%08x-%04x-4%03x-%04x-%012x", uint32(h>>32), uint16(h>>16), uint16(h)&0xfff,
+		0x8000|uint16(i>>48)&0x3fff, uint64(i)&0xffffffffffff)
 }
 
 func run(rows int, dir string) error {
