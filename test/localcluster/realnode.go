@@ -112,8 +112,11 @@ func (c *Cluster) startBystander(ctx context.Context) error {
 	if err := c.Client.Get(ctx, client.ObjectKey{Name: BystanderNode}, &node); err != nil {
 		return err
 	}
+	// A patch, not an update: the node controllers write the node too, and
+	// an update racing them failed the suite's start with a conflict.
+	before := node.DeepCopy()
 	node.Spec.Unschedulable = true
-	if err := c.Client.Update(ctx, &node); err != nil {
+	if err := c.Client.Patch(ctx, &node, client.MergeFrom(before)); err != nil {
 		return fmt.Errorf("cordoning the bystander node: %w", err)
 	}
 	go c.agent.Run(agentCtx)
