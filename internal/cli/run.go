@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -10,6 +11,7 @@ import (
 	"github.com/fairness-operator/fairness-operator/internal/dataset"
 	"github.com/fairness-operator/fairness-operator/internal/display"
 	"github.com/fairness-operator/fairness-operator/internal/evaluate"
+	"github.com/fairness-operator/fairness-operator/internal/memlimit"
 )
 
 // maxErrorMessage keeps an error within the termination message.
@@ -24,6 +26,7 @@ func newRunCommand(s Streams) *cobra.Command {
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			setMemoryLimit()
 			if v := os.Getenv("JOB_COMPLETION_INDEX"); v != "" && !cmd.Flags().Changed("index") {
 				n, err := strconv.ParseInt(v, 10, 64)
 				if err != nil {
@@ -54,6 +57,19 @@ func newRunCommand(s Streams) *cobra.Command {
 	cmd.Flags().Int64Var(&index, "index", 0, "shard index (default: $JOB_COMPLETION_INDEX)")
 	cmd.Flags().StringVar(&terminationLog, "termination-log", "/dev/termination-log", "file the result or error is written to")
 	return cmd
+}
+
+// setMemoryLimit gives the Go runtime a soft memory limit below the pod's
+// (unless GOMEMLIMIT says otherwise): a joined side held in memory then
+// leaves the collector's headroom within the limit instead of meeting the
+// OOM killer.
+func setMemoryLimit() {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	if limit, ok, err := memlimit.FromCgroups(memlimit.Files...); err == nil && ok {
+		debug.SetMemoryLimit(limit)
+	}
 }
 
 func runShard(cmd *cobra.Command, config string, index int64) (string, error) {
