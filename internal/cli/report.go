@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -134,6 +135,12 @@ func runInput(run *Output) report.Input {
 			in.Source.Objects = append(in.Source.Objects, report.Object{Name: o.Name, ETag: o.Version, Size: o.Size})
 		}
 	}
+	if run.Join != nil {
+		in.MissingDemographics = run.Join.MissingDemographics
+	}
+	if w := run.Window; w != nil {
+		in.Window = windowText(w.From, w.Until, w.InWindow, w.Outside)
+	}
 	if in.Report.Severity == "" {
 		in.Report.Severity = fairness.SeverityNone
 	}
@@ -166,4 +173,10 @@ func writeReport(out io.Writer, path, format string, ev *report.Evidence) error 
 		}
 	}
 	return err
+}
+
+// windowText describes a run's time window for the report's provenance.
+func windowText(from, until time.Time, in, outside int64) string {
+	return fmt.Sprintf("(%s, %s]: %d rows in the window, %d outside it", from.UTC().Format(time.RFC3339),
+		until.UTC().Format(time.RFC3339), in, outside)
 }

@@ -59,6 +59,12 @@ func clusterInput(ctx context.Context, c client.Client, ns, name string) (report
 	if last.CompletionTime != nil {
 		in.Time = last.CompletionTime.Time
 	}
+	if last.Join != nil {
+		in.MissingDemographics = last.Join.MissingDemographics
+	}
+	if w := last.Window; w != nil {
+		in.Window = windowText(w.From.Time, w.Until.Time, w.InWindow, w.Outside)
+	}
 	in.History = historyPoints(eval.Status.History)
 	if in.Incidents, err = clusterIncidents(ctx, c, &eval); err != nil {
 		return report.Input{}, err

@@ -102,7 +102,7 @@ func Build(in Input) (*Evidence, error) {
 			Severity: r.Severity, Breaches: breachRows(r), NotEvaluated: r.NotEvaluated, Scale: scale(r.Severity)},
 		Provenance: Provenance{Source: in.Source, Rows: r.Rows, Window: in.Window, OperatorVersion: in.OperatorVersion,
 			SpecHash: in.SpecHash, Thresholds: in.Thresholds, MinGroupSize: in.MinGroupSize},
-		Attributes:  attributeTables(r, in.Privileged),
+		Attributes:  attributeTables(r, in.Privileged, in.MissingDemographics),
 		History:     in.History,
 		Methods:     in.Methods,
 		Incidents:   shownIncidents(in.Incidents),

@@ -47,7 +47,10 @@ type GroupRow struct {
 
 // attributeTables groups the report's groups by attribute, each attribute
 // first and then the intersections, in the report's order.
-func attributeTables(r *fairness.Report, privileged map[string][]string) []AttributeTable {
+// attributeTables are the group tables of each attribute; unknown counts
+// the rows left out of every group (predictions with no demographics row),
+// which are in no attribute's groups.
+func attributeTables(r *fairness.Report, privileged map[string][]string, unknown int64) []AttributeTable {
 	var order []string
 	byAttr := map[string][]fairness.GroupReport{}
 	for _, g := range r.Groups {
@@ -61,7 +64,7 @@ func attributeTables(r *fairness.Report, privileged map[string][]string) []Attri
 	})
 	tables := make([]AttributeTable, 0, len(order))
 	for _, attr := range order {
-		tables = append(tables, attributeTable(attr, byAttr[attr], r.Rows, privileged))
+		tables = append(tables, attributeTable(attr, byAttr[attr], r.Rows+unknown, privileged))
 	}
 	return tables
 }
@@ -89,7 +92,7 @@ func attributeTable(attr string, groups []fairness.GroupReport, rows int64, priv
 			best, bestRate = name, *sr
 		}
 		if isPrivileged != nil && isPrivileged(attrs, g) {
-			privSelected += g.TP + g.FP
+			privSelected += g.Selected() // labelled or not: a label-free run's selections are all unlabelled
 			privCount += g.N()
 		}
 	}

@@ -30,6 +30,9 @@ type Input struct {
 	SpecHash        string
 	// Window is the time window of the data, when one was set.
 	Window string
+	// MissingDemographics counts the predictions with no demographics row
+	// (joined by ID): in no group, they are each attribute's unknown category.
+	MissingDemographics int64
 	// History is earlier runs, oldest first; the trend chart draws it.
 	History []HistoryPoint
 	// Methods are train mode's candidate models, one per method.

@@ -219,3 +219,31 @@ func TestHostileNamesRenderAsText(t *testing.T) {
 		}
 	}
 }
+
+// TestLabelFreeJoinedRunReport: a label-free run joined with demographics
+// (women selected 30 of 100, men 60 of 100, none labelled; 40 predictions
+// with no demographics row): the impact ratio against the privileged men
+// counts the unlabelled selections (0.5), the 40 are each attribute's
+// unknown category, and shares are of all 240 predictions.
+func TestLabelFreeJoinedRunReport(t *testing.T) {
+	table := fairness.NewTable([]string{"sex"}, 0)
+	table.GroupFor("female").Counts = fairness.Counts{UnlabelledPos: 30, UnlabelledNeg: 70}
+	table.GroupFor("male").Counts = fairness.Counts{UnlabelledPos: 60, UnlabelledNeg: 40}
+	in := sampleInput()
+	in.Report = fairness.Evaluate(table, fairness.Options{Privileged: map[string][]string{"sex": {"male"}}})
+	in.MissingDemographics = 40
+	in.Window = "(2026-11-01T00:00:00Z, 2026-11-30T00:00:00Z]: 240 rows in the window, 7 outside it"
+	ev, err := Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := ev.Attributes[0]
+	if tab.Unknown != 40 || len(tab.Groups) != 2 {
+		t.Fatalf("unknown %d, groups %d; want 40 and 2", tab.Unknown, len(tab.Groups))
+	}
+	near(t, "female against privileged male", tab.Groups[0].PrivilegedImpactRatio, 0.5)
+	near(t, "female share", &tab.Groups[0].Share, 100.0/240)
+	if ev.Provenance.Window != in.Window {
+		t.Fatalf("provenance window %q", ev.Provenance.Window)
+	}
+}
