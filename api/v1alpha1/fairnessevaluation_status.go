@@ -172,6 +172,10 @@ type WindowStatus struct {
 	// outside is the number of rows outside it, read and not evaluated.
 	// +optional
 	Outside int64 `json:"outside,omitempty"`
+	// skippedObjects is the number of objects spec.window.partition left
+	// unread: their names say they hold other periods.
+	// +optional
+	SkippedObjects int64 `json:"skippedObjects,omitempty"`
 }
 
 // JoinStatus is what a run's predictions joined by ID.

@@ -241,6 +241,16 @@ type TimeWindow struct {
 	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
 	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1s') && duration(self) <= duration('26280h')",message="must be a duration from 1s to 26280h"
 	Lookback metav1.Duration `json:"lookback"`
+	// partition, with an objectStore source, reads each object's period
+	// from its name and skips the objects of periods outside the window
+	// without reading them: a template of the name's time placeholders,
+	// {{.Date}} (2026-11-30), {{.Year}}, {{.Month}}, {{.Day}} and {{.Hour}},
+	// matched against whole path segments, for example dt={{.Date}} or
+	// year={{.Year}}/month={{.Month}}. Objects it does not match are read.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:XValidation:rule="self.contains('{{.')",message="partition needs a placeholder such as {{.Date}}"
+	Partition string `json:"partition,omitempty"`
 }
 
 // OutcomesSource is where the outcomes joined by ID are.

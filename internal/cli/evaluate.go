@@ -40,6 +40,7 @@ type evaluateFlags struct {
 	maxCoverageGap                     float64
 	// time window
 	timestamp, timestampFormat, window, until string
+	partition                                 string
 	// train mode
 	method, constraint, features    string
 	excludeProtected, imputeMissing bool
@@ -98,6 +99,8 @@ disparateImpact >=0.8 (Sev2, the four-fifths rule).`,
 		"format of --timestamp: rfc3339, unixSeconds or unixMilliseconds")
 	fl.StringVar(&f.window, "window", "", "lookback of the time window, a Go duration such as 720h")
 	fl.StringVar(&f.until, "until", "", "end of the time window, RFC 3339 (default: now)")
+	fl.StringVar(&f.partition, "partition", "", "object storage with --window: skip objects whose names hold another period, "+
+		"by a template such as 'dt={{.Date}}' ({{.Date}}, {{.Year}}, {{.Month}}, {{.Day}}, {{.Hour}})")
 	fl.Float64Var(&f.maxCoverageGap, "max-coverage-gap", fairness.DefaultMaxCoverageGap,
 		"largest difference in label coverage between groups before a warning")
 	fl.StringVar(&f.prediction, "prediction", "", "prediction column; default approved for the built-in dataset")
@@ -434,8 +437,8 @@ func (f *evaluateFlags) joined(src evaluate.Source) (evaluate.Joined, error) {
 // timeWindow is the window the flags ask for; nil without --timestamp.
 func (f *evaluateFlags) timeWindow(now time.Time) (*dataset.Window, error) {
 	if f.timestamp == "" {
-		if f.window != "" || f.until != "" {
-			return nil, usageError("--window and --until need --timestamp, the decisions' timestamp column")
+		if f.window != "" || f.until != "" || f.partition != "" {
+			return nil, usageError("--window, --until and --partition need --timestamp, the decisions' timestamp column")
 		}
 		return nil, nil
 	}
@@ -456,5 +459,14 @@ func (f *evaluateFlags) timeWindow(now time.Time) (*dataset.Window, error) {
 			return nil, usageError("--until %q: want an RFC 3339 time such as 2026-11-30T00:00:00Z", f.until)
 		}
 	}
-	return &dataset.Window{Column: f.timestamp, Format: format, From: until.Add(-lookback), Until: until}, nil
+	w := &dataset.Window{Column: f.timestamp, Format: format, From: until.Add(-lookback), Until: until}
+	if f.partition != "" {
+		if !objectstore.IsURL(f.data) {
+			return nil, usageError("--partition applies to s3://, gs:// and azblob:// data")
+		}
+		if w.Partition, err = dataset.ParsePartition(f.partition); err != nil {
+			return nil, usageError("--partition: %v", err)
+		}
+	}
+	return w, nil
 }

@@ -147,7 +147,7 @@ func TestEvaluateBadInputExitsTwo(t *testing.T) {
 		"unreachable outcomes": {join("--outcomes", filepath.Join(dir, "gone.csv"), "--label", "y"),
 			"fairctl: outcomes " + filepath.Join(dir, "gone.csv") + ": opening data: open " + filepath.Join(dir, "gone.csv") + ": no such file or directory\n"},
 		"window without timestamp": {[]string{"--data", good, "--prediction", "p", "--protected", "g", "--window", "24h"},
-			"fairctl: --window and --until need --timestamp, the decisions' timestamp column\n"},
+			"fairctl: --window, --until and --partition need --timestamp, the decisions' timestamp column\n"},
 		"bad window": {[]string{"--data", stamped, "--prediction", "p", "--protected", "g", "--timestamp", "ts", "--window", "-1h"},
 			"fairctl: --window \"-1h\": want a positive duration such as 720h\n"},
 		"bad until": {[]string{"--data", stamped, "--prediction", "p", "--protected", "g", "--timestamp", "ts", "--window", "24h",

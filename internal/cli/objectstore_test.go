@@ -86,3 +86,39 @@ func TestEvaluateObjectsInS3(t *testing.T) {
 		})
 	}
 }
+
+// TestPartitionSkipsObjectsInS3: with a window of 2026-11-02 and the
+// template dt={{.Date}}, the object of 2026-11-01 is not read at all (it is
+// not even CSV: reading it would fail the run); the others are read and
+// their rows counted in or outside the window; a window no object's period
+// meets is NoData, naming the objects skipped.
+func TestPartitionSkipsObjectsInS3(t *testing.T) {
+	srv := s3server.Start(t, "127.0.0.1")
+	srv.SetEnv(t)
+	srv.CreateBucket(t, "decisions")
+	srv.Put(t, "decisions", "log/dt=2026-11-01/part-0.csv", []byte("not,a\nlog,at,all\n"))
+	srv.Put(t, "decisions", "log/dt=2026-11-02/part-0.csv",
+		[]byte("ts,p,g\n2026-11-02T08:00:00Z,1,a\n2026-11-02T09:00:00Z,0,b\n2026-11-02T10:00:00Z,1,b\n"))
+	srv.Put(t, "decisions", "log/dt=2026-11-03/part-0.csv",
+		[]byte("ts,p,g\n2026-11-03T00:00:00Z,1,a\n2026-11-03T07:00:00Z,0,a\n"))
+	args := []string{"evaluate", "--data", "s3://decisions/log/", "--prediction", "p", "--protected", "g", "--timestamp", "ts",
+		"--window", "24h", "--partition", "dt={{.Date}}", "--min-group-size", "0", "-o", "json"}
+	code, out, errOut := execute(append(args, "--until", "2026-11-03T00:00:00Z")...)
+	if code == ExitUsage {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var got struct {
+		Rows   int64        `json:"rows"`
+		Window WindowOutput `json:"window"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if got.Rows != 4 || got.Window.InWindow != 4 || got.Window.Outside != 1 || got.Window.SkippedObjects != 1 {
+		t.Fatalf("rows %d, window %+v; want 4 in, 1 outside, 1 object skipped", got.Rows, got.Window)
+	}
+	code, _, errOut = execute(append(args, "--until", "2026-12-31T00:00:00Z")...)
+	if code != ExitUsage || !strings.Contains(errOut, "the partition template left 3 objects of other periods unread") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+}

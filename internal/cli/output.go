@@ -60,17 +60,18 @@ type JoinOutput struct {
 
 // WindowOutput is the window (From, Until] a run evaluated.
 type WindowOutput struct {
-	From     time.Time `json:"from"`
-	Until    time.Time `json:"until"`
-	InWindow int64     `json:"inWindow"`
-	Outside  int64     `json:"outside"`
+	From           time.Time `json:"from"`
+	Until          time.Time `json:"until"`
+	InWindow       int64     `json:"inWindow"`
+	Outside        int64     `json:"outside"`
+	SkippedObjects int64     `json:"skippedObjects,omitempty"`
 }
 
 func windowOutput(w *dataset.Window, c *dataset.WindowCounts) *WindowOutput {
 	if w == nil || c == nil {
 		return nil
 	}
-	return &WindowOutput{From: w.From.UTC(), Until: w.Until.UTC(), InWindow: c.InWindow, Outside: c.Outside}
+	return &WindowOutput{From: w.From.UTC(), Until: w.Until.UTC(), InWindow: c.InWindow, Outside: c.Outside, SkippedObjects: c.SkippedObjects}
 }
 
 func joinOutput(j *dataset.JoinCounts) *JoinOutput {

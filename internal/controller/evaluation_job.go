@@ -111,7 +111,8 @@ func runConfig(eval *fairnessv1alpha1.FairnessEvaluation, runID string, runTime 
 	}
 	if w := s.Window; w != nil {
 		from, until := RunWindow(w, runTime)
-		c.Window = &evaluate.RunWindow{Column: w.TimestampColumn, Format: string(w.TimestampFormat), From: from, Until: until}
+		c.Window = &evaluate.RunWindow{Column: w.TimestampColumn, Format: string(w.TimestampFormat), From: from, Until: until,
+			Partition: w.Partition}
 	}
 	if s.Demographics != nil {
 		c.Demographics = new(runSource(s.Demographics.Source, sourceMounts[2]))

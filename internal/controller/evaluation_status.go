@@ -105,7 +105,7 @@ func WindowStatus(w *fairnessv1alpha1.TimeWindow, start *metav1.Time, c *dataset
 	from, until := RunWindow(w, start.Time)
 	st := &fairnessv1alpha1.WindowStatus{From: metav1.Time{Time: from}, Until: metav1.Time{Time: until}}
 	if c != nil {
-		st.InWindow, st.Outside = c.InWindow, c.Outside
+		st.InWindow, st.Outside, st.SkippedObjects = c.InWindow, c.Outside, c.SkippedObjects
 	}
 	return st
 }

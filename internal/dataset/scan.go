@@ -103,6 +103,13 @@ func (r *ScanResult) addCounts(o *ScanResult) {
 		}
 		r.Join.add(o.Join)
 	}
+	if o.Window != nil {
+		if r.Window == nil {
+			r.Window = &WindowCounts{}
+		}
+		r.Window.InWindow += o.Window.InWindow
+		r.Window.Outside += o.Window.Outside
+	}
 }
 
 // BadRowError is a row that cannot be used, with its line number (CSV,

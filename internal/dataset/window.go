@@ -38,12 +38,17 @@ type Window struct {
 	Column      string
 	Format      TimestampFormat
 	From, Until time.Time
+	// Partition, when set, skips the objects of an object-store prefix
+	// whose names say they hold another period.
+	Partition *Partition
 }
 
 // WindowCounts is how many rows fell in the window and outside it.
 type WindowCounts struct {
 	InWindow int64 `json:"inWindow"`
 	Outside  int64 `json:"outside"`
+	// SkippedObjects are the objects the partition template left unread.
+	SkippedObjects int64 `json:"skippedObjects,omitempty"`
 }
 
 // ReasonNoData is the status reason of a run whose window holds no rows.
@@ -52,16 +57,21 @@ const ReasonNoData = "NoData"
 // NoDataError is a window with no rows: a run with nothing to grade, which
 // must not read as a pass.
 type NoDataError struct {
-	Window  Window
-	Outside int64
+	Window         Window
+	Outside        int64
+	SkippedObjects int64
 }
 
 // ReasonCode is ReasonNoData.
 func (e *NoDataError) ReasonCode() string { return ReasonNoData }
 
 func (e *NoDataError) Error() string {
-	return fmt.Sprintf("no rows in the window (%s, %s] of %s: %d rows fall outside it", e.Window.From.UTC().Format(time.RFC3339),
+	msg := fmt.Sprintf("no rows in the window (%s, %s] of %s: %d rows fall outside it", e.Window.From.UTC().Format(time.RFC3339),
 		e.Window.Until.UTC().Format(time.RFC3339), e.Window.Column, e.Outside)
+	if e.SkippedObjects > 0 {
+		msg += fmt.Sprintf(", and the partition template left %d objects of other periods unread", e.SkippedObjects)
+	}
+	return msg
 }
 
 // parseTimestamp reads one timestamp.

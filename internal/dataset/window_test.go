@@ -67,3 +67,34 @@ func TestWindowBadTimestamps(t *testing.T) {
 		t.Fatalf("unix: %v", err)
 	}
 }
+
+// TestWindowOnEveryCore: a file scanned in parts at once counts the rows in
+// and outside the window as one reader does.
+func TestWindowOnEveryCore(t *testing.T) {
+	until := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	var b strings.Builder
+	b.WriteString("ts,p,g\n")
+	for i := range 20000 {
+		b.WriteString(until.Add(-time.Duration(i) * time.Hour).Format(time.RFC3339))
+		b.WriteString("," + itoa(int64(i%2)) + ",g" + itoa(int64(i%3)) + "\n")
+	}
+	o := ScanOptions{Prediction: "p", Protected: []string{"g"},
+		Window: &Window{Column: "ts", Format: TimestampRFC3339, From: until.Add(-720 * time.Hour), Until: until}}
+	want, err := ScanPredictions(strings.NewReader(b.String()), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want.Window.InWindow != 720 || want.Window.Outside != 20000-720 {
+		t.Fatalf("one reader: %+v", want.Window)
+	}
+	path := writeTemp(t, []byte(b.String()))
+	for _, parts := range []int{2, 3, 8} {
+		got, err := ScanFileParts(path, 0, 1, parts, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := sameResult(got, want); diff != "" || *got.Window != *want.Window {
+			t.Fatalf("%d parts: %s; window %+v, want %+v", parts, diff, got.Window, want.Window)
+		}
+	}
+}

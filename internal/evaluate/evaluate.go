@@ -148,11 +148,23 @@ func objectStatistics(ctx context.Context, src Source, scan dataset.ScanOptions)
 	if err != nil {
 		return nil, err
 	}
-	objs := make([]dataset.Object, len(listed))
-	for i, o := range listed {
-		objs[i] = dataset.Object{Name: o.Name(), Size: o.Size, Version: o.Version, ReadRange: o.NewRangeReader}
+	objs := make([]dataset.Object, 0, len(listed))
+	var skipped int64
+	for _, o := range listed {
+		if w := scan.Window; w != nil && w.Partition != nil && w.Partition.Outside(o.Key, w.From, w.Until) {
+			skipped++ // a period outside the window: not read at all
+			continue
+		}
+		objs = append(objs, dataset.Object{Name: o.Name(), Size: o.Size, Version: o.Version, ReadRange: o.NewRangeReader})
 	}
-	return dataset.ScanObjects(ctx, dataset.ObjectSource{Objects: objs, Fetched: store.Fetched}, scan)
+	if len(objs) == 0 && skipped > 0 {
+		return nil, &dataset.NoDataError{Window: *scan.Window, SkippedObjects: skipped}
+	}
+	res, err := dataset.ScanObjects(ctx, dataset.ObjectSource{Objects: objs, Fetched: store.Fetched}, scan)
+	if err == nil && res.Window != nil {
+		res.Window.SkippedObjects = skipped
+	}
+	return res, err
 }
 
 // Predictions evaluates a prediction log, joined with the sides of j by ID

@@ -42,11 +42,11 @@ func JoinedStatistics(ctx context.Context, src Source, j Joined, scan dataset.Sc
 		return res, err // a shard's window may be empty; the merged run's may not
 	}
 	if res.Window == nil || res.Window.InWindow == 0 {
-		var outside int64
+		e := &dataset.NoDataError{Window: *scan.Window}
 		if res.Window != nil {
-			outside = res.Window.Outside
+			e.Outside, e.SkippedObjects = res.Window.Outside, res.Window.SkippedObjects
 		}
-		return nil, &dataset.NoDataError{Window: *scan.Window, Outside: outside}
+		return nil, e
 	}
 	return res, nil
 }

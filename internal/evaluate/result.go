@@ -55,6 +55,7 @@ func MergeWindows(results []*Result) *dataset.WindowCounts {
 			}
 			out.InWindow += r.Window.InWindow
 			out.Outside += r.Window.Outside
+			out.SkippedObjects = r.Window.SkippedObjects // every shard lists, and skips, the same objects
 		}
 	}
 	return out

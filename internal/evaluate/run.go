@@ -59,10 +59,11 @@ type RunConfig struct {
 // RunWindow is the window (From, Until] of a run: the controller fixes it
 // from the run's start, so every shard and retry reads the same rows.
 type RunWindow struct {
-	Column string    `json:"column"`
-	Format string    `json:"format,omitempty"`
-	From   time.Time `json:"from"`
-	Until  time.Time `json:"until"`
+	Column    string    `json:"column"`
+	Format    string    `json:"format,omitempty"`
+	Partition string    `json:"partition,omitempty"`
+	From      time.Time `json:"from"`
+	Until     time.Time `json:"until"`
 }
 
 // RunSource is a joined side as the pod reads it: a path, URL or
@@ -170,6 +171,11 @@ func RunShard(ctx context.Context, c *RunConfig, index int64) (string, error) {
 			return "", fmt.Errorf("bad run configuration: %w", err)
 		}
 		scan.Window = &dataset.Window{Column: w.Column, Format: format, From: w.From, Until: w.Until}
+		if w.Partition != "" {
+			if scan.Window.Partition, err = dataset.ParsePartition(w.Partition); err != nil {
+				return "", fmt.Errorf("bad run configuration: %w", err)
+			}
+		}
 	}
 	if c.Shards > 1 {
 		scan.ShardCount, scan.ShardIndex = c.Shards, index

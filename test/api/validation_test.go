@@ -132,6 +132,12 @@ func TestInvalidManifestsAreRefused(t *testing.T) {
 			"window applies to predictions mode only"},
 		"window of no time": {validEvaluation, []mutation{set(map[string]any{"timestampColumn": "ts", "lookback": "0s"}, spec("window")...)}, nil,
 			"must be a duration from 1s to 26280h"},
+		"partition without a placeholder": {validEvaluation, []mutation{set(map[string]any{"timestampColumn": "ts", "lookback": "24h",
+			"partition": "dt=today"}, spec("window")...)}, nil, "partition needs a placeholder such as {{.Date}}"},
+		"trend over more runs than the history keeps": {validEvaluation, []mutation{set([]any{map[string]any{
+			"metric": "demographicParityDifference", "levels": []any{map[string]any{"value": 0.3, "severity": "Sev1"}},
+			"trend": map[string]any{"runs": int64(8), "worsenedBy": 0.05, "severity": "Sev3"}}}, spec("thresholds")...)}, nil,
+			"a threshold's trend.runs compares runs the history keeps: at most historyLimit"},
 		"unknown timestamp format": {validEvaluation, []mutation{set(map[string]any{"timestampColumn": "ts", "lookback": "24h",
 			"timestampFormat": "epoch"}, spec("window")...)}, nil, `spec.window.timestampFormat: Unsupported value: "epoch"`},
 		"train settings in predictions mode": {validEvaluation, []mutation{set(map[string]any{"method": "baseline"}, spec("train")...)}, nil,
