@@ -246,3 +246,27 @@ func TestEvaluateJSONLinesLikeCSV(t *testing.T) {
 		}
 	}
 }
+
+// TestJoinedTextOutput: the table output says what a run joined, its label
+// coverage, its window, and each group's labelled rows beside its count.
+func TestJoinedTextOutput(t *testing.T) {
+	dir := t.TempDir()
+	preds := writeTestFile(t, dir, "p.csv", "id,ts,p\na1,2026-11-29T00:00:00Z,1\na2,2026-11-29T00:00:00Z,0\na3,2026-11-29T00:00:00Z,1\n"+
+		"a4,2026-11-29T00:00:00Z,0\na5,2026-01-01T00:00:00Z,1\n")
+	outcomes := writeTestFile(t, dir, "o.csv", "id,y\na1,1\na2,0\na9,1\n")
+	demographics := writeTestFile(t, dir, "d.csv", "id,g\na1,x\na2,y\na3,x\n")
+	code, out, errOut := execute("evaluate", "--data", preds, "--id", "id", "--outcomes", outcomes, "--demographics", demographics,
+		"--label", "y", "--prediction", "p", "--protected", "g", "--timestamp", "ts", "--window", "720h",
+		"--until", "2026-11-30T00:00:00Z", "--min-group-size", "0", "--threshold", "demographicParityDifference<=0.9:Sev4")
+	for _, want := range []string{
+		"Joined: 3 outcomes (2 matched, 1 orphans)   3 demographics (1 predictions without)",
+		"Label coverage: 0.6667 overall",
+		"Window: (2026-10-31T00:00:00Z, 2026-11-30T00:00:00Z]   4 rows in it, 1 outside",
+		"GROUP    COUNT  LABELLED",
+		"g=x      2      1",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("exit %d, output lacks %q:\n%s%s", code, want, out, errOut)
+		}
+	}
+}

@@ -198,17 +198,29 @@ func renderText(w io.Writer, o *Output, markdown bool) error {
 		fmt.Fprintf(w, "Objects: %d (%d bytes, %d fetched)   Listing: %s\n", o.Source.Objects, o.Source.Bytes,
 			o.Source.BytesFetched, o.Source.ListHash)
 	}
+	if j := o.Join; j != nil {
+		fmt.Fprintf(w, "Joined: %d outcomes (%d matched, %d orphans)   %d demographics (%d predictions without)\n",
+			j.Outcomes, j.Matched, j.Orphans, j.Demographics, j.MissingDemographics)
+	}
+	if c := r.Coverage; c != nil {
+		fmt.Fprintf(w, "Label coverage: %.4f overall; groups differ by up to %.4f (%s: %s to %s)\n", c.Overall, c.Gap,
+			c.Attribute, c.Lowest, c.Highest)
+	}
+	if wo := o.Window; wo != nil {
+		fmt.Fprintf(w, "Window: (%s, %s]   %d rows in it, %d outside\n", wo.From.Format(time.RFC3339), wo.Until.Format(time.RFC3339),
+			wo.InWindow, wo.Outside)
+	}
 
 	heading("Groups")
 	t := newTextTable(w, markdown)
-	t.row("GROUP", "COUNT", "BASE RATE", "SELECTION", "SELECTION 95% CI", "TPR", "FPR", "PPV", "ACCURACY", "NOTE")
+	t.row("GROUP", "COUNT", "LABELLED", "BASE RATE", "SELECTION", "SELECTION 95% CI", "TPR", "FPR", "PPV", "ACCURACY", "NOTE")
 	groups := append(append([]fairness.GroupReport(nil), r.Groups...), r.Overall)
 	for _, g := range groups {
 		note := ""
 		if g.BelowMinGroupSize {
 			note = "below min group size"
 		}
-		t.row(groupLabel(g, r.Attributes), strconv.FormatInt(g.Count, 10), num(g.BaseRate), num(g.SelectionRate),
+		t.row(groupLabel(g, r.Attributes), strconv.FormatInt(g.Count, 10), strconv.FormatInt(g.Labelled, 10), num(g.BaseRate), num(g.SelectionRate),
 			interval(g.SelectionRateInterval), num(g.TruePositiveRate), num(g.FalsePositiveRate),
 			num(g.PositivePredictiveValue), num(g.Accuracy), note)
 	}
