@@ -38,7 +38,10 @@ func run() error {
 		if err != nil {
 			return err
 		}
-		text := string(data)
+		// Helm renders the chart's CRDs as templates: text of the API's own
+		// that looks like an action (a partition template's {{.Date}}) is
+		// written as a string action that prints it back.
+		text := strings.ReplaceAll(string(data), "{{", `{{ "{{" }}`)
 		const anchor = "\n  annotations:\n"
 		if !strings.Contains(text, anchor) {
 			return fmt.Errorf("%s: no metadata.annotations to extend", f)
