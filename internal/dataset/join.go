@@ -61,8 +61,6 @@ type JoinIndex struct {
 	valueIndex map[string]int32
 	scratch    []byte
 
-	// Attributes are the protected attributes the demographics give.
-	Attributes []string
 	// Outcomes and Demographics are the rows loaded of each side.
 	Outcomes, Demographics int64
 	// BadRows are the rows of the sides skipped under the bad-row policy

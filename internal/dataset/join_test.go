@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/fairness-operator/fairness-operator/internal/fairness"
 )
 
 // joinFixture is a prediction log of n applications and an index loaded
@@ -113,9 +115,9 @@ type testPosition struct{}
 
 func (testPosition) position() (int64, string) { return 1, "line" }
 
-// TestJoinKeysAreFixedSize: an ID of any length is held in 12 bytes, IDs
-// that differ in one byte, or are prefixes of each other, do not meet, and
-// the table keeps every ID as it grows past its first size.
+// TestJoinKeysAreFixedSize: IDs of any length (the key is a fixed 96-bit
+// hash), IDs that differ in one byte, or are prefixes of each other, do
+// not meet, and the table keeps every ID as it grows past its first size.
 func TestJoinKeysAreFixedSize(t *testing.T) {
 	x := NewJoinIndex(0)
 	ids := [][]byte{[]byte("a"), []byte("ab"), []byte("b"), bytes.Repeat([]byte("x"), 10000), bytes.Repeat([]byte("x"), 9999), {}}
@@ -144,5 +146,29 @@ func TestJoinKeysAreFixedSize(t *testing.T) {
 	}
 	if j := x.lookup([]byte("c")); j.label >= 0 || j.group >= 0 {
 		t.Fatal("an ID never added is found")
+	}
+}
+
+// TestDemographicsWithTheLogsOwnLabel: the log holds its label and only
+// the demographics are joined; by hand: a1 (f, y1 p1) TP, a2 (m, y0 p1) FP,
+// a3 (f, y1 p0) FN, a4 no demographics.
+func TestDemographicsWithTheLogsOwnLabel(t *testing.T) {
+	x := NewJoinIndex(0)
+	if _, err := ScanPredictions(strings.NewReader("id,sex\na1,f\na2,m\na3,f\n"), ScanOptions{ID: "id", Protected: []string{"sex"},
+		Into: x, Side: SideDemographics}); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Finish(SideDemographics); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ScanPredictions(strings.NewReader("id,y,p\na1,1,1\na2,0,1\na3,1,0\na4,1,1\n"),
+		ScanOptions{ID: "id", Label: "y", Prediction: "p", Protected: []string{"sex"}, Join: x})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, m := res.Table.Groups["f"], res.Table.Groups["m"]
+	if f == nil || m == nil || f.Counts != (fairness.Counts{TP: 1, FN: 1}) || m.Counts != (fairness.Counts{FP: 1}) ||
+		res.Join.MissingDemographics != 1 {
+		t.Fatalf("groups %+v %+v, join %+v", f, m, res.Join)
 	}
 }

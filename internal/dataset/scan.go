@@ -477,7 +477,7 @@ func (s *scanner) row(f [][]byte) (string, error) {
 	if s.o.Join != nil {
 		var reason string
 		var err error
-		if g, label, labelled, reason, err = s.joinRow(f); g == nil || reason != "" || err != nil {
+		if g, label, labelled, reason, err = s.joinRow(f, label, labelled); g == nil || reason != "" || err != nil {
 			return reason, err
 		}
 	} else if g = s.plainGroup(f); g == nil {
@@ -528,16 +528,15 @@ func (s *scanner) protectedValues(f [][]byte) [][]byte {
 // joinRow joins a prediction with its outcome and demographics by ID. A nil
 // group with no reason is a prediction left out of the group statistics:
 // its ID has no demographics (counted as missing).
-func (s *scanner) joinRow(f [][]byte) (g *fairness.Group, label, labelled bool, reason string, err error) {
+// rowLabel and rowLabelled are the row's own label, which row has parsed;
+// joined outcomes replace it.
+func (s *scanner) joinRow(f [][]byte, rowLabel, rowLabelled bool) (g *fairness.Group, label, labelled bool, reason string, err error) {
+	label, labelled = rowLabel, rowLabelled
 	id := f[s.cols.id]
 	if len(id) == 0 {
 		return nil, false, false, "empty ID", nil
 	}
 	j := s.o.Join.lookup(id)
-	label, labelled = false, s.cols.label >= 0
-	if labelled {
-		label, _ = s.outcome(f[s.cols.label]) // checked by row
-	}
 	if s.o.Join.Has(SideOutcomes) {
 		labelled = j.label >= 0
 		label = j.label == 1
