@@ -65,6 +65,9 @@ type NamedCounts struct {
 	// Key is the group's attribute values (Name joins them with '&', which a
 	// value may itself contain, so tests of membership read Key).
 	Key []string
+	// Squares holds the squared weights of a probabilistic group, whose
+	// Counts are then weighted (see Weights); nil for a plain group.
+	Squares *Counts
 }
 
 // rateAggregate is one rate aggregated over groups by one method.
@@ -117,9 +120,8 @@ func betweenGroups(groups []NamedCounts, r Rate, zeroDiv bool) rateAggregate {
 		worst, best = hi, lo
 	}
 	a.worst, a.best = groups[worst].Name, groups[best].Name
-	fh, fl := groups[hi].Counts.fraction(r), groups[lo].Counts.fraction(r)
-	if iv, ok := Newcombe(fh.num, fh.den, fl.num, fl.den); ok {
-		a.interval = &iv
+	if iv, ok := differenceInterval(groups[hi].Counts, groups[hi].Squares, groups[lo].Counts, groups[lo].Squares, r); ok {
+		a.interval = iv
 	}
 	return a
 }

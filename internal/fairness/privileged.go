@@ -10,13 +10,16 @@ import (
 // unprivileged groups (pooled) against the privileged ones (pooled).
 func privilegedMetrics(attribute string, groups []NamedCounts, privileged func([]string) bool, zeroDiv bool) []Metric {
 	var priv, unpriv Counts
+	var privSq, unprivSq *Counts // pooled squared weights of probabilistic groups
 	var privNames []string
 	for _, g := range groups {
 		if privileged(g.Key) {
 			priv.Add(g.Counts)
+			privSq = addSquares(privSq, g.Squares)
 			privNames = append(privNames, g.Name)
 		} else {
 			unpriv.Add(g.Counts)
+			unprivSq = addSquares(unprivSq, g.Squares)
 		}
 	}
 	base := Metric{Method: MethodPrivileged, Attribute: attribute, Group: "unprivileged", Reference: strings.Join(privNames, "|")}
@@ -52,12 +55,8 @@ func privilegedMetrics(attribute string, groups []NamedCounts, privileged func([
 		if !p.OK() {
 			return Undef(fmt.Sprintf("%s undefined for the privileged group: %s", r, p.Undefined)), nil
 		}
-		fu, fp := unpriv.fraction(r), priv.fraction(r)
-		iv, ok := Newcombe(fu.num, fu.den, fp.num, fp.den)
-		if !ok {
-			return Defined(u.V - p.V), nil
-		}
-		return Defined(u.V - p.V), &iv
+		iv, _ := differenceInterval(unpriv, unprivSq, priv, privSq, r)
+		return Defined(u.V - p.V), iv
 	}
 	quotient := func(r Rate) Value {
 		u, p := rate(unpriv, r), rate(priv, r)
@@ -90,4 +89,16 @@ func privilegedMetrics(attribute string, groups []NamedCounts, privileged func([
 		mk(names[5], erd, erdIv),
 		mk(names[6], quotient(ErrorRate), nil),
 	}
+}
+
+// addSquares pools squared weights; nil stays nil for plain groups.
+func addSquares(pool, squares *Counts) *Counts {
+	if squares == nil {
+		return pool
+	}
+	if pool == nil {
+		pool = &Counts{}
+	}
+	pool.Add(*squares)
+	return pool
 }

@@ -56,9 +56,36 @@ type GroupReport struct {
 	CalibrationError        *Value            `json:"expectedCalibrationError,omitempty"`
 	BelowMinGroupSize       bool              `json:"belowMinGroupSize,omitempty"`
 	Undefined               map[string]string `json:"undefined,omitempty"`
-	// Coverage is Labelled / Count, when the run's outcomes are partly known.
-	Coverage  *float64 `json:"coverage,omitempty"`
-	groupName string
+	// Coverage is Labelled / Count, when the run's outcomes are partly known
+	// (weighted for a probabilistic group).
+	Coverage *float64 `json:"coverage,omitempty"`
+	// Weight is the sum of a probabilistic group's membership weights and
+	// EffectiveSize Kish's effective sample size (sum w)^2 / sum w^2, which
+	// its intervals and the minimum group size use; WeightedCounts are its
+	// weighted confusion counts, which its rates are computed from. Count
+	// and the confusion counts above count the rows with a non-zero weight.
+	Weight         *float64        `json:"weight,omitempty"`
+	EffectiveSize  *float64        `json:"effectiveSize,omitempty"`
+	WeightedCounts *WeightedCounts `json:"weightedCounts,omitempty"`
+	groupName      string
+	rated          Counts // the counts rates are computed from
+}
+
+// WeightedCounts are a probabilistic group's confusion counts as sums of
+// weights.
+type WeightedCounts struct {
+	TP            float64 `json:"tp"`
+	FP            float64 `json:"fp"`
+	TN            float64 `json:"tn"`
+	FN            float64 `json:"fn"`
+	UnlabelledPos float64 `json:"unlabelledPos,omitempty"`
+	UnlabelledNeg float64 `json:"unlabelledNeg,omitempty"`
+}
+
+func weightedCounts(c Counts) *WeightedCounts {
+	f := func(n int64) float64 { return float64(n) / WeightScale }
+	return &WeightedCounts{TP: f(c.TP), FP: f(c.FP), TN: f(c.TN), FN: f(c.FN),
+		UnlabelledPos: f(c.UnlabelledPos), UnlabelledNeg: f(c.UnlabelledNeg)}
 }
 
 // Report is the result of grading a Table: the JSON contract of
@@ -126,7 +153,8 @@ func Evaluate(t *Table, opts Options) *Report {
 			gr := groupReport(v.name, v.attrs, g, opts)
 			gr.groupName = groupName(g)
 			r.Groups = append(r.Groups, gr)
-			nc := NamedCounts{Name: groupName(g), Counts: g.Counts, Key: g.Key}
+			counts, squares := g.rateCounts()
+			nc := NamedCounts{Name: groupName(g), Counts: counts, Key: g.Key, Squares: squares}
 			all = append(all, nc)
 			if !gr.BelowMinGroupSize {
 				eligible = append(eligible, nc)
@@ -149,9 +177,9 @@ func Evaluate(t *Table, opts Options) *Report {
 	}
 	if partly := overall.Counts.Labelled() > 0 && overall.Counts.Labelled() < overall.Counts.N(); partly {
 		for i := range r.Groups {
-			if n := r.Groups[i].Count; n > 0 {
-				c := float64(r.Groups[i].Labelled) / float64(n)
-				r.Groups[i].Coverage = &c
+			if c := r.Groups[i].rated; c.N() > 0 {
+				cov := float64(c.Labelled()) / float64(c.N())
+				r.Groups[i].Coverage = &cov
 			}
 		}
 		r.Coverage = coverageOf(overall.Counts, r.Groups, opts.MaxCoverageGap)
@@ -222,9 +250,10 @@ func privilegedTest(attrs []string, privileged map[string][]string) func([]strin
 }
 
 func groupReport(attribute string, attrs []string, g *Group, opts Options) GroupReport {
-	c := g.Counts
+	c, squares := g.rateCounts()
 	zd := opts.ZeroDivisionAsZero
-	gr := GroupReport{Attribute: attribute, Attributes: map[string]string{}, Count: c.N(), Labelled: c.Labelled(), Counts: c}
+	gr := GroupReport{Attribute: attribute, Attributes: map[string]string{}, Count: g.Counts.N(),
+		Labelled: g.Counts.Labelled(), Counts: g.Counts, rated: c}
 	for i, a := range attrs {
 		gr.Attributes[a] = g.Key[i]
 	}
@@ -240,11 +269,18 @@ func groupReport(attribute string, attrs []string, g *Group, opts Options) Group
 			gr.undefined(string(r), v.Undefined)
 		}
 	}
-	if iv, ok := Wilson(c.Selected(), c.N()); ok {
+	if p, n, ok := proportion(c, squares, SelectionRate); ok {
+		iv := wilson(p, n)
 		gr.SelectionRateInterval = &iv
 	}
+	size, unit := float64(c.N()), 1.0
+	if g.Weights != nil {
+		weight, effective := g.Weights.Weight(), g.Weights.EffectiveSize()
+		gr.Weight, gr.EffectiveSize, gr.WeightedCounts = &weight, &effective, weightedCounts(c)
+		size, unit = effective, WeightScale
+	}
 	if g.Scores != nil {
-		auc, ece := AUC(g.Scores), CalibrationError(g.Scores)
+		auc, ece := AUC(g.Scores), calibrationError(g.Scores, unit)
 		gr.AUC, gr.CalibrationError = &auc, &ece
 		if !auc.OK() {
 			gr.undefined("auc", auc.Undefined)
@@ -253,7 +289,7 @@ func groupReport(attribute string, attrs []string, g *Group, opts Options) Group
 			gr.undefined("expectedCalibrationError", ece.Undefined)
 		}
 	}
-	gr.BelowMinGroupSize = attrs != nil && c.N() < opts.MinGroupSize
+	gr.BelowMinGroupSize = attrs != nil && size < float64(opts.MinGroupSize)
 	return gr
 }
 

@@ -31,16 +31,21 @@ func AUC(h *Histogram) Value {
 
 // CalibrationError is the expected calibration error over the histogram's
 // bins: the row-weighted mean of |mean score - fraction favourable| per bin.
-func CalibrationError(h *Histogram) Value {
+func CalibrationError(h *Histogram) Value { return calibrationError(h, 1) }
+
+// calibrationError is CalibrationError of a histogram that counts rows in
+// units of 1/unit (WeightScale for a probabilistic group, whose score sums
+// are weighted too).
+func calibrationError(h *Histogram, unit float64) Value {
 	var n int64
 	var total float64
 	for i := range h.Pos {
 		cnt := h.Pos[i] + h.Neg[i]
 		n += cnt
-		total += math.Abs(float64(h.ScoreSum[i])/scoreScale - float64(h.Pos[i]))
+		total += math.Abs(float64(h.ScoreSum[i])/scoreScale - float64(h.Pos[i])/unit)
 	}
 	if n == 0 {
 		return Undef("no rows with scores")
 	}
-	return Defined(total / float64(n))
+	return Defined(total * unit / float64(n))
 }

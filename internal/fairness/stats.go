@@ -2,6 +2,7 @@ package fairness
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -93,7 +94,23 @@ func (h *Histogram) Observe(score float64, label bool) {
 	} else {
 		h.Neg[b]++
 	}
-	h.ScoreSum[b] += int64(score*scoreScale + 0.5) // round half up: scores are not negative
+	h.ScoreSum[b] += ScoreUnits(score) // round half up: scores are not negative
+}
+
+// ScoreUnits is a score in the units of ScoreSum.
+func ScoreUnits(score float64) int64 { return int64(score*scoreScale + 0.5) }
+
+// ObserveWeighted counts a row's share of a probabilistic group: its weight
+// units and its part of the score's units (apportioned as the weights are,
+// so that the parts of a row add up to ScoreUnits(score)).
+func (h *Histogram) ObserveWeighted(score float64, label bool, units, scoreUnits int64) {
+	b := BinOf(score, len(h.Pos))
+	if label {
+		h.Pos[b] += units
+	} else {
+		h.Neg[b] += units
+	}
+	h.ScoreSum[b] += scoreUnits
 }
 
 // BinOf is the bin of a score in [0, 1] among bins equal-width bins.
@@ -122,10 +139,15 @@ func (h *Histogram) add(o *Histogram) error {
 
 // Group holds the statistics of one group: the rows whose protected
 // attributes take the values Key (in the order of Table.Attributes).
+//
+// In a table with a probabilistic attribute (Table.Weighted), Counts counts
+// the rows with a non-zero weight in the group, Weights their weighted
+// statistics, and Scores is weighted (counts in weight units).
 type Group struct {
-	Key    []string   `json:"key"`
-	Counts Counts     `json:"counts"`
-	Scores *Histogram `json:"scores,omitempty"`
+	Key     []string   `json:"key"`
+	Counts  Counts     `json:"counts"`
+	Scores  *Histogram `json:"scores,omitempty"`
+	Weights *Weights   `json:"weights,omitempty"`
 }
 
 // keySeparator joins attribute values into map keys. Unit separator: it does
@@ -138,8 +160,11 @@ const keySeparator = "\x1f"
 type Table struct {
 	Attributes []string `json:"attributes"`
 	// ScoreBins is the number of histogram bins; 0 when there are no scores.
-	ScoreBins int               `json:"scoreBins,omitempty"`
-	Groups    map[string]*Group `json:"-"`
+	ScoreBins int `json:"scoreBins,omitempty"`
+	// Weighted names the attribute (one of Attributes) whose membership is
+	// a probability per row; every group of the table is then weighted.
+	Weighted string            `json:"weighted,omitempty"`
+	Groups   map[string]*Group `json:"-"`
 }
 
 // NewTable makes an empty table over the given protected attributes.
@@ -159,6 +184,9 @@ func (t *Table) GroupFor(key string) *Group {
 	if t.ScoreBins > 0 {
 		g.Scores = NewHistogram(t.ScoreBins)
 	}
+	if t.Weighted != "" {
+		g.Weights = &Weights{}
+	}
 	t.Groups[key] = g
 	return g
 }
@@ -167,13 +195,7 @@ func (t *Table) GroupFor(key string) *Group {
 func JoinKey(values []string) string { return strings.Join(values, keySeparator) }
 
 // Rows is the number of rows counted.
-func (t *Table) Rows() int64 {
-	var n int64
-	for _, g := range t.Groups {
-		n += g.Counts.N()
-	}
-	return n
-}
+func (t *Table) Rows() int64 { return t.Overall().Counts.N() }
 
 // Merge adds the statistics of o (another shard of the same run) to t.
 func (t *Table) Merge(o *Table) error {
@@ -183,12 +205,21 @@ func (t *Table) Merge(o *Table) error {
 	if t.ScoreBins != o.ScoreBins {
 		return fmt.Errorf("cannot merge statistics with %d score bins into %d", o.ScoreBins, t.ScoreBins)
 	}
+	if t.Weighted != o.Weighted {
+		return fmt.Errorf("cannot merge statistics weighted by %q into statistics weighted by %q", o.Weighted, t.Weighted)
+	}
 	for k, og := range o.Groups {
 		if len(og.Key) != len(t.Attributes) {
 			return fmt.Errorf("group %q has %d values for %d attributes", k, len(og.Key), len(t.Attributes))
 		}
 		g := t.GroupFor(k)
 		g.Counts.Add(og.Counts)
+		if (og.Weights == nil) != (g.Weights == nil) {
+			return fmt.Errorf("group %q is weighted in one shard only", k)
+		}
+		if og.Weights != nil {
+			g.Weights.Add(*og.Weights)
+		}
 		if og.Scores != nil {
 			if g.Scores == nil {
 				return fmt.Errorf("group %q has scores in one shard only", k)
@@ -202,25 +233,63 @@ func (t *Table) Merge(o *Table) error {
 }
 
 // Marginal sums the table over all attributes but those at indexes idx,
-// giving the groups of that attribute (or sub-intersection) alone.
+// giving the groups of that attribute (or sub-intersection) alone. Summed
+// over a probabilistic attribute, the weights of each row add up to
+// exactly one row (see Apportion), so the marginal holds plain counts.
 func (t *Table) Marginal(idx ...int) *Table {
 	attrs := make([]string, len(idx))
 	for i, j := range idx {
 		attrs[i] = t.Attributes[j]
 	}
 	m := NewTable(attrs, t.ScoreBins)
+	if slices.Contains(attrs, t.Weighted) {
+		m.Weighted = t.Weighted
+	}
 	vals := make([]string, len(idx))
 	for _, g := range t.Groups {
 		for i, j := range idx {
 			vals[i] = g.Key[j]
 		}
-		mg := m.GroupFor(JoinKey(vals))
-		mg.Counts.Add(g.Counts)
-		if g.Scores != nil {
-			_ = mg.Scores.add(g.Scores) // same bin count by construction
+		m.GroupFor(JoinKey(vals)).addSummed(g, m.Weighted != "")
+	}
+	if t.Weighted != "" && m.Weighted == "" {
+		for _, g := range m.Groups {
+			g.unweigh()
 		}
 	}
 	return m
+}
+
+// addSummed adds o to g, o's weights into g's when keepWeights, else into
+// g's counts and histogram in weight units (see unweigh).
+func (g *Group) addSummed(o *Group, keepWeights bool) {
+	switch {
+	case o.Weights == nil:
+		g.Counts.Add(o.Counts)
+	case keepWeights:
+		g.Counts.Add(o.Counts)
+		g.Weights.Add(*o.Weights)
+	default:
+		g.Counts.Add(o.Weights.Sum)
+	}
+	if o.Scores != nil {
+		_ = g.Scores.add(o.Scores) // same bin count by construction
+	}
+}
+
+// unweigh turns a group summed over a probabilistic attribute from weight
+// units back into rows: each row's weights add up to exactly WeightScale.
+func (g *Group) unweigh() {
+	c := &g.Counts
+	for _, n := range []*int64{&c.TP, &c.FP, &c.TN, &c.FN, &c.UnlabelledPos, &c.UnlabelledNeg} {
+		*n /= WeightScale
+	}
+	if g.Scores != nil {
+		for i := range g.Scores.Pos {
+			g.Scores.Pos[i] /= WeightScale
+			g.Scores.Neg[i] /= WeightScale
+		}
+	}
 }
 
 // Overall sums every group into one.
@@ -230,10 +299,10 @@ func (t *Table) Overall() *Group {
 		all.Scores = NewHistogram(t.ScoreBins)
 	}
 	for _, g := range t.Groups {
-		all.Counts.Add(g.Counts)
-		if g.Scores != nil {
-			_ = all.Scores.add(g.Scores)
-		}
+		all.addSummed(g, false)
+	}
+	if t.Weighted != "" {
+		all.unweigh()
 	}
 	return all
 }
