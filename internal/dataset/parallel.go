@@ -9,7 +9,6 @@ import (
 	"os"
 	"sync"
 
-	"github.com/fairness-operator/fairness-operator/internal/fairness"
 )
 
 // ErrSequential means only one reader can scan the data exactly; see
@@ -164,7 +163,7 @@ func partHeaderLines(path string, declared Format) (int64, error) {
 // mergeParts adds the parts' statistics in order and renumbers the first
 // bad row; limits are checked on the whole, as one reader checks them.
 func mergeParts(results []*ScanResult, headerLines int64, o ScanOptions) (*ScanResult, error) {
-	merged := &ScanResult{Table: fairness.NewTable(o.Protected, scoreBins(o))}
+	merged := &ScanResult{Table: o.newTable()}
 	var linesBefore int64
 	for _, r := range results {
 		if err := merged.Table.Merge(r.Table); err != nil {

@@ -31,7 +31,8 @@ const maxColumnarAttributes = 4
 // does those), and a score (if any) that is a double, whose text form
 // reads back to the same value.
 func columnarEligible(p *parquetRecords, o ScanOptions) bool {
-	if o.ShardCount > 1 || len(o.Protected) > maxColumnarAttributes || o.Label == "" || o.ID != "" || o.Join != nil || o.Into != nil || o.Window != nil {
+	if o.ShardCount > 1 || len(o.Protected) > maxColumnarAttributes || o.Label == "" || o.ID != "" || o.Join != nil || o.Into != nil || o.Window != nil ||
+		o.Probabilities != nil {
 		return false
 	}
 	if o.Score == "" {
@@ -289,8 +290,7 @@ func scanParquetColumnar(p *parquetRecords, o ScanOptions, whole bool) (*ScanRes
 	if err != nil {
 		return nil, err
 	}
-	s := &scanner{o: o, cols: cols, res: &ScanResult{Table: fairness.NewTable(o.Protected, scoreBins(o))},
-		plain: map[string]*fairness.Group{}}
+	s := newScanner(o, cols)
 	s.fav = outcomeValues(o.Favorable)
 	c := &columnarScan{p: p, s: s, outcomes: newOutcomeCache(s), groups: newGroupIndex(len(cols.protected)),
 		fields: make([][]byte, cols.width), ids: make([][]int32, len(cols.protected))}

@@ -65,6 +65,10 @@ type ScanOptions struct {
 	Side JoinSide
 	// Window, when set, keeps the rows whose timestamp falls in it.
 	Window *Window
+	// Probabilities, when set, is a protected attribute given as a
+	// membership probability per group, read from the predictions; the
+	// statistics are then over Protected and it, weighted.
+	Probabilities *Probabilities
 	// window, when set, selects the Parquet row groups whose middle byte is
 	// in a shard's bytes of a multi-object source (see ScanObjects).
 	window *byteWindow
@@ -171,7 +175,7 @@ type records interface {
 func scanRecords(recs records, o ScanOptions) (*ScanResult, error) {
 	header, err := recs.header()
 	if errors.Is(err, io.EOF) && o.Part {
-		return &ScanResult{Table: fairness.NewTable(o.Protected, scoreBins(o))}, nil
+		return &ScanResult{Table: o.newTable()}, nil
 	}
 	if errors.Is(err, io.EOF) {
 		return nil, errors.New("empty data: no header row")
@@ -183,8 +187,8 @@ func scanRecords(recs records, o ScanOptions) (*ScanResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &scanner{o: o, cols: cols, res: &ScanResult{Table: fairness.NewTable(o.Protected, scoreBins(o))},
-		plain: map[string]*fairness.Group{}, recs: recs}
+	s := newScanner(o, cols)
+	s.recs = recs
 	s.res.headerLines, _ = recs.position()
 	if o.Join != nil {
 		s.res.Join = &JoinCounts{}
@@ -229,6 +233,19 @@ func scanRecords(recs records, o ScanOptions) (*ScanResult, error) {
 	return s.res, nil
 }
 
+// newScanner starts the statistics of a scan.
+func newScanner(o ScanOptions, cols columns) *scanner {
+	s := &scanner{o: o, cols: cols, res: &ScanResult{Table: o.newTable()}, plain: map[string]*fairness.Group{}}
+	s.index = s.res.Table
+	if o.Probabilities != nil && o.Into == nil {
+		// The plain attributes' groups only index the weighted ones.
+		s.index = fairness.NewTable(o.Protected, 0)
+		s.weighted = map[*fairness.Group][]*fairness.Group{}
+		s.shares.Units = make([]int64, len(o.Probabilities.Groups))
+	}
+	return s
+}
+
 // scoreBins is the histogram resolution of a scan (0 without scores).
 func scoreBins(o ScanOptions) int {
 	if o.Score == "" {
@@ -260,7 +277,7 @@ func (o ScanOptions) nullValues() [][]byte {
 	if o.NullGroup == "" {
 		return out
 	}
-	for i := len(names) - len(o.Protected); i < len(names); i++ {
+	for i := len(names) - len(o.protectedColumns()); i < len(names); i++ {
 		out[i] = []byte(o.NullGroup)
 	}
 	return out
@@ -274,6 +291,9 @@ func (o ScanOptions) columnNames() []string {
 		if n != "" {
 			names = append(names, n)
 		}
+	}
+	if o.Into == nil {
+		names = append(names, o.Probabilities.columns()...)
 	}
 	return append(names, o.protectedColumns()...)
 }
@@ -298,6 +318,7 @@ func (o ScanOptions) protectedColumns() []string {
 type columns struct {
 	label, prediction, score, id, timestamp int
 	protected                               []int
+	probabilities                           []int
 	width                                   int // fields per record
 }
 
@@ -348,6 +369,15 @@ func locate(header [][]byte, o ScanOptions) (columns, error) {
 	if c.timestamp, err = find("timestamp", o.timestampColumn()); err != nil {
 		return c, err
 	}
+	if o.Into == nil && o.Probabilities != nil {
+		for _, g := range o.Probabilities.Groups {
+			i, err := find(fmt.Sprintf("probability (of %s group %s)", o.Probabilities.Attribute, display.Value(g.Name)), g.Column)
+			if err != nil {
+				return c, err
+			}
+			c.probabilities = append(c.probabilities, i)
+		}
+	}
 	for _, p := range o.protectedColumns() {
 		i, err := find("protected attribute", p)
 		if err != nil {
@@ -371,7 +401,7 @@ func (o ScanOptions) checkRoles() error {
 		return nil
 	case o.Prediction == "":
 		return errors.New("no prediction column given")
-	case len(o.Protected) == 0:
+	case len(o.Protected) == 0 && o.Probabilities == nil:
 		return errors.New("no protected attribute given")
 	case o.Join != nil && o.ID == "":
 		return errors.New("no ID column given to join the predictions with")
@@ -406,6 +436,13 @@ type scanner struct {
 	joined []*fairness.Group
 	recs   records
 	vals   [][]byte
+	// index is the table the groups of the plain attributes are found in:
+	// the result's, or with Probabilities one that only indexes weighted,
+	// the groups of the probabilistic attribute of each plain group.
+	index    *fairness.Table
+	weighted map[*fairness.Group][]*fairness.Group
+	shares   fairness.Shares
+	probs    []float64
 }
 
 func (s *scanner) outcome(b []byte) (bool, bool) {
@@ -473,6 +510,11 @@ func (s *scanner) row(f [][]byte) (string, error) {
 			return fmt.Sprintf("score %s is not a number in [0, 1]", quoteField(b)), nil
 		}
 	}
+	if s.o.Probabilities != nil {
+		if reason := s.probabilities(f); reason != "" {
+			return reason, nil
+		}
+	}
 	var g *fairness.Group
 	if s.o.Join != nil {
 		var reason string
@@ -487,6 +529,13 @@ func (s *scanner) row(f [][]byte) (string, error) {
 		}
 	}
 	s.res.Rows++
+	if s.o.Probabilities != nil {
+		if err := s.sharesOf(g); err != nil {
+			return "", err
+		}
+		s.shares.Observe(label, labelled, pred, score)
+		return "", nil
+	}
 	if !labelled {
 		g.Counts.ObserveUnlabelled(pred)
 		return "", nil // scores are histogrammed by outcome: an unlabelled row has none
@@ -687,7 +736,7 @@ func (s *scanner) group(values [][]byte) (*fairness.Group, error) {
 		plain = plain && vals[i] == string(v)
 	}
 	key := fairness.JoinKey(vals)
-	t := s.res.Table
+	t := s.index
 	g := t.Groups[key]
 	if g == nil {
 		if len(t.Groups) >= s.o.MaxGroups {
