@@ -38,6 +38,8 @@ type evaluateFlags struct {
 	outcomesFormat, demographicsFormat string
 	maxJoinKeys                        int64
 	maxCoverageGap                     float64
+	probabilities                      string
+	probabilityTolerance               float64
 	// time window
 	timestamp, timestampFormat, window, until string
 	partition                                 string
@@ -106,6 +108,10 @@ disparateImpact >=0.8 (Sev2, the four-fifths rule).`,
 	fl.StringVar(&f.prediction, "prediction", "", "prediction column; default approved for the built-in dataset")
 	fl.StringVar(&f.score, "score", "", "score column in [0, 1], for AUC and calibration")
 	fl.StringArrayVar(&f.protected, "protected", nil, "protected attribute column; repeat for intersectional groups")
+	fl.StringVar(&f.probabilities, "protected-probabilities", "", "ATTR=COLUMN:GROUP,COLUMN:GROUP,...: a protected attribute "+
+		"given as each row's probability of each group (a proxy such as BISG); each row counts in every group with its probability as weight")
+	fl.Float64Var(&f.probabilityTolerance, "probability-tolerance", fairness.DefaultProbabilityTolerance,
+		"how far a row's --protected-probabilities may sum from 1 before the row is bad")
 	fl.StringArrayVar(&f.privileged, "privileged", nil, "ATTR=VALUE: a privileged value, for AIF360-style metrics; repeatable")
 	fl.StringVar(&f.nullGroup, "null-group", "",
 		"count a null (Parquet) or null or absent (JSON Lines) protected value as this group instead of a bad row")
@@ -235,6 +241,8 @@ func (f *evaluateFlags) checkBounds() error {
 		return usageError("--max-join-keys %d: want 1 to %d", f.maxJoinKeys, int64(maxJoinKeysLimit))
 	case !(f.maxCoverageGap > 0 && f.maxCoverageGap <= 1):
 		return usageError("--max-coverage-gap %v: want a value in (0, 1]", f.maxCoverageGap)
+	case !(f.probabilityTolerance > 0 && f.probabilityTolerance < 1):
+		return usageError("--probability-tolerance %v: want a value in (0, 1)", f.probabilityTolerance)
 	}
 	return nil
 }
@@ -296,6 +304,9 @@ func (f *evaluateFlags) config() (evaluate.Source, dataset.ScanOptions, fairness
 	opts := fairness.Options{MinGroupSize: f.minGroupSize, ZeroDivisionAsZero: f.zeroDivision,
 		Privileged: map[string][]string{}, MaxCoverageGap: f.maxCoverageGap}
 	scan.ID = f.id
+	if scan.Probabilities, err = f.protectedProbabilities(train); err != nil {
+		return src, scan, opts, err
+	}
 	if scan.Window, err = f.timeWindow(time.Now()); err != nil {
 		return src, scan, opts, err
 	}
@@ -322,7 +333,7 @@ func (f *evaluateFlags) config() (evaluate.Source, dataset.ScanOptions, fairness
 		if !ok || attr == "" || val == "" {
 			return src, scan, opts, usageError("--privileged %q: want ATTR=VALUE", p)
 		}
-		if !slices.Contains(scan.Protected, attr) {
+		if !slices.Contains(attributes(scan), attr) {
 			return src, scan, opts, usageError("--privileged %q: %s is not a --protected attribute", p, attr)
 		}
 		opts.Privileged[attr] = append(opts.Privileged[attr], val)
@@ -346,7 +357,7 @@ func (f *evaluateFlags) config() (evaluate.Source, dataset.ScanOptions, fairness
 		ts = defaultThresholds(len(opts.Privileged) > 0, scan.Label != "")
 	}
 	for _, t := range ts {
-		if err := checkApplicable(t, scan.Protected, opts.Privileged); err != nil {
+		if err := checkApplicable(t, attributes(scan), opts.Privileged); err != nil {
 			return src, scan, opts, usageError("%v", err)
 		}
 	}
@@ -363,8 +374,10 @@ func (f *evaluateFlags) checkColumns(scan dataset.ScanOptions, train bool) error
 		return usageError("--outcomes needs --label, the outcomes' label column")
 	case scan.Prediction == "" && !train:
 		return usageError("--prediction is required for %s", f.data)
-	case len(scan.Protected) == 0:
-		return usageError("--protected is required for %s", f.data)
+	case len(scan.Protected) == 0 && scan.Probabilities == nil:
+		return usageError("--protected or --protected-probabilities is required for %s", f.data)
+	case scan.Probabilities != nil && slices.Contains(scan.Protected, scan.Probabilities.Attribute):
+		return usageError("--protected-probabilities: %s is also a --protected attribute", scan.Probabilities.Attribute)
 	}
 	for i, p := range scan.Protected {
 		if strings.TrimSpace(p) == "" {
@@ -375,6 +388,31 @@ func (f *evaluateFlags) checkColumns(scan dataset.ScanOptions, train bool) error
 		}
 	}
 	return nil
+}
+
+// attributes are the attributes of a run's groups: the --protected ones,
+// then the probabilistic one.
+func attributes(scan dataset.ScanOptions) []string {
+	if scan.Probabilities == nil {
+		return scan.Protected
+	}
+	return append(slices.Clip(scan.Protected), scan.Probabilities.Attribute)
+}
+
+// protectedProbabilities reads --protected-probabilities.
+func (f *evaluateFlags) protectedProbabilities(train bool) (*dataset.Probabilities, error) {
+	if f.probabilities == "" {
+		return nil, nil
+	}
+	if train {
+		return nil, usageError("--protected-probabilities applies to predictions mode: a model trains on recorded attributes")
+	}
+	p, err := dataset.ParseProbabilities(f.probabilities)
+	if err != nil {
+		return nil, usageError("--protected-probabilities %v", err)
+	}
+	p.Tolerance = f.probabilityTolerance
+	return p, nil
 }
 
 func orDefault(v, def string) string {

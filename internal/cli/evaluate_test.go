@@ -2,6 +2,8 @@ package cli
 
 import (
 	"encoding/json"
+	"math"
+	"regexp"
 	"os"
 	"path/filepath"
 	"strings"
@@ -120,6 +122,10 @@ func TestEvaluateBadInputExitsTwo(t *testing.T) {
 	join := func(args ...string) []string {
 		return append([]string{"--data", preds, "--id", "id", "--prediction", "p", "--protected", "g"}, args...)
 	}
+	proxies := write("proxies.csv", "y,p,sex,pw,pb\n1,1,f,0.5,0.5\n0,1,m,0.7,0.4\n")
+	probs := func(args ...string) []string {
+		return append([]string{"--data", proxies, "--label", "y", "--prediction", "p"}, args...)
+	}
 	badFile := write("thresholds.yaml", "thresholds:\n- metric: vibes\n  levels: [{value: 0.1, severity: Sev1}]\n")
 	cases := map[string]struct {
 		args    []string
@@ -174,6 +180,18 @@ func TestEvaluateBadInputExitsTwo(t *testing.T) {
 		"bad fail-on":         {[]string{"--fail-on", "Sev0"}, "fairctl: --fail-on \"Sev0\": want Sev1, Sev2, Sev3 or Sev4\n"},
 		"privileged for undeclared attribute": {[]string{"--privileged", "race=White"},
 			"fairctl: --privileged \"race=White\": race is not a --protected attribute\n"},
+		"probabilities not summing to 1": {probs("--protected-probabilities", "race=pw:White,pb:Black"),
+			"fairctl: line 3: probabilities of race sum to 1.1, not 1 (tolerance 1e-06)\n"},
+		"probability column missing": {probs("--protected-probabilities", "race=pw:White,pa:Asian"),
+			"fairctl: probability (of race group Asian) column \"pa\" not found in header (columns: y, p, sex, pw, pb)\n"},
+		"probabilities malformed": {probs("--protected-probabilities", "race=pw,pb"),
+			"fairctl: --protected-probabilities \"race=pw,pb\": group \"pw\" is not COLUMN:GROUP\n"},
+		"probabilistic attribute also plain": {probs("--protected", "race", "--protected-probabilities", "race=pw:White,pb:Black"),
+			"fairctl: --protected-probabilities: race is also a --protected attribute\n"},
+		"probabilities in train mode": {[]string{"--mode", "train", "--protected-probabilities", "race=pw:White,pb:Black"},
+			"fairctl: --protected-probabilities applies to predictions mode: a model trains on recorded attributes\n"},
+		"bad probability tolerance": {probs("--protected-probabilities", "race=pw:White,pb:Black", "--probability-tolerance", "1"),
+			"fairctl: --probability-tolerance 1: want a value in (0, 1)\n"},
 		"bad disparity": {[]string{"--disparity", "2"}, "fairctl: --disparity 2: want a value within [0, 1]\n"},
 		"bad format":    {[]string{"--format", "xml"}, "fairctl: --format \"xml\": want csv, jsonl or parquet\n"},
 		"train reads csv": {[]string{"--mode", "train", "--format", "jsonl"},
@@ -268,5 +286,71 @@ func TestJoinedTextOutput(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("exit %d, output lacks %q:\n%s%s", code, want, out, errOut)
 		}
+	}
+}
+
+// TestProbabilisticGroupsOutput: the JSON contract of a probabilistic
+// attribute, by hand. race=White: weights 0.25 (TP), 1 (FP), 0 (row 3 has
+// none); count 2 rows with a weight, weight 1.25, Kish's size
+// 1.25^2/(0.0625+1) = 1.4706, selection 1.25/1.25; Black: 0.75 (TP),
+// 1 (TN): selection 0.75/1.75. The sex groups stay plain.
+func TestProbabilisticGroupsOutput(t *testing.T) {
+	data := writeTestFile(t, t.TempDir(), "p.csv", "y,p,sex,pw,pb\n1,1,f,0.25,0.75\n0,1,m,1,0\n0,0,f,0,1\n")
+	args := []string{"evaluate", "--data", data, "--label", "y", "--prediction", "p", "--protected", "sex",
+		"--protected-probabilities", "race=pw:White,pb:Black", "--min-group-size", "0", "--privileged", "race=White",
+		"--threshold", "disparateImpact@race>=0.8:Sev2"}
+	code, out, errOut := execute(append(args, "-o", "json")...)
+	var doc struct {
+		Attributes []string `json:"attributes"`
+		Groups     []struct {
+			Attribute     string            `json:"attribute"`
+			Attributes    map[string]string `json:"attributes"`
+			Count         int64             `json:"count"`
+			Weight        *float64          `json:"weight"`
+			EffectiveSize *float64          `json:"effectiveSize"`
+			SelectionRate float64           `json:"selectionRate"`
+		} `json:"groups"`
+		Severity string `json:"severity"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("exit %d: %v\n%s%s", code, err, out, errOut)
+	}
+	if strings.Join(doc.Attributes, ",") != "sex,race" {
+		t.Errorf("attributes %v, want sex then race", doc.Attributes)
+	}
+	type want struct {
+		count                  int64
+		weight, size, selected float64
+	}
+	wants := map[string]want{"race=White": {2, 1.25, 1.25 * 1.25 / 1.0625, 1}, "race=Black": {2, 1.75, 1.75 * 1.75 / 1.5625, 0.75 / 1.75}}
+	seen := 0
+	for _, g := range doc.Groups {
+		key := g.Attribute + "=" + g.Attributes[g.Attribute]
+		w, ok := wants[key]
+		switch {
+		case g.Attribute == "sex" && g.Weight != nil:
+			t.Errorf("%s is weighted", key)
+		case !ok:
+			continue
+		case g.Count != w.count || g.Weight == nil || g.EffectiveSize == nil || math.Abs(*g.Weight-w.weight) > 1e-9 ||
+			math.Abs(*g.EffectiveSize-w.size) > 1e-9 || math.Abs(g.SelectionRate-w.selected) > 1e-9:
+			t.Errorf("%s: count %d weight %v size %v selection %v, want %+v", key, g.Count, g.Weight, g.EffectiveSize, g.SelectionRate, w)
+		}
+		if ok {
+			seen++
+		}
+	}
+	// Disparate impact Black/White = 0.4286 < 0.8.
+	if seen != 2 || doc.Severity != "Sev2" {
+		t.Errorf("saw %d race groups, severity %s; want both and Sev2", seen, doc.Severity)
+	}
+	_, text, _ := execute(args...)
+	for _, line := range []string{`COUNT +WEIGHT +EFF. SIZE +LABELLED`, `\ssex=f +2 +- +- +2 `, `\srace=White +2 +1\.25 +1\.47 +2 `} {
+		if !regexp.MustCompile(line).MatchString(text) {
+			t.Errorf("table output lacks %q:\n%s", line, text)
+		}
+	}
+	if strings.Contains(text, "m & race=Black") {
+		t.Errorf("a group no row has a weight in is reported:\n%s", text)
 	}
 }

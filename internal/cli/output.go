@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -213,16 +214,25 @@ func renderText(w io.Writer, o *Output, markdown bool) error {
 
 	heading("Groups")
 	t := newTextTable(w, markdown)
-	t.row("GROUP", "COUNT", "LABELLED", "BASE RATE", "SELECTION", "SELECTION 95% CI", "TPR", "FPR", "PPV", "ACCURACY", "NOTE")
 	groups := append(append([]fairness.GroupReport(nil), r.Groups...), r.Overall)
+	weighted := slices.ContainsFunc(groups, func(g fairness.GroupReport) bool { return g.Weight != nil })
+	header := []string{"GROUP", "COUNT", "LABELLED", "BASE RATE", "SELECTION", "SELECTION 95% CI", "TPR", "FPR", "PPV", "ACCURACY", "NOTE"}
+	if weighted { // probabilistic groups: count rows with a weight, rates are weighted
+		header = slices.Insert(header, 2, "WEIGHT", "EFF. SIZE")
+	}
+	t.row(header...)
 	for _, g := range groups {
 		note := ""
 		if g.BelowMinGroupSize {
 			note = "below min group size"
 		}
-		t.row(groupLabel(g, r.Attributes), strconv.FormatInt(g.Count, 10), strconv.FormatInt(g.Labelled, 10), num(g.BaseRate), num(g.SelectionRate),
-			interval(g.SelectionRateInterval), num(g.TruePositiveRate), num(g.FalsePositiveRate),
-			num(g.PositivePredictiveValue), num(g.Accuracy), note)
+		cells := []string{groupLabel(g, r.Attributes), strconv.FormatInt(g.Count, 10), strconv.FormatInt(g.Labelled, 10),
+			num(g.BaseRate), num(g.SelectionRate), interval(g.SelectionRateInterval), num(g.TruePositiveRate),
+			num(g.FalsePositiveRate), num(g.PositivePredictiveValue), num(g.Accuracy), note}
+		if weighted {
+			cells = slices.Insert(cells, 2, optionalNumber(g.Weight), optionalNumber(g.EffectiveSize))
+		}
+		t.row(cells...)
 	}
 	t.flush()
 
@@ -285,4 +295,12 @@ func gradedBy(ts []fairness.Threshold, m fairness.Metric) bool {
 		}
 	}
 	return false
+}
+
+// optionalNumber shows a figure that only some groups have.
+func optionalNumber(v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	return strconv.FormatFloat(*v, 'f', 2, 64)
 }

@@ -14,16 +14,19 @@ import (
 // to it (a proxy such as BISG for race). Each row counts in every group
 // with its probability as weight (see fairness.Weights).
 type Probabilities struct {
-	Attribute string
-	Groups    []ProbabilityGroup
+	Attribute string             `json:"attribute"`
+	Groups    []ProbabilityGroup `json:"groups"`
 	// Tolerance is how far a row's probabilities may sum from 1; 0 means
 	// fairness.DefaultProbabilityTolerance.
-	Tolerance float64
+	Tolerance float64 `json:"tolerance,omitempty"`
 }
 
 // ProbabilityGroup is one group of a probabilistic attribute and the
 // column of its probability.
-type ProbabilityGroup struct{ Name, Column string }
+type ProbabilityGroup struct {
+	Name   string `json:"name"`
+	Column string `json:"column"`
+}
 
 // ParseProbabilities reads the command line's form
 // "race=p_white:White,p_black:Black".
@@ -163,4 +166,15 @@ func (s *scanner) sharesOf(base *fairness.Group) error {
 	s.weighted[base] = groups
 	s.shares.Groups = groups
 	return nil
+}
+
+// dropUnweighted removes the groups of the probabilistic attribute that no
+// row had a weight in (they are made for every group of a plain group at
+// once): a group with no rows is not one the data holds.
+func dropUnweighted(t *fairness.Table) {
+	for k, g := range t.Groups {
+		if g.Counts.N() == 0 {
+			delete(t.Groups, k)
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -32,7 +33,9 @@ type Result struct {
 	BadRows    int64    `json:"bad,omitempty"`
 	Attributes []string `json:"attrs"`
 	ScoreBins  int      `json:"bins,omitempty"`
-	Groups     []group  `json:"groups"`
+	// Weighted is the probabilistic attribute, when one is (fairness.Table.Weighted).
+	Weighted string  `json:"wattr,omitempty"`
+	Groups   []group `json:"groups"`
 	// DataVersion is the version of the file the shard read (see
 	// dataset.ScanResult), so the shards of a run are checked to agree.
 	DataVersion string `json:"ver,omitempty"`
@@ -157,19 +160,43 @@ func MergeObjects(results []*Result) *SourceRead {
 
 // group is one group, compactly: key values, [tp fp tn fn] (then the
 // unlabelled favourable and unfavourable predictions, when there are any),
-// and histogram arrays when scores are present.
+// and histogram arrays when scores are present. A weighted group adds its
+// sums of weights and of squared weights, six cells each.
 type group struct {
-	Key    []string `json:"k"`
-	Counts []int64  `json:"c"`
-	Pos    []int64  `json:"p,omitempty"`
-	Neg    []int64  `json:"n,omitempty"`
-	Sum    []int64  `json:"s,omitempty"`
+	Key     []string `json:"k"`
+	Counts  []int64  `json:"c"`
+	Pos     []int64  `json:"p,omitempty"`
+	Neg     []int64  `json:"n,omitempty"`
+	Sum     []int64  `json:"s,omitempty"`
+	Weights []int64  `json:"w,omitempty"`
+	Squares []int64  `json:"q,omitempty"`
+}
+
+func cells(c fairness.Counts) []int64 {
+	return []int64{c.TP, c.FP, c.TN, c.FN, c.UnlabelledPos, c.UnlabelledNeg}
+}
+
+// countsOf unpacks four or six cells, refusing negative ones.
+func countsOf(key []string, cs []int64, what string) (fairness.Counts, error) {
+	if len(cs) != 4 && len(cs) != 6 {
+		return fairness.Counts{}, fmt.Errorf("group %q has %d %s, want 4 or 6", key, len(cs), what)
+	}
+	for _, n := range cs {
+		if n < 0 {
+			return fairness.Counts{}, fmt.Errorf("group %q has a negative count", key)
+		}
+	}
+	c := fairness.Counts{TP: cs[0], FP: cs[1], TN: cs[2], FN: cs[3]}
+	if len(cs) == 6 {
+		c.UnlabelledPos, c.UnlabelledNeg = cs[4], cs[5]
+	}
+	return c, nil
 }
 
 // NewResult packs a table.
 func NewResult(runID string, shard, shards, rows, bad int64, t *fairness.Table) *Result {
 	r := &Result{RunID: runID, Shard: shard, Shards: shards, Rows: rows, BadRows: bad,
-		Attributes: t.Attributes, ScoreBins: t.ScoreBins}
+		Attributes: t.Attributes, ScoreBins: t.ScoreBins, Weighted: t.Weighted}
 	for _, k := range sortedKeys(t) {
 		g := t.Groups[k]
 		c := g.Counts
@@ -180,6 +207,9 @@ func NewResult(runID string, shard, shards, rows, bad int64, t *fairness.Table) 
 		if g.Scores != nil {
 			pg.Pos, pg.Neg, pg.Sum = g.Scores.Pos, g.Scores.Neg, g.Scores.ScoreSum
 		}
+		if g.Weights != nil {
+			pg.Weights, pg.Squares = cells(g.Weights.Sum), cells(g.Weights.Squares)
+		}
 		r.Groups = append(r.Groups, pg)
 	}
 	return r
@@ -188,26 +218,31 @@ func NewResult(runID string, shard, shards, rows, bad int64, t *fairness.Table) 
 // Table unpacks the statistics, checking their shape.
 func (r *Result) Table() (*fairness.Table, error) {
 	t := fairness.NewTable(r.Attributes, r.ScoreBins)
+	if r.Weighted != "" && !slices.Contains(r.Attributes, r.Weighted) {
+		return nil, fmt.Errorf("weighted attribute %q is not one of the attributes %v", r.Weighted, r.Attributes)
+	}
+	t.Weighted = r.Weighted
 	for _, g := range r.Groups {
 		if len(g.Key) != len(r.Attributes) {
 			return nil, fmt.Errorf("group %q has %d values for %d attributes", g.Key, len(g.Key), len(r.Attributes))
 		}
-		if len(g.Counts) != 4 && len(g.Counts) != 6 {
-			return nil, fmt.Errorf("group %q has %d counts, want 4 or 6", g.Key, len(g.Counts))
-		}
-		for _, n := range g.Counts {
-			if n < 0 {
-				return nil, fmt.Errorf("group %q has a negative count", g.Key)
-			}
+		counts, err := countsOf(g.Key, g.Counts, "counts")
+		if err != nil {
+			return nil, err
 		}
 		key := fairness.JoinKey(g.Key)
 		if _, dup := t.Groups[key]; dup {
 			return nil, fmt.Errorf("group %q appears twice", g.Key)
 		}
 		tg := t.GroupFor(key)
-		tg.Counts = fairness.Counts{TP: g.Counts[0], FP: g.Counts[1], TN: g.Counts[2], FN: g.Counts[3]}
-		if len(g.Counts) == 6 {
-			tg.Counts.UnlabelledPos, tg.Counts.UnlabelledNeg = g.Counts[4], g.Counts[5]
+		tg.Counts = counts
+		if r.Weighted != "" {
+			if tg.Weights.Sum, err = countsOf(g.Key, g.Weights, "sums of weights"); err != nil {
+				return nil, err
+			}
+			if tg.Weights.Squares, err = countsOf(g.Key, g.Squares, "sums of squared weights"); err != nil {
+				return nil, err
+			}
 		}
 		if r.ScoreBins > 0 {
 			if len(g.Pos) != r.ScoreBins || len(g.Neg) != r.ScoreBins || len(g.Sum) != r.ScoreBins {

@@ -54,6 +54,9 @@ type RunConfig struct {
 	MaxJoinKeys  int64      `json:"maxJoinKeys,omitempty"`
 	// Window keeps the rows in a time window.
 	Window *RunWindow `json:"window,omitempty"`
+	// Probabilities is a protected attribute given as membership
+	// probabilities, read from the predictions.
+	Probabilities *dataset.Probabilities `json:"probabilities,omitempty"`
 }
 
 // RunWindow is the window (From, Until] of a run: the controller fixes it
@@ -160,7 +163,8 @@ func RunShard(ctx context.Context, c *RunConfig, index int64) (string, error) {
 		return "", fmt.Errorf("bad run configuration: %w", err)
 	}
 	scan := dataset.ScanOptions{Label: c.Label, Prediction: c.Prediction, Score: c.Score, Protected: c.Protected,
-		Favorable: c.Favorable, MaxGroups: c.MaxGroups, Format: format, NullGroup: c.NullGroup, ID: c.ID}
+		Favorable: c.Favorable, MaxGroups: c.MaxGroups, Format: format, NullGroup: c.NullGroup, ID: c.ID,
+		Probabilities: c.Probabilities}
 	joined, err := c.joined()
 	if err != nil {
 		return "", err
