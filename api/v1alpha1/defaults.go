@@ -25,4 +25,7 @@ const (
 	DefaultMaxJoinKeys int64 = 20_000_000
 	// DefaultMaxCoverageGap: spec.outcomes.maxCoverageGap (fairness.DefaultMaxCoverageGap).
 	DefaultMaxCoverageGap = 0.1
+	// DefaultProbabilityTolerance: spec.columns.protectedProbabilities[].tolerance
+	// (fairness.DefaultProbabilityTolerance).
+	DefaultProbabilityTolerance = 0.000001
 )

@@ -16,6 +16,10 @@ import (
 func schemaDefault(t *testing.T, s *structuralschema.Structural, path string) any {
 	t.Helper()
 	for part := range strings.SplitSeq(path, ".") {
+		if part == "items" && s.Items != nil { // a list's elements
+			s = s.Items
+			continue
+		}
 		next, ok := s.Properties[part]
 		if !ok {
 			t.Fatalf("%s: no field %q in the schema", path, part)
@@ -48,6 +52,11 @@ func TestGoDefaultsMatchTheSchema(t *testing.T) {
 		{"spec.incidentPolicy.failedRunsThreshold", int64(fairnessv1alpha1.DefaultFailedRunsThreshold)},
 		{"spec.maxJoinKeys", fairnessv1alpha1.DefaultMaxJoinKeys},
 		{"spec.outcomes.maxCoverageGap", fairnessv1alpha1.DefaultMaxCoverageGap},
+		{"spec.columns.protectedProbabilities.items.tolerance", fairnessv1alpha1.DefaultProbabilityTolerance},
+	}
+	if fairnessv1alpha1.DefaultProbabilityTolerance != fairness.DefaultProbabilityTolerance {
+		t.Errorf("the API's probability tolerance %v is not fairctl's %v", fairnessv1alpha1.DefaultProbabilityTolerance,
+			fairness.DefaultProbabilityTolerance)
 	}
 	if fairnessv1alpha1.DefaultMaxJoinKeys != dataset.DefaultMaxJoinKeys || fairnessv1alpha1.DefaultMaxCoverageGap != fairness.DefaultMaxCoverageGap {
 		t.Errorf("the API's join defaults (%d keys, gap %v) are not fairctl's (%d, %v)", fairnessv1alpha1.DefaultMaxJoinKeys,

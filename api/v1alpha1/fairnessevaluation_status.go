@@ -356,6 +356,16 @@ type GroupStatus struct {
 	// outcomes are partly known; the label-based rates count only those.
 	// +optional
 	Labelled *int64 `json:"labelled,omitempty"`
+	// weight is the sum of the rows' membership probabilities, for a group
+	// of a probabilistic attribute (columns.protectedProbabilities); count
+	// is then its rows with a non-zero weight.
+	// +optional
+	Weight *float64 `json:"weight,omitempty"`
+	// effectiveSize is Kish's effective sample size of a probabilistic
+	// group, (sum of weights)^2 / sum of squared weights: what its
+	// intervals and spec.minGroupSize use.
+	// +optional
+	EffectiveSize *float64 `json:"effectiveSize,omitempty"`
 	// selectionRate is the fraction of favourable predictions.
 	// +optional
 	SelectionRate *float64 `json:"selectionRate,omitempty"`

@@ -32,7 +32,8 @@ const (
 // +kubebuilder:validation:XValidation:rule="self.mode != 'train' || self.shards == 1",message="train mode cannot be sharded: shards must be 1"
 // +kubebuilder:validation:XValidation:rule="self.mode != 'train' || !has(self.source.format) || self.source.format == 'csv'",message="train mode reads CSV: source.format jsonl and parquet are for predictions mode"
 // +kubebuilder:validation:XValidation:rule="self.mode != 'train' || !has(self.source.objectStore)",message="train mode reads one CSV file: source.objectStore is for predictions mode"
-// +kubebuilder:validation:XValidation:rule="!has(self.thresholds) || self.thresholds.all(t, !has(t.attribute) || t.attribute in self.columns.protected || t.attribute == self.columns.protected.join('&'))",message="a threshold's attribute must be one of columns.protected, or all of them joined by '&' in their order (the intersection)"
+// +kubebuilder:validation:XValidation:rule="!has(self.thresholds) || self.thresholds.all(t, !has(t.attribute) || (has(self.columns.protected) && (t.attribute in self.columns.protected || t.attribute == self.columns.protected.join('&'))) || (has(self.columns.protectedProbabilities) && (t.attribute == self.columns.protectedProbabilities[0].attribute || t.attribute == (has(self.columns.protected) ? self.columns.protected.join('&') + '&' : '') + self.columns.protectedProbabilities[0].attribute)))",message="a threshold's attribute must be one of columns.protected (or columns.protectedProbabilities), or all of them joined by '&' in their order (the intersection)"
+// +kubebuilder:validation:XValidation:rule="self.mode != 'train' || !has(self.columns.protectedProbabilities)",message="columns.protectedProbabilities applies to predictions mode: a model trains on recorded attributes"
 // +kubebuilder:validation:XValidation:rule="!has(self.thresholds) || self.thresholds.all(t, !(has(t.method) ? t.method == 'privileged' : t.metric in ['statisticalParityDifference', 'disparateImpact', 'averageOddsDifference', 'averageAbsoluteOddsDifference']) || (has(self.columns.privileged) && (has(t.attribute) ? t.attribute.split('&').all(a, self.columns.privileged.exists(p, p.attribute == a)) : size(self.columns.privileged) > 0)))",message="a threshold that compares with a privileged group (method privileged; statisticalParityDifference, disparateImpact, averageOddsDifference and averageAbsoluteOddsDifference by default) needs columns.privileged for its attribute"
 type FairnessEvaluationSpec struct {
 	// source says where the data is.
@@ -153,7 +154,9 @@ type FairnessEvaluationSpec struct {
 }
 
 // ColumnMapping names the columns that play each role.
-// +kubebuilder:validation:XValidation:rule="!has(self.privileged) || self.privileged.all(p, p.attribute in self.protected)",message="privileged values may only be given for attributes listed in protected"
+// +kubebuilder:validation:XValidation:rule="has(self.protected) || has(self.protectedProbabilities)",message="name the protected attributes: columns.protected, columns.protectedProbabilities or both"
+// +kubebuilder:validation:XValidation:rule="!has(self.privileged) || self.privileged.all(p, (has(self.protected) && p.attribute in self.protected) || (has(self.protectedProbabilities) && self.protectedProbabilities.exists(q, q.attribute == p.attribute)))",message="privileged values may only be given for attributes listed in protected or protectedProbabilities"
+// +kubebuilder:validation:XValidation:rule="!has(self.protected) || !has(self.protectedProbabilities) || self.protectedProbabilities.all(q, !(q.attribute in self.protected))",message="an attribute is either in protected (recorded) or in protectedProbabilities (estimated), not both"
 type ColumnMapping struct {
 	// label is the column with the true outcome: of the data, or of
 	// spec.outcomes when those are joined. Without it, only the
@@ -185,13 +188,31 @@ type ColumnMapping struct {
 	Score string `json:"score,omitempty"`
 	// protected lists the protected attribute columns. With several, groups
 	// are their intersections, and each attribute is also reported alone.
-	// +required
+	// It may be left out when protectedProbabilities names the attribute.
+	// +optional
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=4
 	// +kubebuilder:validation:items:MinLength=1
 	// +kubebuilder:validation:items:MaxLength=256
 	// +listType=set
-	Protected []string `json:"protected"`
+	Protected []string `json:"protected,omitempty"`
+	// protectedProbabilities gives a protected attribute that is not
+	// recorded but estimated, as each row's probability of belonging to each
+	// group (a proxy such as BISG for race, as fair-lending analysts use),
+	// one column per group of the predictions. Each row counts in every
+	// group with its probability as weight: rates are weighted means,
+	// intervals and minGroupSize use Kish's effective sample size, and a
+	// group's count is its rows with a non-zero weight. The attribute comes
+	// after those of protected in intersections. A row whose probabilities
+	// are outside [0, 1] or do not sum to 1 within the tolerance is bad.
+	// At most one attribute: the joint membership of two estimated
+	// attributes is not known from their marginals.
+	// +optional
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=1
+	// +listType=map
+	// +listMapKey=attribute
+	ProtectedProbabilities []ProbabilisticAttribute `json:"protectedProbabilities,omitempty"`
 	// privileged declares, per attribute, the privileged values that AIF360-style
 	// metrics compare the other groups against.
 	// +optional
@@ -251,6 +272,48 @@ type TimeWindow struct {
 	// +kubebuilder:validation:MaxLength=256
 	// +kubebuilder:validation:XValidation:rule="self.contains('{{.')",message="partition needs a placeholder such as {{.Date}}"
 	Partition string `json:"partition,omitempty"`
+}
+
+// ProbabilisticAttribute is a protected attribute given as membership
+// probabilities, one column per group.
+// +kubebuilder:validation:XValidation:rule="self.groups.all(g, self.groups.filter(h, h.column == g.column).size() == 1)",message="each group reads its own probability column"
+type ProbabilisticAttribute struct {
+	// attribute is the attribute's name in groups, metrics and thresholds,
+	// for example race.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	Attribute string `json:"attribute"`
+	// groups lists the attribute's groups and the column holding each row's
+	// probability of belonging to it.
+	// +required
+	// +kubebuilder:validation:MinItems=2
+	// +kubebuilder:validation:MaxItems=32
+	// +listType=map
+	// +listMapKey=name
+	Groups []ProbabilityGroup `json:"groups"`
+	// tolerance is how far a row's probabilities may sum from 1 before the
+	// row is bad (rounding in the proxy's output).
+	// +optional
+	// +kubebuilder:default=0.000001
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:ExclusiveMinimum=true
+	// +kubebuilder:validation:Maximum=0.1
+	Tolerance float64 `json:"tolerance,omitempty"`
+}
+
+// ProbabilityGroup is one group of a probabilistic attribute.
+type ProbabilityGroup struct {
+	// name is the group's value, as reported, for example White.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	Name string `json:"name"`
+	// column holds each row's probability of the group, in [0, 1].
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	Column string `json:"column"`
 }
 
 // OutcomesSource is where the outcomes joined by ID are.

@@ -48,6 +48,14 @@ func spec(path ...string) []string { return append([]string{"spec"}, path...) }
 // inlineOutcomes joins a small inline outcomes table.
 var inlineOutcomes = set(map[string]any{"source": map[string]any{"inline": "application_id,repaid\na1,1\n"}}, spec("outcomes")...)
 
+// raceProxies gives race as BISG-style probabilities.
+func raceProxies(groups ...any) mutation {
+	if groups == nil {
+		groups = []any{map[string]any{"name": "White", "column": "p_white"}, map[string]any{"name": "Black", "column": "p_black"}}
+	}
+	return set([]any{map[string]any{"attribute": "race", "groups": groups}}, spec("columns", "protectedProbabilities")...)
+}
+
 // TestInvalidManifestsAreRefused checks each schema rule on the real API
 // server: the manifest is refused and the message names the rule.
 func TestInvalidManifestsAreRefused(t *testing.T) {
@@ -117,6 +125,31 @@ func TestInvalidManifestsAreRefused(t *testing.T) {
 		"joined demographics in train mode": {validEvaluation, []mutation{set("train", spec("mode")...), set("application_id", spec("columns", "id")...),
 			set(map[string]any{"source": map[string]any{"inline": "id,sex\na,f\n"}}, spec("demographics")...)}, nil,
 			"outcomes and demographics are joined in predictions mode only"},
+		"no protected attribute at all": {validEvaluation, []mutation{del(spec("columns", "protected")...)}, nil,
+			"name the protected attributes: columns.protected, columns.protectedProbabilities or both"},
+		"an attribute both recorded and estimated": {validEvaluation, []mutation{set([]any{"race"}, spec("columns", "protected")...),
+			raceProxies()}, nil, "an attribute is either in protected (recorded) or in protectedProbabilities (estimated), not both"},
+		"one probability group": {validEvaluation, []mutation{raceProxies(map[string]any{"name": "White", "column": "p_white"})}, nil,
+			"spec.columns.protectedProbabilities[0].groups: Invalid value: 1: spec.columns.protectedProbabilities[0].groups in body should have at least 2 items"},
+		"two groups reading one column": {validEvaluation, []mutation{raceProxies(map[string]any{"name": "White", "column": "p"},
+			map[string]any{"name": "Black", "column": "p"})}, nil, "each group reads its own probability column"},
+		"two estimated attributes": {validEvaluation, []mutation{set([]any{
+			map[string]any{"attribute": "race", "groups": []any{map[string]any{"name": "a", "column": "a"}, map[string]any{"name": "b", "column": "b"}}},
+			map[string]any{"attribute": "age", "groups": []any{map[string]any{"name": "c", "column": "c"}, map[string]any{"name": "d", "column": "d"}}},
+		}, spec("columns", "protectedProbabilities")...)}, nil, "must have at most 1 item"},
+		"a probability tolerance of 0.5": {validEvaluation, []mutation{raceProxies(), func(obj map[string]any) {
+			attrs, _, _ := unstructured.NestedSlice(obj, spec("columns", "protectedProbabilities")...)
+			attrs[0].(map[string]any)["tolerance"] = 0.5
+			set(attrs, spec("columns", "protectedProbabilities")...)(obj)
+		}}, nil, "spec.columns.protectedProbabilities[0].tolerance: Invalid value: 0.5"},
+		"estimated attributes in train mode": {validEvaluation, []mutation{set("train", spec("mode")...), raceProxies()}, nil,
+			"columns.protectedProbabilities applies to predictions mode"},
+		"a threshold on an attribute not declared": {validEvaluation, []mutation{raceProxies(), set([]any{map[string]any{
+			"metric": "demographicParityDifference", "attribute": "ethnicity", "levels": []any{map[string]any{"value": 0.1, "severity": "Sev2"}}}},
+			spec("thresholds")...)}, nil, "a threshold's attribute must be one of columns.protected (or columns.protectedProbabilities)"},
+		"privileged value of an undeclared attribute": {validEvaluation, []mutation{raceProxies(), set([]any{map[string]any{
+			"attribute": "ethnicity", "values": []any{"x"}}}, spec("columns", "privileged")...)}, nil,
+			"privileged values may only be given for attributes listed in protected or protectedProbabilities"},
 		"coverage gap of zero": {validEvaluation, []mutation{inlineOutcomes, set("application_id", spec("columns", "id")...),
 			set(0.0, spec("outcomes", "maxCoverageGap")...)}, nil, "spec.outcomes.maxCoverageGap in body should be greater than 0"},
 		"join key limit of zero": {validEvaluation, []mutation{set(int64(0), spec("maxJoinKeys")...)}, nil,
@@ -312,5 +345,54 @@ spec:
 	unstructured.RemoveNestedField(labelFree.Object, "spec", "columns", "label")
 	if err := k8s.Create(context.Background(), labelFree); err != nil {
 		t.Fatalf("a label-free evaluation is refused: %v", err)
+	}
+}
+
+// TestProbabilisticEvaluationIsAccepted: race as proxy probabilities, alone
+// or with a recorded attribute, privileged values and thresholds on it and
+// on the intersection, is accepted and its tolerance defaulted.
+func TestProbabilisticEvaluationIsAccepted(t *testing.T) {
+	ns := createNamespace(t, "proxies")
+	obj := decode(t, []byte(`
+apiVersion: fairness.dev/v1alpha1
+kind: FairnessEvaluation
+metadata: {name: bisg}
+spec:
+  source: {url: {url: "https://example.com/decisions.csv"}}
+  columns:
+    prediction: approved
+    protected: [sex]
+    protectedProbabilities:
+    - attribute: race
+      groups:
+      - {name: White, column: p_white}
+      - {name: Black, column: p_black}
+      - {name: Hispanic, column: p_hispanic}
+    privileged: [{attribute: race, values: [White]}]
+  thresholds:
+  - metric: disparateImpact
+    attribute: race
+    levels: [{value: 0.8, severity: Sev1}]
+  - metric: demographicParityDifference
+    attribute: sex&race
+    levels: [{value: 0.2, severity: Sev3}]
+`))
+	obj.SetNamespace(ns)
+	if err := k8s.Create(context.Background(), obj, client.FieldValidation("Strict")); err != nil {
+		t.Fatal(err)
+	}
+	attrs, _, _ := unstructured.NestedSlice(obj.Object, "spec", "columns", "protectedProbabilities")
+	if tol, _, _ := unstructured.NestedFloat64(attrs[0].(map[string]any), "tolerance"); tol != 1e-6 {
+		t.Errorf("tolerance defaulted to %v, want 1e-6", tol)
+	}
+	alone := decode(t, []byte(validEvaluation))
+	alone.SetNamespace(ns)
+	alone.SetName("race-alone")
+	raceProxies()(alone.Object)
+	del(spec("columns", "protected")...)(alone.Object)
+	set([]any{map[string]any{"metric": "demographicParityRatio", "attribute": "race",
+		"levels": []any{map[string]any{"value": 0.8, "severity": "Sev2"}}}}, spec("thresholds")...)(alone.Object)
+	if err := k8s.Create(context.Background(), alone, client.FieldValidation("Strict")); err != nil {
+		t.Fatalf("an evaluation of an estimated attribute alone is refused: %v", err)
 	}
 }
