@@ -103,6 +103,9 @@ func runConfig(eval *fairnessv1alpha1.FairnessEvaluation, runID string, runTime 
 		c.Builtin = dataset.SyntheticOptions{Rows: b.Rows, Seed: uint64(ptr.Deref(b.Seed, fairnessv1alpha1.DefaultBuiltinSeed)), //nolint:gosec // a seed
 			Disparity: b.Disparity}
 	}
+	if pp := s.Columns.ProtectedProbabilities; len(pp) > 0 {
+		c.Probabilities = probabilities(pp[0])
+	}
 	if s.Outcomes != nil || s.Demographics != nil {
 		c.ID, c.MaxJoinKeys = s.Columns.ID, ptr.Deref(s.MaxJoinKeys, fairnessv1alpha1.DefaultMaxJoinKeys)
 	}
@@ -274,4 +277,16 @@ func hasObjectStoreAccess(o *fairnessv1alpha1.ObjectStoreSource) bool {
 // backoffLimit is the spec's pod retry limit, the schema default when unset.
 func backoffLimit(limit *int32) int32 {
 	return ptr.Deref(limit, fairnessv1alpha1.DefaultBackoffLimit)
+}
+
+// probabilities is an estimated attribute as the pods read it.
+func probabilities(a fairnessv1alpha1.ProbabilisticAttribute) *dataset.Probabilities {
+	p := &dataset.Probabilities{Attribute: a.Attribute, Tolerance: a.Tolerance}
+	if p.Tolerance == 0 {
+		p.Tolerance = fairnessv1alpha1.DefaultProbabilityTolerance
+	}
+	for _, g := range a.Groups {
+		p.Groups = append(p.Groups, dataset.ProbabilityGroup{Name: g.Name, Column: g.Column})
+	}
+	return p
 }

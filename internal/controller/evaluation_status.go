@@ -170,7 +170,7 @@ func StatusFromReport(r *fairness.Report, thresholds []fairness.Threshold) Grade
 		}
 		out.Groups = append(out.Groups, fairnessv1alpha1.GroupStatus{Labelled: labelled,
 			Attribute: display.Bounded(g.Attribute, maxAttribute), Group: display.Bounded(display.Value(groupValue(g)), maxAttribute),
-			Count:         g.Count,
+			Count: g.Count, Weight: g.Weight, EffectiveSize: g.EffectiveSize,
 			SelectionRate: g.SelectionRate.Ptr(), TruePositiveRate: g.TruePositiveRate.Ptr(),
 			FalsePositiveRate: g.FalsePositiveRate.Ptr(), Accuracy: g.Accuracy.Ptr(),
 			BelowMinGroupSize: g.BelowMinGroupSize})

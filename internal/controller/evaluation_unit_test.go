@@ -64,6 +64,18 @@ func TestBuildJob(t *testing.T) {
 				t.Fatalf("env %+v", c.Env)
 			}
 		}},
+		"estimated race reaches the pods, its tolerance defaulted": {func() *fairnessv1alpha1.FairnessEvaluation {
+			e := base()
+			e.Spec.Columns.ProtectedProbabilities = []fairnessv1alpha1.ProbabilisticAttribute{{Attribute: "race",
+				Groups: []fairnessv1alpha1.ProbabilityGroup{{Name: "White", Column: "p_white"}, {Name: "Black", Column: "p_black"}}}}
+			return e
+		}, func(t *testing.T, _ *batchv1.Job, rc *evaluate.RunConfig) {
+			want := &dataset.Probabilities{Attribute: "race", Tolerance: 1e-6,
+				Groups: []dataset.ProbabilityGroup{{Name: "White", Column: "p_white"}, {Name: "Black", Column: "p_black"}}}
+			if diff := cmp.Diff(want, rc.Probabilities); diff != "" {
+				t.Fatalf("probabilities (-want +got):\n%s", diff)
+			}
+		}},
 		"sharded configmap": {func() *fairnessv1alpha1.FairnessEvaluation {
 			e := base()
 			e.Spec.Shards = 4
@@ -491,5 +503,26 @@ func TestAddTrends(t *testing.T) {
 	AddTrends(&g, report, thresholds, history, "s4")
 	if g.Severity != fairnessv1alpha1.SeverityNone || len(g.Breaches) != 0 {
 		t.Fatalf("with less drift: graded %s, breaches %+v", g.Severity, g.Breaches)
+	}
+}
+
+// TestProbabilisticGroupsInStatus: an estimated attribute's groups carry
+// their weight and effective size into status; a recorded one's do not.
+func TestProbabilisticGroupsInStatus(t *testing.T) {
+	table := fairness.NewTable([]string{"sex", "race"}, 0)
+	table.Weighted = "race"
+	shares := fairness.Shares{Units: []int64{fairness.WeightScale / 4, 3 * fairness.WeightScale / 4}}
+	for _, sex := range []string{"f", "m"} {
+		shares.Groups = []*fairness.Group{table.GroupFor(fairness.JoinKey([]string{sex, "A"})), table.GroupFor(fairness.JoinKey([]string{sex, "B"}))}
+		shares.Observe(true, true, true, 0)
+	}
+	st := StatusFromReport(fairness.Evaluate(table, fairness.Options{}), nil)
+	for _, g := range st.Groups {
+		switch {
+		case g.Attribute == "sex" && (g.Weight != nil || g.EffectiveSize != nil):
+			t.Errorf("recorded group %s has a weight", g.Group)
+		case g.Attribute == "race" && g.Group == "A" && (g.Weight == nil || *g.Weight != 0.5 || g.EffectiveSize == nil || *g.EffectiveSize != 2 || g.Count != 2):
+			t.Errorf("race A: count %d weight %v effective size %v, want 2 rows weighing 0.5 with size 2", g.Count, g.Weight, g.EffectiveSize)
+		}
 	}
 }
