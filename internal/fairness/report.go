@@ -42,6 +42,10 @@ type GroupReport struct {
 	BaseRate                Value             `json:"baseRate"`
 	SelectionRate           Value             `json:"selectionRate"`
 	SelectionRateInterval   *Interval         `json:"selectionRateInterval,omitempty"`
+	// TruePositiveRateInterval and FalsePositiveRateInterval are 95% Wilson
+	// intervals (over Kish's effective size for a probabilistic group).
+	TruePositiveRateInterval  *Interval `json:"truePositiveRateInterval,omitempty"`
+	FalsePositiveRateInterval *Interval `json:"falsePositiveRateInterval,omitempty"`
 	Accuracy                Value             `json:"accuracy"`
 	TruePositiveRate        Value             `json:"truePositiveRate"`
 	FalsePositiveRate       Value             `json:"falsePositiveRate"`
@@ -269,9 +273,11 @@ func groupReport(attribute string, attrs []string, g *Group, opts Options) Group
 			gr.undefined(string(r), v.Undefined)
 		}
 	}
-	if p, n, ok := proportion(c, squares, SelectionRate); ok {
-		iv := wilson(p, n)
-		gr.SelectionRateInterval = &iv
+	for r, iv := range map[Rate]**Interval{SelectionRate: &gr.SelectionRateInterval,
+		TruePositiveRate: &gr.TruePositiveRateInterval, FalsePositiveRate: &gr.FalsePositiveRateInterval} {
+		if p, n, ok := proportion(c, squares, r); ok {
+			*iv = new(wilson(p, n))
+		}
 	}
 	size, unit := float64(c.N()), 1.0
 	if g.Weights != nil {

@@ -27,6 +27,11 @@ type AttributeTable struct {
 type GroupRow struct {
 	Group string `json:"group"`
 	Count int64  `json:"count"`
+	// Weight and EffectiveSize are those of a group of an estimated
+	// attribute (membership probabilities): Count is then its rows with a
+	// non-zero weight, and Share its weight's share.
+	Weight        *float64 `json:"weight,omitempty"`
+	EffectiveSize *float64 `json:"effectiveSize,omitempty"`
 	// Share is the group's share of the run's rows.
 	Share float64 `json:"share"`
 	// Small marks a group under SmallGroupShare of the rows.
@@ -81,22 +86,22 @@ func boolCmp(a, b bool) int {
 
 func attributeTable(attr string, groups []fairness.GroupReport, rows int64, privileged map[string][]string) AttributeTable {
 	attrs := strings.Split(attr, fairness.IntersectionSeparator)
-	t := AttributeTable{Attribute: attr, Intersection: len(attrs) > 1, Unknown: rows}
+	t := AttributeTable{Attribute: attr, Intersection: len(attrs) > 1}
 	best, bestRate := "", -1.0
-	var privSelected, privCount int64
+	var privSelected, privSize, known float64
 	isPrivileged := privilegedTest(attrs, privileged)
 	for _, g := range groups {
-		t.Unknown -= g.Count
+		known += size(g)
 		name := groupName(attrs, g)
 		if sr := finite(g.SelectionRate); sr != nil && *sr > bestRate {
 			best, bestRate = name, *sr
 		}
 		if isPrivileged != nil && isPrivileged(attrs, g) {
-			privSelected += g.Selected() // labelled or not: a label-free run's selections are all unlabelled
-			privCount += g.N()
+			privSelected += selected(g) // labelled or not: a label-free run's selections are all unlabelled
+			privSize += size(g)
 		}
 	}
-	t.Unknown = max(t.Unknown, 0)
+	t.Unknown = max(int64(math.Round(float64(rows)-known)), 0)
 	if bestRate > 0 {
 		t.MostSelected = best
 	}
@@ -106,24 +111,24 @@ func attributeTable(attr string, groups []fairness.GroupReport, rows int64, priv
 		}
 	}
 	for _, g := range groups {
-		row := GroupRow{Group: groupName(attrs, g), Count: g.Count, BelowMinGroupSize: g.BelowMinGroupSize,
-			SelectionRate: finite(g.SelectionRate), SelectionInterval: g.SelectionRateInterval,
+		row := GroupRow{Group: groupName(attrs, g), Count: g.Count, Weight: g.Weight, EffectiveSize: g.EffectiveSize,
+			BelowMinGroupSize: g.BelowMinGroupSize, SelectionRate: finite(g.SelectionRate), SelectionInterval: g.SelectionRateInterval,
 			TruePositiveRate: finite(g.TruePositiveRate), FalsePositiveRate: finite(g.FalsePositiveRate)}
 		if rows > 0 {
-			row.Share = float64(g.Count) / float64(rows)
+			row.Share = size(g) / float64(rows)
 			row.Small = row.Share < SmallGroupShare
 		}
 		if row.SelectionRate != nil && bestRate > 0 {
 			row.ImpactRatio = ptr(*row.SelectionRate / bestRate)
 		}
-		if row.SelectionRate != nil && privCount > 0 && privSelected > 0 {
-			row.PrivilegedImpactRatio = ptr(*row.SelectionRate / (float64(privSelected) / float64(privCount)))
+		if row.SelectionRate != nil && privSize > 0 && privSelected > 0 {
+			row.PrivilegedImpactRatio = ptr(*row.SelectionRate / (privSelected / privSize))
 		}
-		if in, ok := fairness.Wilson(g.TP, g.TP+g.FN); ok && row.TruePositiveRate != nil {
-			row.TruePositiveInterval = &in
+		if row.TruePositiveRate != nil {
+			row.TruePositiveInterval = rateInterval(g.TruePositiveRateInterval, g, g.TP, g.TP+g.FN)
 		}
-		if in, ok := fairness.Wilson(g.FP, g.FP+g.TN); ok && row.FalsePositiveRate != nil {
-			row.FalsePositiveInterval = &in
+		if row.FalsePositiveRate != nil {
+			row.FalsePositiveInterval = rateInterval(g.FalsePositiveRateInterval, g, g.FP, g.FP+g.TN)
 		}
 		t.Groups = append(t.Groups, row)
 	}
@@ -176,3 +181,34 @@ func privilegedTest(attrs []string, privileged map[string][]string) func([]strin
 }
 
 func ptr(v float64) *float64 { return &v }
+
+// size is a group's rows, or for a group of an estimated attribute its
+// weight (the sum of its rows' membership probabilities).
+func size(g fairness.GroupReport) float64 {
+	if g.Weight != nil {
+		return *g.Weight
+	}
+	return float64(g.Count)
+}
+
+// selected is a group's favourable predictions, weighted for a group of an
+// estimated attribute.
+func selected(g fairness.GroupReport) float64 {
+	if w := g.WeightedCounts; w != nil {
+		return w.TP + w.FP + w.UnlabelledPos
+	}
+	return float64(g.Selected())
+}
+
+// rateInterval is a rate's interval as the evaluation computed it, or, from
+// a run written before it did, the Wilson interval of the group's counts
+// (which only a plain group's counts give).
+func rateInterval(computed *fairness.Interval, g fairness.GroupReport, x, n int64) *fairness.Interval {
+	if computed != nil || g.Weight != nil {
+		return computed
+	}
+	if in, ok := fairness.Wilson(x, n); ok {
+		return &in
+	}
+	return nil
+}

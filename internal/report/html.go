@@ -25,6 +25,7 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"number":   func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) },
 	"when":     formatTime,
 	"ptr":      ptr,
+	"tenths":   func(v *float64) string { return strconv.FormatFloat(*v, 'f', 1, 64) },
 	"below":    func(v *float64) bool { return v != nil && *v < FourFifths },
 	"defined":  definedBars,
 }).Parse(pageTemplate))

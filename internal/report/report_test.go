@@ -247,3 +247,44 @@ func TestLabelFreeJoinedRunReport(t *testing.T) {
 		t.Fatalf("provenance window %q", ev.Provenance.Window)
 	}
 }
+
+// TestEstimatedAttributeReport: race given as probabilities. Four rows,
+// all selected but the third: (pA, pB) = (1, 0), (0.5, 0.5), (0, 1),
+// (0.5, 0.5). A weighs 2 and selects 2 (rate 1); B weighs 2 and selects
+// 1 (0.5). Shares are weights over the 4 rows, no row is of unknown race,
+// the impact ratio against privileged A is 0.5, and the page shows each
+// group's weight and effective size (A: 2^2/1.5 = 2.7).
+func TestEstimatedAttributeReport(t *testing.T) {
+	table := fairness.NewTable([]string{"race"}, 0)
+	table.Weighted = "race"
+	shares := fairness.Shares{Groups: []*fairness.Group{table.GroupFor("A"), table.GroupFor("B")}, Units: make([]int64, 2)}
+	for i, p := range []float64{1, 0.5, 0, 0.5} {
+		fairness.Apportion(fairness.WeightScale, []float64{p, 1 - p}, shares.Units)
+		shares.Observe(i != 0, true, i != 2, 0)
+	}
+	in := sampleInput()
+	in.Privileged = map[string][]string{"race": {"A"}}
+	in.Report = fairness.Evaluate(table, fairness.Options{Privileged: in.Privileged})
+	ev, err := Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := ev.Attributes[0]
+	if tab.Unknown != 0 || len(tab.Groups) != 2 {
+		t.Fatalf("unknown %d, groups %d; want 0 and 2", tab.Unknown, len(tab.Groups))
+	}
+	a, b := tab.Groups[0], tab.Groups[1]
+	near(t, "A share", &a.Share, 0.5)
+	near(t, "B selection rate", b.SelectionRate, 0.5)
+	near(t, "B against privileged A", b.PrivilegedImpactRatio, 0.5)
+	near(t, "A effective size", a.EffectiveSize, 4.0/1.5)
+	if a.Count != 3 || b.Count != 3 {
+		t.Errorf("counts %d and %d, want the 3 rows each group has a weight in", a.Count, b.Count)
+	}
+	if b.TruePositiveInterval == nil {
+		t.Errorf("B has no TPR interval")
+	}
+	if page := renderPage(t, in); !strings.Contains(page, "weight 2.0, effective size 2.7") {
+		t.Errorf("the page does not show A's weight and effective size")
+	}
+}
