@@ -3,9 +3,9 @@ package cli
 import (
 	"encoding/json"
 	"math"
-	"regexp"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"sync"
-
 )
 
 // ErrSequential means only one reader can scan the data exactly; see

@@ -34,7 +34,7 @@ func ParseProbabilities(s string) (*Probabilities, error) {
 	attr, list, ok := strings.Cut(s, "=")
 	attr = strings.TrimSpace(attr)
 	if !ok || attr == "" || strings.TrimSpace(list) == "" {
-		return nil, fmt.Errorf("%q: want ATTRIBUTE=COLUMN:GROUP,COLUMN:GROUP,...", s)
+		return nil, fmt.Errorf("%q: want ATTRIBUTE=COLUMN:GROUP,COLUMN:GROUP (one COLUMN:GROUP per group)", s)
 	}
 	p := &Probabilities{Attribute: attr}
 	for item := range strings.SplitSeq(list, ",") {

@@ -39,27 +39,27 @@ type GroupReport struct {
 	Count    int64 `json:"count"`
 	Labelled int64 `json:"labelled"`
 	Counts
-	BaseRate                Value             `json:"baseRate"`
-	SelectionRate           Value             `json:"selectionRate"`
-	SelectionRateInterval   *Interval         `json:"selectionRateInterval,omitempty"`
+	BaseRate              Value     `json:"baseRate"`
+	SelectionRate         Value     `json:"selectionRate"`
+	SelectionRateInterval *Interval `json:"selectionRateInterval,omitempty"`
 	// TruePositiveRateInterval and FalsePositiveRateInterval are 95% Wilson
 	// intervals (over Kish's effective size for a probabilistic group).
-	TruePositiveRateInterval  *Interval `json:"truePositiveRateInterval,omitempty"`
-	FalsePositiveRateInterval *Interval `json:"falsePositiveRateInterval,omitempty"`
-	Accuracy                Value             `json:"accuracy"`
-	TruePositiveRate        Value             `json:"truePositiveRate"`
-	FalsePositiveRate       Value             `json:"falsePositiveRate"`
-	TrueNegativeRate        Value             `json:"trueNegativeRate"`
-	FalseNegativeRate       Value             `json:"falseNegativeRate"`
-	PositivePredictiveValue Value             `json:"positivePredictiveValue"`
-	NegativePredictiveValue Value             `json:"negativePredictiveValue"`
-	FalseDiscoveryRate      Value             `json:"falseDiscoveryRate"`
-	FalseOmissionRate       Value             `json:"falseOmissionRate"`
-	ErrorRate               Value             `json:"errorRate"`
-	AUC                     *Value            `json:"auc,omitempty"`
-	CalibrationError        *Value            `json:"expectedCalibrationError,omitempty"`
-	BelowMinGroupSize       bool              `json:"belowMinGroupSize,omitempty"`
-	Undefined               map[string]string `json:"undefined,omitempty"`
+	TruePositiveRateInterval  *Interval         `json:"truePositiveRateInterval,omitempty"`
+	FalsePositiveRateInterval *Interval         `json:"falsePositiveRateInterval,omitempty"`
+	Accuracy                  Value             `json:"accuracy"`
+	TruePositiveRate          Value             `json:"truePositiveRate"`
+	FalsePositiveRate         Value             `json:"falsePositiveRate"`
+	TrueNegativeRate          Value             `json:"trueNegativeRate"`
+	FalseNegativeRate         Value             `json:"falseNegativeRate"`
+	PositivePredictiveValue   Value             `json:"positivePredictiveValue"`
+	NegativePredictiveValue   Value             `json:"negativePredictiveValue"`
+	FalseDiscoveryRate        Value             `json:"falseDiscoveryRate"`
+	FalseOmissionRate         Value             `json:"falseOmissionRate"`
+	ErrorRate                 Value             `json:"errorRate"`
+	AUC                       *Value            `json:"auc,omitempty"`
+	CalibrationError          *Value            `json:"expectedCalibrationError,omitempty"`
+	BelowMinGroupSize         bool              `json:"belowMinGroupSize,omitempty"`
+	Undefined                 map[string]string `json:"undefined,omitempty"`
 	// Coverage is Labelled / Count, when the run's outcomes are partly known
 	// (weighted for a probabilistic group).
 	Coverage *float64 `json:"coverage,omitempty"`
