@@ -90,6 +90,9 @@ type ScanResult struct {
 	Join *JoinCounts
 	// Window counts the rows in and outside ScanOptions.Window.
 	Window *WindowCounts
+	// Buckets holds the statistics of each period of a window with
+	// buckets, newest first (nil for a period with no rows).
+	Buckets []*fairness.Table
 	// lines is the number of the last line read and firstBad the first bad
 	// row skipped: a part's line numbers are moved by the lines of the parts
 	// before it when parts are merged (ScanFileParts).
@@ -114,6 +117,7 @@ func (r *ScanResult) addCounts(o *ScanResult) {
 		r.Window.InWindow += o.Window.InWindow
 		r.Window.Outside += o.Window.Outside
 	}
+	r.addBuckets(o.Buckets)
 }
 
 // BadRowError is a row that cannot be used, with its line number (CSV,
@@ -195,6 +199,10 @@ func scanRecords(recs records, o ScanOptions) (*ScanResult, error) {
 	}
 	if o.Window != nil && o.Into == nil {
 		s.res.Window = &WindowCounts{}
+		if n := o.Window.Buckets(); n > 0 {
+			s.res.Buckets = make([]*fairness.Table, n)
+			s.bucketGroups = make([]map[*fairness.Group]*fairness.Group, n)
+		}
 	}
 	s.fav = outcomeValues(o.Favorable)
 	var index int64 = -1
@@ -446,6 +454,9 @@ type scanner struct {
 	weighted map[*fairness.Group][]*fairness.Group
 	shares   fairness.Shares
 	probs    []float64
+	// bucketGroups maps the run's groups to each period's.
+	bucketGroups []map[*fairness.Group]*fairness.Group
+	bucketShares fairness.Shares
 }
 
 func (s *scanner) outcome(b []byte) (bool, bool) {
@@ -480,8 +491,9 @@ func (s *scanner) row(f [][]byte) (string, error) {
 	if s.o.Into != nil {
 		return s.load(f)
 	}
+	bucket := -1
 	if c.timestamp >= 0 {
-		in, reason := s.o.Window.inWindow(f[c.timestamp])
+		in, k, reason := s.o.Window.inWindow(f[c.timestamp])
 		if reason != "" {
 			return reason, nil
 		}
@@ -490,6 +502,9 @@ func (s *scanner) row(f [][]byte) (string, error) {
 			return "", nil
 		}
 		s.res.Window.InWindow++
+		if s.res.Buckets != nil {
+			bucket = k
+		}
 	}
 	label, labelled := false, c.label >= 0
 	if labelled {
@@ -537,17 +552,26 @@ func (s *scanner) row(f [][]byte) (string, error) {
 			return "", err
 		}
 		s.shares.Observe(label, labelled, pred, score)
-		return "", nil
+	} else {
+		observe(g, label, labelled, pred, score)
 	}
+	if bucket >= 0 {
+		s.countInBucket(bucket, g, label, labelled, pred, score)
+	}
+	return "", nil
+}
+
+// observe counts a row in a plain group. Scores are histogrammed by
+// outcome: an unlabelled row has none.
+func observe(g *fairness.Group, label, labelled, pred bool, score float64) {
 	if !labelled {
 		g.Counts.ObserveUnlabelled(pred)
-		return "", nil // scores are histogrammed by outcome: an unlabelled row has none
+		return
 	}
 	g.Counts.Observe(label, pred)
 	if g.Scores != nil {
 		g.Scores.Observe(score, label)
 	}
-	return "", nil
 }
 
 // plainGroup is the fast path of a row's group: nil when the row's values

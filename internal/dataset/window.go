@@ -41,6 +41,39 @@ type Window struct {
 	// Partition, when set, skips the objects of an object-store prefix
 	// whose names say they hold another period.
 	Partition *Partition
+	// Bucket, when set, also counts the window's rows per period of this
+	// length, newest first: period k is (Until-(k+1)*Bucket, Until-k*Bucket],
+	// the oldest cut at From.
+	Bucket time.Duration
+}
+
+// MaxBuckets bounds the periods of a window: their statistics travel in
+// the pods' termination messages and their metrics in status.
+const MaxBuckets = 31
+
+// Buckets is the number of periods the window is cut into (0 without
+// Bucket).
+func (w *Window) Buckets() int {
+	if w == nil || w.Bucket <= 0 {
+		return 0
+	}
+	span := w.Until.Sub(w.From)
+	return int((span + w.Bucket - 1) / w.Bucket)
+}
+
+// BucketRange is period k's (from, until].
+func (w *Window) BucketRange(k int) (from, until time.Time) {
+	until = w.Until.Add(-time.Duration(k) * w.Bucket)
+	from = until.Add(-w.Bucket)
+	if from.Before(w.From) {
+		from = w.From
+	}
+	return from, until
+}
+
+// bucketOf is the period of a time in the window.
+func (w *Window) bucketOf(t time.Time) int {
+	return int((w.Until.Sub(t) - 1) / w.Bucket) // t == Until is in period 0, (From, ...] excludes From
 }
 
 // WindowCounts is how many rows fell in the window and outside it.
@@ -91,13 +124,20 @@ func (w *Window) parseTimestamp(b []byte) (time.Time, bool) {
 	return t, err == nil
 }
 
-// inWindow says whether a row's timestamp falls in the window; a reason
-// when it cannot be read.
-func (w *Window) inWindow(b []byte) (bool, string) {
+// inWindow says whether a row's timestamp falls in the window, and its
+// period when the window has buckets (else 0); a reason when it cannot be
+// read.
+func (w *Window) inWindow(b []byte) (in bool, bucket int, reason string) {
 	t, ok := w.parseTimestamp(b)
 	if !ok {
-		return false, fmt.Sprintf("timestamp %s is not %s", quoteField(b), map[TimestampFormat]string{TimestampRFC3339: "RFC 3339",
+		return false, 0, fmt.Sprintf("timestamp %s is not %s", quoteField(b), map[TimestampFormat]string{TimestampRFC3339: "RFC 3339",
 			TimestampUnixSeconds: "Unix seconds", TimestampUnixMillis: "Unix milliseconds"}[w.Format])
 	}
-	return t.After(w.From) && !t.After(w.Until), ""
+	if !t.After(w.From) || t.After(w.Until) {
+		return false, 0, ""
+	}
+	if w.Bucket > 0 {
+		bucket = w.bucketOf(t)
+	}
+	return true, bucket, ""
 }

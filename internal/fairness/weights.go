@@ -173,10 +173,11 @@ type Shares struct {
 	shareBuf   []float64
 }
 
-// Observe counts the row in each group it has a non-zero weight in. Scores
+// Observe counts the row in each group it has a non-zero weight in (the
+// groups of zero weight may be nil). Scores
 // are histogrammed for labelled rows only, as Histogram.Observe is.
 func (s *Shares) Observe(label, labelled, prediction bool, score float64) {
-	scored := labelled && len(s.Groups) > 0 && s.Groups[0].Scores != nil
+	scored := labelled && s.scored()
 	if scored {
 		s.scoreParts = slices.Grow(s.scoreParts[:0], len(s.Units))[:len(s.Units)]
 		s.shareBuf = s.shareBuf[:0]
@@ -196,4 +197,15 @@ func (s *Shares) Observe(label, labelled, prediction bool, score float64) {
 			g.Scores.ObserveWeighted(score, label, u, s.scoreParts[i])
 		}
 	}
+}
+
+// scored tells whether the groups keep score histograms (a group with no
+// weight may be left nil).
+func (s *Shares) scored() bool {
+	for i, g := range s.Groups {
+		if s.Units[i] != 0 {
+			return g.Scores != nil
+		}
+	}
+	return false
 }
