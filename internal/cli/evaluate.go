@@ -42,6 +42,7 @@ type evaluateFlags struct {
 	probabilityTolerance               float64
 	// time window
 	timestamp, timestampFormat, window, until string
+	bucket                                    string
 	partition                                 string
 	// train mode
 	method, constraint, features    string
@@ -100,6 +101,8 @@ disparateImpact >=0.8 (Sev2, the four-fifths rule).`,
 	fl.StringVar(&f.timestampFormat, "timestamp-format", string(dataset.TimestampRFC3339),
 		"format of --timestamp: rfc3339, unixSeconds or unixMilliseconds")
 	fl.StringVar(&f.window, "window", "", "lookback of the time window, a Go duration such as 720h")
+	fl.StringVar(&f.bucket, "bucket", "", fmt.Sprintf("with --window, also report the headline metrics per period of this length, "+
+		"such as 24h (at most %d periods)", dataset.MaxBuckets))
 	fl.StringVar(&f.until, "until", "", "end of the time window, RFC 3339 (default: now)")
 	fl.StringVar(&f.partition, "partition", "", "object storage with --window: skip objects whose names hold another period, "+
 		"by a template such as 'dt={{.Date}}' ({{.Date}}, {{.Year}}, {{.Month}}, {{.Day}}, {{.Hour}})")
@@ -184,7 +187,8 @@ func runEvaluate(ctx context.Context, s Streams, f *evaluateFlags) error {
 		fmt.Fprintf(s.Err, "fairctl: warning: %s\n", display.Value(report.Coverage.Message()))
 	}
 	if err := render(s.Out, format, &Output{Report: report, Data: display.RedactURL(src.Data), Thresholds: opts.Thresholds,
-		Source: sourceOutput(res.Objects), Join: joinOutput(res.Join), Window: windowOutput(scan.Window, res.Window), EvaluatedAt: time.Now().UTC().Truncate(time.Second), Version: version.Version,
+		Source: sourceOutput(res.Objects), Join: joinOutput(res.Join), Window: windowOutput(scan.Window, res.Window,
+			evaluate.Periods(scan.Window, evaluate.BucketsByPeriod(res.Buckets), opts)), EvaluatedAt: time.Now().UTC().Truncate(time.Second), Version: version.Version,
 		BadRows: res.BadRows, Privileged: opts.Privileged, MinGroupSize: opts.MinGroupSize}); err != nil {
 		return err
 	}
@@ -478,6 +482,9 @@ func (f *evaluateFlags) timeWindow(now time.Time) (*dataset.Window, error) {
 		if f.window != "" || f.until != "" || f.partition != "" {
 			return nil, usageError("--window, --until and --partition need --timestamp, the decisions' timestamp column")
 		}
+		if f.bucket != "" {
+			return nil, usageError("--bucket needs --timestamp and --window")
+		}
 		return nil, nil
 	}
 	if f.mode == string(fairnessv1alpha1.ModeTrain) {
@@ -498,6 +505,14 @@ func (f *evaluateFlags) timeWindow(now time.Time) (*dataset.Window, error) {
 		}
 	}
 	w := &dataset.Window{Column: f.timestamp, Format: format, From: until.Add(-lookback), Until: until}
+	if f.bucket != "" {
+		if w.Bucket, err = time.ParseDuration(f.bucket); err != nil || w.Bucket <= 0 || w.Bucket > lookback {
+			return nil, usageError("--bucket %q: want a positive duration no longer than --window, such as 24h", f.bucket)
+		}
+		if w.Buckets() > dataset.MaxBuckets {
+			return nil, usageError("--bucket %s cuts --window %s into %d periods, more than %d", f.bucket, f.window, w.Buckets(), dataset.MaxBuckets)
+		}
+	}
 	if f.partition != "" {
 		if !objectstore.IsURL(f.data) {
 			return nil, usageError("--partition applies to s3://, gs:// and azblob:// data")

@@ -2,12 +2,14 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fairness-operator/fairness-operator/test/datasets"
 )
@@ -165,6 +167,12 @@ func TestEvaluateBadInputExitsTwo(t *testing.T) {
 			"fairctl: no rows in the window (2024-12-31T00:00:00Z, 2025-01-01T00:00:00Z] of ts: 3 rows fall outside it\n"},
 		"unparsable timestamp": {[]string{"--data", badStamp, "--prediction", "p", "--protected", "g", "--timestamp", "ts", "--window", "24h"},
 			"fairctl: line 3: timestamp \"2026-13-01\" is not RFC 3339\n"},
+		"bucket without a window": {[]string{"--data", stamped, "--prediction", "p", "--protected", "g", "--bucket", "24h"},
+			"fairctl: --bucket needs --timestamp and --window\n"},
+		"bucket longer than the window": {[]string{"--data", stamped, "--prediction", "p", "--protected", "g", "--timestamp", "ts",
+			"--window", "24h", "--bucket", "48h"}, "fairctl: --bucket \"48h\": want a positive duration no longer than --window, such as 24h\n"},
+		"too many periods": {[]string{"--data", stamped, "--prediction", "p", "--protected", "g", "--timestamp", "ts",
+			"--window", "720h", "--bucket", "1h"}, "fairctl: --bucket 1h cuts --window 720h into 720 periods, more than 31\n"},
 		"bad max join keys": {join("--outcomes", outcomes, "--label", "y", "--max-join-keys", "0"),
 			"fairctl: --max-join-keys 0: want 1 to 2000000000\n"},
 		"missing column": {[]string{"--data", good, "--label", "y", "--prediction", "q", "--protected", "g"},
@@ -352,5 +360,56 @@ func TestProbabilisticGroupsOutput(t *testing.T) {
 	}
 	if strings.Contains(text, "m & race=Black") {
 		t.Errorf("a group no row has a weight in is reported:\n%s", text)
+	}
+}
+
+// TestBucketsInJSON: three days of decisions, women approved less on the
+// two older days (a third and a quarter of them refused): each period has
+// its rows and its demographic-parity difference, newest first.
+func TestBucketsInJSON(t *testing.T) {
+	until := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	var b strings.Builder
+	b.WriteString("ts,p,g\n")
+	for i := range 900 {
+		day, woman := i/288, i%2 == 1
+		approved := !woman || day == 0 || (i/2)%(day+2) != 0
+		fmt.Fprintf(&b, "%s,%t,%s\n", until.Add(-time.Duration(i)*5*time.Minute).Format(time.RFC3339), approved,
+			map[bool]string{true: "f", false: "m"}[woman])
+	}
+	data := writeTestFile(t, t.TempDir(), "log.csv", b.String())
+	code, out, errOut := execute("evaluate", "--data", data, "--prediction", "p", "--protected", "g", "--timestamp", "ts",
+		"--window", "72h", "--bucket", "24h", "--until", until.Format(time.RFC3339), "--min-group-size", "0",
+		"--threshold", "demographicParityDifference<=0.5:Sev3", "-o", "json")
+	var doc struct {
+		Window struct {
+			Buckets []struct {
+				From, Until time.Time
+				Rows        int64
+				Metrics     []struct {
+					Name, Attribute string
+					Value           float64
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("exit %d: %v\n%s%s", code, err, out, errOut)
+	}
+	// Women on day k are refused when (i/2) % (k+2) == 0: of 144 or so,
+	// 1/(k+2), so the gap is 0, 1/3 and 1/4 to within a row.
+	want := []struct {
+		rows int64
+		gap  float64
+	}{{289, 0}, {288, 1.0 / 3}, {287, 1.0 / 4}}
+	if len(doc.Window.Buckets) != 3 {
+		t.Fatalf("%d periods, want 3: %s", len(doc.Window.Buckets), out)
+	}
+	for k, p := range doc.Window.Buckets {
+		if !p.Until.Equal(until.Add(-time.Duration(k)*24*time.Hour)) || p.Rows != want[k].rows {
+			t.Errorf("period %d: until %s, %d rows; want %s and %d", k, p.Until, p.Rows, until.Add(-time.Duration(k)*24*time.Hour), want[k].rows)
+		}
+		if len(p.Metrics) != 1 || p.Metrics[0].Name != "demographicParityDifference" || math.Abs(p.Metrics[0].Value-want[k].gap) > 0.01 {
+			t.Errorf("period %d metrics %+v, want a demographic-parity difference of %.3f", k, p.Metrics, want[k].gap)
+		}
 	}
 }

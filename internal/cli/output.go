@@ -14,6 +14,7 @@ import (
 
 	"github.com/fairness-operator/fairness-operator/internal/dataset"
 	"github.com/fairness-operator/fairness-operator/internal/display"
+	"github.com/fairness-operator/fairness-operator/internal/evaluate"
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
 )
 
@@ -66,13 +67,40 @@ type WindowOutput struct {
 	InWindow       int64     `json:"inWindow"`
 	Outside        int64     `json:"outside"`
 	SkippedObjects int64     `json:"skippedObjects,omitempty"`
+	// Buckets are the window's periods (--bucket) that had rows, newest
+	// first, each with its rows and headline values.
+	Buckets []BucketOutput `json:"buckets,omitempty"`
 }
 
-func windowOutput(w *dataset.Window, c *dataset.WindowCounts) *WindowOutput {
+// BucketOutput is one period of the window.
+type BucketOutput struct {
+	From    time.Time      `json:"from"`
+	Until   time.Time      `json:"until"`
+	Rows    int64          `json:"rows"`
+	Metrics []PeriodMetric `json:"metrics"`
+}
+
+// PeriodMetric is a headline value of a period.
+type PeriodMetric struct {
+	Name      string  `json:"name"`
+	Method    string  `json:"method"`
+	Attribute string  `json:"attribute"`
+	Value     float64 `json:"value"`
+}
+
+func windowOutput(w *dataset.Window, c *dataset.WindowCounts, periods []evaluate.Period) *WindowOutput {
 	if w == nil || c == nil {
 		return nil
 	}
-	return &WindowOutput{From: w.From.UTC(), Until: w.Until.UTC(), InWindow: c.InWindow, Outside: c.Outside, SkippedObjects: c.SkippedObjects}
+	out := &WindowOutput{From: w.From.UTC(), Until: w.Until.UTC(), InWindow: c.InWindow, Outside: c.Outside, SkippedObjects: c.SkippedObjects}
+	for _, p := range periods {
+		b := BucketOutput{From: p.From, Until: p.Until, Rows: p.Rows, Metrics: []PeriodMetric{}}
+		for _, m := range p.Metrics {
+			b.Metrics = append(b.Metrics, PeriodMetric{Name: m.Name, Method: m.Method, Attribute: m.Attribute, Value: m.Value.V})
+		}
+		out.Buckets = append(out.Buckets, b)
+	}
+	return out
 }
 
 func joinOutput(j *dataset.JoinCounts) *JoinOutput {
@@ -210,6 +238,14 @@ func renderText(w io.Writer, o *Output, markdown bool) error {
 	if wo := o.Window; wo != nil {
 		fmt.Fprintf(w, "Window: (%s, %s]   %d rows in it, %d outside\n", wo.From.Format(time.RFC3339), wo.Until.Format(time.RFC3339),
 			wo.InWindow, wo.Outside)
+		for _, b := range wo.Buckets {
+			values := make([]string, len(b.Metrics))
+			for i, m := range b.Metrics {
+				values[i] = fmt.Sprintf("%s@%s %.4f", m.Name, m.Attribute, m.Value)
+			}
+			fmt.Fprintf(w, "  (%s, %s]  %d rows  %s\n", b.From.Format(time.RFC3339), b.Until.Format(time.RFC3339), b.Rows,
+				strings.Join(values, "  "))
+		}
 	}
 
 	heading("Groups")

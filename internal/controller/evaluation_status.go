@@ -302,22 +302,11 @@ func credentialsInURL(spec fairnessv1alpha1.FairnessEvaluationSpec) (bool, strin
 // bytes each) is what 10,000 evaluations can afford.
 const maxRunMetrics = 4
 
-// trendMetric is the headline value kept when no threshold names one: the
-// approval-rate gap a fair-lending review starts from.
-const trendMetric = "demographicParityDifference"
-
-// RunMetrics picks a run's headline values from its graded metrics: the ones
-// a threshold grades (they are what a reviewer follows), or without any the
-// demographic-parity difference, in status order; undefined values are left
-// out.
+// RunMetrics picks a run's headline values from its graded metrics (see
+// fairness.Followed), in status order; undefined values are left out.
 func RunMetrics(metrics []fairnessv1alpha1.MetricStatus, thresholds []fairness.Threshold) []fairnessv1alpha1.RunMetric {
 	kept := func(m fairnessv1alpha1.MetricStatus) bool {
-		if len(thresholds) == 0 {
-			return m.Name == trendMetric
-		}
-		return slices.ContainsFunc(thresholds, func(t fairness.Threshold) bool {
-			return t.Grades(string(m.Name), string(m.Method), string(m.Agg), m.Attribute)
-		})
+		return fairness.Followed(string(m.Name), string(m.Method), string(m.Agg), m.Attribute, thresholds)
 	}
 	var out []fairnessv1alpha1.RunMetric
 	for _, m := range metrics {

@@ -46,6 +46,18 @@ type Result struct {
 	Join *ResultJoin `json:"join,omitempty"`
 	// Window counts the shard's rows in and outside the time window.
 	Window *dataset.WindowCounts `json:"win,omitempty"`
+	// Buckets holds the statistics of each period of a window with a
+	// bucket that had rows (groups as Groups: same attributes); when they
+	// do not fit the termination message they are left out and
+	// BucketsOmitted says so: they are for reports, the run stands without.
+	Buckets        []resultBucket `json:"bk,omitempty"`
+	BucketsOmitted bool           `json:"bko,omitempty"`
+}
+
+// resultBucket is one period's statistics (period 0 is the newest).
+type resultBucket struct {
+	Period int     `json:"i"`
+	Groups []group `json:"g"`
 }
 
 // MergeWindows adds up the shards' window counts (nil without a window).
@@ -195,8 +207,21 @@ func countsOf(key []string, cs []int64, what string) (fairness.Counts, error) {
 
 // NewResult packs a table.
 func NewResult(runID string, shard, shards, rows, bad int64, t *fairness.Table) *Result {
-	r := &Result{RunID: runID, Shard: shard, Shards: shards, Rows: rows, BadRows: bad,
-		Attributes: t.Attributes, ScoreBins: t.ScoreBins, Weighted: t.Weighted}
+	return &Result{RunID: runID, Shard: shard, Shards: shards, Rows: rows, BadRows: bad,
+		Attributes: t.Attributes, ScoreBins: t.ScoreBins, Weighted: t.Weighted, Groups: packGroups(t)}
+}
+
+// AddBuckets packs the statistics of a window's periods.
+func (r *Result) AddBuckets(buckets []*fairness.Table) {
+	for k, t := range buckets {
+		if t != nil {
+			r.Buckets = append(r.Buckets, resultBucket{Period: k, Groups: packGroups(t)})
+		}
+	}
+}
+
+func packGroups(t *fairness.Table) []group {
+	var out []group
 	for _, k := range sortedKeys(t) {
 		g := t.Groups[k]
 		c := g.Counts
@@ -210,19 +235,42 @@ func NewResult(runID string, shard, shards, rows, bad int64, t *fairness.Table) 
 		if g.Weights != nil {
 			pg.Weights, pg.Squares = cells(g.Weights.Sum), cells(g.Weights.Squares)
 		}
-		r.Groups = append(r.Groups, pg)
+		out = append(out, pg)
 	}
-	return r
+	return out
 }
 
 // Table unpacks the statistics, checking their shape.
 func (r *Result) Table() (*fairness.Table, error) {
-	t := fairness.NewTable(r.Attributes, r.ScoreBins)
 	if r.Weighted != "" && !slices.Contains(r.Attributes, r.Weighted) {
 		return nil, fmt.Errorf("weighted attribute %q is not one of the attributes %v", r.Weighted, r.Attributes)
 	}
+	return r.unpack(r.Groups)
+}
+
+// BucketTables unpacks the periods' statistics, by period.
+func (r *Result) BucketTables() (map[int]*fairness.Table, error) {
+	out := map[int]*fairness.Table{}
+	for _, b := range r.Buckets {
+		if b.Period < 0 || b.Period >= dataset.MaxBuckets {
+			return nil, fmt.Errorf("period %d is not one of the %d a window has at most", b.Period, dataset.MaxBuckets)
+		}
+		if _, dup := out[b.Period]; dup {
+			return nil, fmt.Errorf("period %d appears twice", b.Period)
+		}
+		t, err := r.unpack(b.Groups)
+		if err != nil {
+			return nil, fmt.Errorf("period %d: %w", b.Period, err)
+		}
+		out[b.Period] = t
+	}
+	return out, nil
+}
+
+func (r *Result) unpack(groups []group) (*fairness.Table, error) {
+	t := fairness.NewTable(r.Attributes, r.ScoreBins)
 	t.Weighted = r.Weighted
-	for _, g := range r.Groups {
+	for _, g := range groups {
 		if len(g.Key) != len(r.Attributes) {
 			return nil, fmt.Errorf("group %q has %d values for %d attributes", g.Key, len(g.Key), len(r.Attributes))
 		}
@@ -360,4 +408,30 @@ func MergeResults(runID string, shards int64, results []*Result) (*fairness.Tabl
 		return nil, 0, fmt.Errorf("no data rows: the %d shards found none", shards)
 	}
 	return merged, rows, nil
+}
+
+// MergeBuckets adds up the shards' period statistics, by period (nil when
+// the run has none); omitted says a shard had to leave its periods out, so
+// the periods are not reported.
+func MergeBuckets(results []*Result) (buckets map[int]*fairness.Table, omitted bool, err error) {
+	for _, r := range results {
+		if r.BucketsOmitted {
+			return nil, true, nil
+		}
+		tables, err := r.BucketTables()
+		if err != nil {
+			return nil, false, fmt.Errorf("shard %d: %w", r.Shard, err)
+		}
+		for k, t := range tables {
+			if buckets == nil {
+				buckets = map[int]*fairness.Table{}
+			}
+			if buckets[k] == nil {
+				buckets[k] = t
+			} else if err := buckets[k].Merge(t); err != nil {
+				return nil, false, fmt.Errorf("shard %d, period %d: %w", r.Shard, k, err)
+			}
+		}
+	}
+	return buckets, false, nil
 }

@@ -67,6 +67,8 @@ type RunWindow struct {
 	Partition string    `json:"partition,omitempty"`
 	From      time.Time `json:"from"`
 	Until     time.Time `json:"until"`
+	// Bucket, when set, also keeps each period's statistics.
+	Bucket time.Duration `json:"bucket,omitempty"`
 }
 
 // RunSource is a joined side as the pod reads it: a path, URL or
@@ -174,7 +176,7 @@ func RunShard(ctx context.Context, c *RunConfig, index int64) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("bad run configuration: %w", err)
 		}
-		scan.Window = &dataset.Window{Column: w.Column, Format: format, From: w.From, Until: w.Until}
+		scan.Window = &dataset.Window{Column: w.Column, Format: format, From: w.From, Until: w.Until, Bucket: w.Bucket}
 		if w.Partition != "" {
 			if scan.Window.Partition, err = dataset.ParsePartition(w.Partition); err != nil {
 				return "", fmt.Errorf("bad run configuration: %w", err)
@@ -199,6 +201,7 @@ func RunShard(ctx context.Context, c *RunConfig, index int64) (string, error) {
 	var objects *dataset.ObjectsRead
 	var join *dataset.JoinCounts
 	var window *dataset.WindowCounts
+	var buckets []*fairness.Table
 	if c.Train != nil {
 		tc := TrainConfig{Label: c.Label, Favorable: c.Favorable, Protected: c.Protected, Features: c.Train.Features,
 			ExcludeProtected: c.Train.ExcludeProtected, TestSize: c.Train.TestSize, RandomState: c.Train.RandomState,
@@ -214,16 +217,23 @@ func RunShard(ctx context.Context, c *RunConfig, index int64) (string, error) {
 			return "", err
 		}
 		table, rows, bad, version, objects, join, window = res.Table, res.Rows, res.BadRows, res.DataVersion, res.Objects, res.Join, res.Window
+		buckets = res.Buckets
 	}
 	result := NewResult(c.RunID, index, c.Shards, rows, bad, table)
 	result.DataVersion = version
 	result.Objects = ObjectsOf(objects, index)
 	result.Join = JoinOf(join)
 	result.Window = window
+	result.AddBuckets(buckets)
 	enc, err := result.Encode()
 	// The object names are a courtesy: fewer of them rather than no result.
 	for err == nil && len(enc) > MaxTerminationMessage && result.Objects != nil && len(result.Objects.Listed) > 0 {
 		result.Objects.Listed = result.Objects.Listed[:len(result.Objects.Listed)/2]
+		enc, err = result.Encode()
+	}
+	// So are the periods' statistics: the run stands without them.
+	if err == nil && len(enc) > MaxTerminationMessage && len(result.Buckets) > 0 {
+		result.Buckets, result.BucketsOmitted = nil, true
 		enc, err = result.Encode()
 	}
 	if err != nil {
