@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"time"
 	"testing"
 
 	"github.com/fairness-operator/fairness-operator/internal/dataset"
@@ -60,5 +61,54 @@ func TestProbabilisticShardsMergeToTheWholeRun(t *testing.T) {
 	bad.Groups[0].Squares = bad.Groups[0].Squares[:3]
 	if _, err := bad.Table(); err == nil || !strings.Contains(err.Error(), "3 sums of squared weights") {
 		t.Fatalf("a short weighted group decoded: %v", err)
+	}
+}
+
+// TestPeriodsSurviveShardsAndOverflow: the periods' statistics of three
+// row shards merge to the one-pod run's; a run whose periods do not fit a
+// termination message keeps its result and says they were left out.
+func TestPeriodsSurviveShardsAndOverflow(t *testing.T) {
+	until := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	var csv strings.Builder
+	csv.WriteString("ts,p,g,h\n")
+	for i := range 500 {
+		// h: 250 hard-to-compress values.
+		fmt.Fprintf(&csv, "%s,%d,%s,%08x\n", until.Add(-time.Duration(i)*10*time.Minute).Format(time.RFC3339), i%3%2,
+			[]string{"a", "b"}[i%2], uint32(i%250)*2654435761)
+	}
+	config := func(shards int64, groups string) *RunConfig {
+		return &RunConfig{RunID: "r1", Data: "inline", Inline: csv.String(), Shards: shards, Prediction: "p", Protected: []string{groups},
+			Window: &RunWindow{Column: "ts", From: until.Add(-72 * time.Hour), Until: until, Bucket: 6 * time.Hour}}
+	}
+	run := func(c *RunConfig) []*Result {
+		var out []*Result
+		for i := range c.Shards {
+			enc, err := RunShard(context.Background(), c, i)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := DecodeResult(enc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	whole, omitted, err := MergeBuckets(run(config(1, "g")))
+	if err != nil || omitted || len(whole) != 12 {
+		t.Fatalf("%d periods (omitted %v, %v), want 12: 500 rows every 10 minutes span 83 hours, 72 in the window", len(whole), omitted, err)
+	}
+	sharded, _, err := MergeBuckets(run(config(3, "g")))
+	if err != nil || !reflect.DeepEqual(whole, sharded) {
+		t.Fatalf("3 shards give other periods (%v)", err)
+	}
+	// 250 such groups fit a termination message, not again in the periods.
+	wide := run(config(1, "h"))
+	if !wide[0].BucketsOmitted || len(wide[0].Buckets) != 0 || len(wide[0].Groups) == 0 {
+		t.Fatalf("periods omitted %v (%d kept), groups %d", wide[0].BucketsOmitted, len(wide[0].Buckets), len(wide[0].Groups))
+	}
+	if _, omitted, _ := MergeBuckets(wide); !omitted {
+		t.Fatal("the merge does not say the periods were left out")
 	}
 }
