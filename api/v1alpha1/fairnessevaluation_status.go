@@ -176,6 +176,42 @@ type WindowStatus struct {
 	// unread: their names say they hold other periods.
 	// +optional
 	SkippedObjects int64 `json:"skippedObjects,omitempty"`
+	// buckets are the periods of spec.window.bucket that had rows, newest
+	// first, each with its rows and headline values.
+	// +optional
+	// +kubebuilder:validation:MaxItems=31
+	// +listType=atomic
+	Buckets []WindowBucket `json:"buckets,omitempty"`
+	// bucketsOmitted says the periods' statistics did not fit the
+	// evaluation pods' termination messages (too many groups): the run was
+	// graded, its periods are not reported.
+	// +optional
+	BucketsOmitted bool `json:"bucketsOmitted,omitempty"`
+}
+
+// WindowBucket is one period of a window.
+type WindowBucket struct {
+	// from is the start of the period (excluded).
+	// +required
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Format=date-time
+	// +kubebuilder:validation:Pattern=`^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$`
+	From metav1.Time `json:"from"`
+	// until is the end of the period (included).
+	// +required
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Format=date-time
+	// +kubebuilder:validation:Pattern=`^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$`
+	Until metav1.Time `json:"until"`
+	// rows is the number of the period's rows evaluated.
+	// +optional
+	Rows int64 `json:"rows,omitempty"`
+	// metrics are the period's headline values, chosen as a run's are
+	// (status.history[].metrics).
+	// +optional
+	// +kubebuilder:validation:MaxItems=4
+	// +listType=atomic
+	Metrics []RunMetric `json:"metrics,omitempty"`
 }
 
 // JoinStatus is what a run's predictions joined by ID.

@@ -242,6 +242,7 @@ type ColumnMapping struct {
 type TimestampFormat string
 
 // TimeWindow selects the rows of a lookback period by their timestamp.
+// +kubebuilder:validation:XValidation:rule="!has(self.bucket) || (duration(self.bucket) <= duration(self.lookback) && duration(self.lookback).getSeconds() <= 31 * duration(self.bucket).getSeconds())",message="bucket cuts the lookback into at most 31 periods: no longer than lookback, and at least lookback/31"
 type TimeWindow struct {
 	// timestampColumn is the column with each decision's time.
 	// +required
@@ -272,6 +273,17 @@ type TimeWindow struct {
 	// +kubebuilder:validation:MaxLength=256
 	// +kubebuilder:validation:XValidation:rule="self.contains('{{.')",message="partition needs a placeholder such as {{.Date}}"
 	Partition string `json:"partition,omitempty"`
+	// bucket, when set, also keeps the headline metrics of each period of
+	// this length in the window (status.lastRun.window.buckets, newest
+	// first; the oldest cut at the window's start), for reports that show how
+	// the disparity moved inside the window: a Go duration from 1m, at most
+	// 31 periods, such as 24h with a lookback of 720h.
+	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1m')",message="must be a duration of at least 1m"
+	Bucket *metav1.Duration `json:"bucket,omitempty"`
 }
 
 // ProbabilisticAttribute is a protected attribute given as membership

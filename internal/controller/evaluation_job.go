@@ -116,6 +116,9 @@ func runConfig(eval *fairnessv1alpha1.FairnessEvaluation, runID string, runTime 
 		from, until := RunWindow(w, runTime)
 		c.Window = &evaluate.RunWindow{Column: w.TimestampColumn, Format: string(w.TimestampFormat), From: from, Until: until,
 			Partition: w.Partition}
+		if w.Bucket != nil {
+			c.Window.Bucket = w.Bucket.Duration
+		}
 	}
 	if s.Demographics != nil {
 		c.Demographics = new(runSource(s.Demographics.Source, sourceMounts[2]))

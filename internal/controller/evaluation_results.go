@@ -30,8 +30,12 @@ type runOutcome struct {
 	source *evaluate.SourceRead // an object-store source's listing
 	join   *dataset.JoinCounts  // what the predictions joined by ID
 	window *dataset.WindowCounts
-	reason string // set when the run failed
-	msg    string
+	// buckets are the periods' statistics of a window with a bucket;
+	// bucketsOmitted says a pod had to leave them out.
+	buckets        map[int]*fairness.Table
+	bucketsOmitted bool
+	reason         string // set when the run failed
+	msg            string
 }
 
 // checkActiveRun looks at the active run's Job; when it has finished, it
@@ -143,8 +147,12 @@ func outcomeOf(run *fairnessv1alpha1.RunStatus, failed bool, jobReason, jobMsg s
 	if err != nil {
 		return runOutcome{reason: fairnessv1alpha1.ReasonResultInvalid, msg: err.Error()}
 	}
+	buckets, bucketsOmitted, err := evaluate.MergeBuckets(results)
+	if err != nil {
+		return runOutcome{reason: fairnessv1alpha1.ReasonResultInvalid, msg: err.Error()}
+	}
 	return runOutcome{table: table, rows: rows, source: evaluate.MergeObjects(results), join: evaluate.MergeJoins(results),
-		window: window}
+		window: window, buckets: buckets, bucketsOmitted: bucketsOmitted}
 }
 
 // sourceStatus is the status form of what a run read from an object store.
@@ -190,6 +198,7 @@ func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fair
 	} else {
 		run.Result, run.Rows, run.Source = fairnessv1alpha1.RunSucceeded, out.rows, sourceStatus(out.source)
 		run.Join = JoinStatus(out.join, out.table)
+		addPeriods(run.Window, eval.Spec, out.buckets, out.bucketsOmitted)
 		if enc, err := evaluate.NewResult(run.ID, 0, 1, out.rows, 0, out.table).Encode(); err == nil && len(enc) <= 65536 {
 			run.Statistics = enc
 		}

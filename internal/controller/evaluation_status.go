@@ -14,6 +14,7 @@ import (
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
 	"github.com/fairness-operator/fairness-operator/internal/dataset"
 	"github.com/fairness-operator/fairness-operator/internal/display"
+	"github.com/fairness-operator/fairness-operator/internal/evaluate"
 	"github.com/fairness-operator/fairness-operator/internal/fairness"
 )
 
@@ -108,6 +109,25 @@ func WindowStatus(w *fairnessv1alpha1.TimeWindow, start *metav1.Time, c *dataset
 		st.InWindow, st.Outside, st.SkippedObjects = c.InWindow, c.Outside, c.SkippedObjects
 	}
 	return st
+}
+
+// addPeriods adds the headline values of each period of a window with a
+// bucket to the run's window status, as the run's own are chosen.
+func addPeriods(st *fairnessv1alpha1.WindowStatus, spec fairnessv1alpha1.FairnessEvaluationSpec, buckets map[int]*fairness.Table,
+	omitted bool) {
+	if st == nil || spec.Window == nil || spec.Window.Bucket == nil {
+		return
+	}
+	st.BucketsOmitted = omitted
+	w := &dataset.Window{From: st.From.Time, Until: st.Until.Time, Bucket: spec.Window.Bucket.Duration}
+	for _, p := range evaluate.Periods(w, buckets, GradeOptions(spec)) {
+		b := fairnessv1alpha1.WindowBucket{From: metav1.Time{Time: p.From}, Until: metav1.Time{Time: p.Until}, Rows: p.Rows}
+		for _, m := range p.Metrics {
+			b.Metrics = append(b.Metrics, fairnessv1alpha1.RunMetric{Name: fairnessv1alpha1.MetricName(m.Name),
+				Method: fairnessv1alpha1.MetricMethod(m.Method), Attribute: display.Bounded(m.Attribute, 256), Value: m.Value.V})
+		}
+		st.Buckets = append(st.Buckets, b)
+	}
 }
 
 // JoinStatus is the status form of what a run's predictions joined, with

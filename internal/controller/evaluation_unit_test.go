@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -40,7 +41,8 @@ func TestBuildJob(t *testing.T) {
 			e.Spec.Source = fairnessv1alpha1.DataSource{ObjectStore: &fairnessv1alpha1.ObjectStoreSource{URL: "s3://logs/preds/",
 				CredentialsSecretRef: &fairnessv1alpha1.LocalObjectReference{Name: "keys"}}}
 			e.Spec.Columns.ID = "application_id"
-			e.Spec.Window = &fairnessv1alpha1.TimeWindow{TimestampColumn: "decided_at", Lookback: metav1.Duration{Duration: 720 * time.Hour}}
+			e.Spec.Window = &fairnessv1alpha1.TimeWindow{TimestampColumn: "decided_at", Lookback: metav1.Duration{Duration: 720 * time.Hour},
+				Bucket: &metav1.Duration{Duration: 24 * time.Hour}}
 			e.Spec.Outcomes = &fairnessv1alpha1.OutcomesSource{Source: fairnessv1alpha1.DataSource{Format: fairnessv1alpha1.FormatParquet,
 				ObjectStore: &fairnessv1alpha1.ObjectStoreSource{URL: "s3://logs/outcomes/"}}}
 			e.Spec.Demographics = &fairnessv1alpha1.DemographicsSource{Source: fairnessv1alpha1.DataSource{
@@ -53,7 +55,7 @@ func TestBuildJob(t *testing.T) {
 				rc.Outcomes == nil || rc.Outcomes.Data != "s3://logs/outcomes/" || rc.Outcomes.Format != "parquet" ||
 				rc.Demographics == nil || rc.Demographics.Data != "/data-demographics/data.csv" ||
 				rc.Window == nil || rc.Window.Column != "decided_at" || !rc.Window.Until.Equal(time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)) ||
-				!rc.Window.From.Equal(time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC)) {
+				!rc.Window.From.Equal(time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC)) || rc.Window.Bucket != 24*time.Hour {
 				t.Fatalf("config %+v outcomes %+v demographics %+v", rc, rc.Outcomes, rc.Demographics)
 			}
 			if len(v) != 1 || v[0].Name != "demographics" || v[0].ConfigMap.Name != "bisg" || len(c.VolumeMounts) != 1 ||
@@ -524,5 +526,44 @@ func TestProbabilisticGroupsInStatus(t *testing.T) {
 		case g.Attribute == "race" && g.Group == "A" && (g.Weight == nil || *g.Weight != 0.5 || g.EffectiveSize == nil || *g.EffectiveSize != 2 || g.Count != 2):
 			t.Errorf("race A: count %d weight %v effective size %v, want 2 rows weighing 0.5 with size 2", g.Count, g.Weight, g.EffectiveSize)
 		}
+	}
+}
+
+// TestPeriodsInWindowStatus: a window of 72h in buckets of 24h whose newest
+// and oldest days had rows: each period's rows and demographic-parity
+// difference (by hand: 0.2 and 0.5), newest first; periods a pod left out
+// are said to be.
+func TestPeriodsInWindowStatus(t *testing.T) {
+	eval := biasedEvaluation("ns", "credit")
+	eval.Spec.Window = &fairnessv1alpha1.TimeWindow{TimestampColumn: "ts", Lookback: metav1.Duration{Duration: 72 * time.Hour},
+		Bucket: &metav1.Duration{Duration: 24 * time.Hour}}
+	start := metav1.NewTime(time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC))
+	day := func(femaleSelected int64) *fairness.Table {
+		table := fairness.NewTable([]string{"sex"}, 0)
+		table.GroupFor("female").Counts = fairness.Counts{UnlabelledPos: femaleSelected, UnlabelledNeg: 10 - femaleSelected}
+		table.GroupFor("male").Counts = fairness.Counts{UnlabelledPos: 10}
+		return table
+	}
+	st := WindowStatus(eval.Spec.Window, &start, &dataset.WindowCounts{InWindow: 40})
+	addPeriods(st, eval.Spec, map[int]*fairness.Table{0: day(8), 2: day(5)}, false)
+	if len(st.Buckets) != 2 {
+		t.Fatalf("%d periods, want the 2 with rows", len(st.Buckets))
+	}
+	for i, want := range []struct {
+		until time.Time
+		gap   float64
+	}{{start.Time, 0.2}, {start.Add(-48 * time.Hour), 0.5}} {
+		b := st.Buckets[i]
+		if !b.Until.Time.Equal(want.until) || !b.From.Time.Equal(want.until.Add(-24*time.Hour)) || b.Rows != 20 {
+			t.Errorf("period %d: (%s, %s] with %d rows, want until %s and 20 rows", i, b.From, b.Until, b.Rows, want.until)
+		}
+		if len(b.Metrics) == 0 || b.Metrics[0].Name != "demographicParityDifference" || math.Abs(b.Metrics[0].Value-want.gap) > 1e-12 {
+			t.Errorf("period %d metrics %+v, want a demographic-parity difference of %v first", i, b.Metrics, want.gap)
+		}
+	}
+	st = WindowStatus(eval.Spec.Window, &start, &dataset.WindowCounts{InWindow: 40})
+	addPeriods(st, eval.Spec, nil, true)
+	if !st.BucketsOmitted || len(st.Buckets) != 0 {
+		t.Fatalf("omitted periods: %+v", st)
 	}
 }

@@ -160,6 +160,12 @@ func TestInvalidManifestsAreRefused(t *testing.T) {
 			set(map[string]any{"source": map[string]any{"objectStore": map[string]any{"url": "s3://labels/", "serviceAccountName": "reader"}}},
 				spec("outcomes")...)}, nil,
 			"the evaluation pods have one object-store identity for every source"},
+		"bucket longer than the window": {validEvaluation, []mutation{set(map[string]any{"timestampColumn": "ts", "lookback": "24h",
+			"bucket": "48h"}, spec("window")...)}, nil, "bucket cuts the lookback into at most 31 periods"},
+		"bucket cutting the window into too many periods": {validEvaluation, []mutation{set(map[string]any{"timestampColumn": "ts",
+			"lookback": "720h", "bucket": "12h"}, spec("window")...)}, nil, "bucket cuts the lookback into at most 31 periods"},
+		"bucket of seconds": {validEvaluation, []mutation{set(map[string]any{"timestampColumn": "ts", "lookback": "10m",
+			"bucket": "30s"}, spec("window")...)}, nil, "spec.window.bucket: Invalid value"},
 		"window in train mode": {validEvaluation, []mutation{set("train", spec("mode")...),
 			set(map[string]any{"timestampColumn": "ts", "lookback": "720h"}, spec("window")...)}, nil,
 			"window applies to predictions mode only"},
@@ -394,5 +400,18 @@ spec:
 		"levels": []any{map[string]any{"value": 0.8, "severity": "Sev2"}}}}, spec("thresholds")...)(alone.Object)
 	if err := k8s.Create(context.Background(), alone, client.FieldValidation("Strict")); err != nil {
 		t.Fatalf("an evaluation of an estimated attribute alone is refused: %v", err)
+	}
+}
+
+// TestDailyPeriodsAreAccepted: a 31-day window in daily periods, the most
+// a window may have.
+func TestDailyPeriodsAreAccepted(t *testing.T) {
+	ns := createNamespace(t, "periods")
+	daily := decode(t, []byte(validEvaluation))
+	daily.SetNamespace(ns)
+	daily.SetName("daily")
+	set(map[string]any{"timestampColumn": "ts", "lookback": "744h", "bucket": "24h"}, spec("window")...)(daily.Object)
+	if err := k8s.Create(context.Background(), daily, client.FieldValidation("Strict")); err != nil {
+		t.Fatalf("a 31-day window in daily periods is refused: %v", err)
 	}
 }
