@@ -412,4 +412,20 @@ func TestBucketsInJSON(t *testing.T) {
 			t.Errorf("period %d metrics %+v, want a demographic-parity difference of %.3f", k, p.Metrics, want[k].gap)
 		}
 	}
+	// The audit report of the run shows the periods, oldest first.
+	evidence := reportOf(t, "--from", writeTestFile(t, t.TempDir(), "run.json", out), "--format", "json")
+	var ev struct {
+		Periods []struct {
+			Until   time.Time
+			Rows    int64
+			Metrics map[string]float64
+		}
+	}
+	if err := json.Unmarshal(evidence, &ev); err != nil {
+		t.Fatal(err)
+	}
+	if len(ev.Periods) != 3 || ev.Periods[0].Rows != 287 || !ev.Periods[2].Until.Equal(until) ||
+		math.Abs(ev.Periods[0].Metrics["demographicParityDifference (g)"]-0.25) > 0.01 {
+		t.Fatalf("report periods %+v, want the three, oldest first", ev.Periods)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -140,6 +141,13 @@ func runInput(run *Output) report.Input {
 	}
 	if w := run.Window; w != nil {
 		in.Window = windowText(w.From, w.Until, w.InWindow, w.Outside)
+		for _, b := range slices.Backward(w.Buckets) {
+			values := map[string]float64{}
+			for _, m := range b.Metrics {
+				values[seriesName(m.Name, m.Method, m.Attribute)] = m.Value
+			}
+			in.Periods = append(in.Periods, report.PeriodPoint{From: b.From, Until: b.Until, Rows: b.Rows, Metrics: values})
+		}
 	}
 	if in.Report.Severity == "" {
 		in.Report.Severity = fairness.SeverityNone

@@ -64,6 +64,13 @@ func clusterInput(ctx context.Context, c client.Client, ns, name string) (report
 	}
 	if w := last.Window; w != nil {
 		in.Window = windowText(w.From.Time, w.Until.Time, w.InWindow, w.Outside)
+		for _, b := range slices.Backward(w.Buckets) {
+			values := map[string]float64{}
+			for _, m := range b.Metrics {
+				values[trendName(m)] = m.Value
+			}
+			in.Periods = append(in.Periods, report.PeriodPoint{From: b.From.Time, Until: b.Until.Time, Rows: b.Rows, Metrics: values})
+		}
 	}
 	in.History = historyPoints(eval.Status.History)
 	if in.Incidents, err = clusterIncidents(ctx, c, &eval); err != nil {
@@ -98,11 +105,14 @@ func historyPoints(history []fairnessv1alpha1.RunRecord) []report.HistoryPoint {
 // trendName labels a series: the metric and its attribute, and the method
 // when it is not the metric's usual one.
 func trendName(m fairnessv1alpha1.RunMetric) string {
-	name := fmt.Sprintf("%s (%s)", m.Name, m.Attribute)
-	if m.Method != "" && string(m.Method) != fairness.DefaultMethod(string(m.Name)) {
-		name = fmt.Sprintf("%s (%s, %s)", m.Name, m.Attribute, m.Method)
+	return seriesName(string(m.Name), string(m.Method), m.Attribute)
+}
+
+func seriesName(metric, method, attribute string) string {
+	if method != "" && method != fairness.DefaultMethod(metric) {
+		return fmt.Sprintf("%s (%s, %s)", metric, attribute, method)
 	}
-	return name
+	return fmt.Sprintf("%s (%s)", metric, attribute)
 }
 
 // severityLevel draws the scale upwards: Sev1 highest, no breach at 0.

@@ -32,6 +32,7 @@ type Evidence struct {
 	Provenance    Provenance       `json:"provenance"`
 	Attributes    []AttributeTable `json:"attributes"`
 	History       []HistoryPoint   `json:"history,omitempty"`
+	Periods       []PeriodPoint    `json:"periods,omitempty"`
 	Methods       []Method         `json:"methods,omitempty"`
 	Incidents     []Incident       `json:"incidents"`
 	Definitions   []Definition     `json:"definitions"`
@@ -104,6 +105,7 @@ func Build(in Input) (*Evidence, error) {
 			SpecHash: in.SpecHash, Thresholds: in.Thresholds, MinGroupSize: in.MinGroupSize},
 		Attributes:  attributeTables(r, in.Privileged, in.MissingDemographics),
 		History:     in.History,
+		Periods:     in.Periods,
 		Methods:     in.Methods,
 		Incidents:   shownIncidents(in.Incidents),
 		Definitions: definitions(r),

@@ -35,6 +35,7 @@ type charts struct {
 	Selection map[string]template.HTML // by attribute
 	Impact    map[string]template.HTML // by attribute
 	Trend     template.HTML
+	Periods   template.HTML
 	Methods   template.HTML
 }
 
@@ -89,6 +90,20 @@ func drawCharts(ev *Evidence) (charts, error) {
 			return c, err
 		}
 		if c.Trend, err = svg(p); err != nil {
+			return c, err
+		}
+	}
+	if len(ev.Periods) > 1 {
+		points := make([]HistoryPoint, len(ev.Periods))
+		for i, p := range ev.Periods {
+			points[i] = HistoryPoint{Time: p.Until, Metrics: p.Metrics}
+		}
+		series, order := trendSeries(points)
+		p, err := lineChart("Headline metrics by period of the window", "value", series, order)
+		if err != nil {
+			return c, err
+		}
+		if c.Periods, err = svg(p); err != nil {
 			return c, err
 		}
 	}

@@ -35,6 +35,9 @@ type Input struct {
 	MissingDemographics int64
 	// History is earlier runs, oldest first; the trend chart draws it.
 	History []HistoryPoint
+	// Periods are the run's window cut into periods (spec.window.bucket,
+	// --bucket), oldest first: how the disparity moved inside the window.
+	Periods []PeriodPoint
 	// Methods are train mode's candidate models, one per method.
 	Methods []Method
 	// Incidents are the incidents the evaluation opened, with their trail.
@@ -69,6 +72,15 @@ type HistoryPoint struct {
 	Time     time.Time          `json:"time"`
 	Severity fairness.Severity  `json:"severity"`
 	Metrics  map[string]float64 `json:"metrics"`
+}
+
+// PeriodPoint is one period of the run's window: its rows and headline
+// values, named as the history's.
+type PeriodPoint struct {
+	From    time.Time          `json:"from"`
+	Until   time.Time          `json:"until"`
+	Rows    int64              `json:"rows"`
+	Metrics map[string]float64 `json:"metrics"`
 }
 
 // Method is one train-mode candidate: its accuracy and disparity on the

@@ -288,3 +288,19 @@ func TestEstimatedAttributeReport(t *testing.T) {
 		t.Errorf("the page does not show A's weight and effective size")
 	}
 }
+
+// TestPeriodsSection: a window's periods are a table and a line chart.
+func TestPeriodsSection(t *testing.T) {
+	in := sampleInput()
+	at := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	for k := range 3 {
+		in.Periods = append(in.Periods, PeriodPoint{From: at.Add(time.Duration(k-3) * 24 * time.Hour), Until: at.Add(time.Duration(k-2) * 24 * time.Hour),
+			Rows: int64(100 + k), Metrics: map[string]float64{"demographicParityDifference (sex)": 0.1 * float64(k)}})
+	}
+	page := renderPage(t, in)
+	for _, want := range []string{`<section id="periods">`, "Inside the window", `<td class="num">102</td>`, `<figure class="chart periods"><svg`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+}
