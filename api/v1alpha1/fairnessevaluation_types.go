@@ -199,7 +199,8 @@ type ColumnMapping struct {
 	// protectedProbabilities gives a protected attribute that is not
 	// recorded but estimated, as each row's probability of belonging to each
 	// group (a proxy such as BISG for race, as fair-lending analysts use),
-	// one column per group of the predictions. Each row counts in every
+	// one column per group: of spec.demographics when they are joined (4
+	// bytes a group more per ID in memory), else of the predictions. Each row counts in every
 	// group with its probability as weight: rates are weighted means,
 	// intervals and minGroupSize use Kish's effective sample size, and a
 	// group's count is its rows with a non-zero weight. The attribute comes

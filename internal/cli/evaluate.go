@@ -112,7 +112,8 @@ disparateImpact >=0.8 (Sev2, the four-fifths rule).`,
 	fl.StringVar(&f.score, "score", "", "score column in [0, 1], for AUC and calibration")
 	fl.StringArrayVar(&f.protected, "protected", nil, "protected attribute column; repeat for intersectional groups")
 	fl.StringVar(&f.probabilities, "protected-probabilities", "", "ATTR=COLUMN:GROUP,COLUMN:GROUP,...: a protected attribute "+
-		"given as each row's probability of each group (a proxy such as BISG); each row counts in every group with its probability as weight")
+		"given as each row's probability of each group (a proxy such as BISG), in --demographics when given, else in --data; "+
+		"each row counts in every group with its probability as weight")
 	fl.Float64Var(&f.probabilityTolerance, "probability-tolerance", fairness.DefaultProbabilityTolerance,
 		"how far a row's --protected-probabilities may sum from 1 before the row is bad")
 	fl.StringArrayVar(&f.privileged, "privileged", nil, "ATTR=VALUE: a privileged value, for AIF360-style metrics; repeatable")

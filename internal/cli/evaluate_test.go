@@ -125,6 +125,7 @@ func TestEvaluateBadInputExitsTwo(t *testing.T) {
 		return append([]string{"--data", preds, "--id", "id", "--prediction", "p", "--protected", "g"}, args...)
 	}
 	proxies := write("proxies.csv", "y,p,sex,pw,pb\n1,1,f,0.5,0.5\n0,1,m,0.7,0.4\n")
+	proxyDemographics := write("proxyd.csv", "id,pw,pb\na1,0.5,0.5\na2,0.9,0.2\na3,1,0\n")
 	probs := func(args ...string) []string {
 		return append([]string{"--data", proxies, "--label", "y", "--prediction", "p"}, args...)
 	}
@@ -190,6 +191,9 @@ func TestEvaluateBadInputExitsTwo(t *testing.T) {
 			"fairctl: --privileged \"race=White\": race is not a --protected attribute\n"},
 		"probabilities not summing to 1": {probs("--protected-probabilities", "race=pw:White,pb:Black"),
 			"fairctl: line 3: probabilities of race sum to 1.1, not 1 (tolerance 1e-06)\n"},
+		"joined probabilities not summing to 1": {[]string{"--data", preds, "--id", "id", "--prediction", "p", "--demographics",
+			proxyDemographics, "--protected-probabilities", "race=pw:White,pb:Black"},
+			"fairctl: demographics " + proxyDemographics + ": line 3: probabilities of race sum to 1.1, not 1 (tolerance 1e-06)\n"},
 		"probability column missing": {probs("--protected-probabilities", "race=pw:White,pa:Asian"),
 			"fairctl: probability (of race group Asian) column \"pa\" not found in header (columns: y, p, sex, pw, pb)\n"},
 		"probabilities malformed": {probs("--protected-probabilities", "race=pw,pb"),

@@ -36,6 +36,8 @@ const DefaultMaxJoinKeys = 20_000_000
 // JoinBytesPerKey is the memory of one ID in a JoinIndex: a 16-byte slot
 // at 35-70% load, and a bit of the match bitset; while the table doubles,
 // the old one is held too (docs/benchmarks.md has the measured peak).
+// Demographics with membership probabilities add 4 bytes an ID and 4 a
+// group of the estimated attribute.
 const JoinBytesPerKey = 32
 
 // JoinIndex is the in-memory side of a join by application ID: per ID, its
@@ -60,6 +62,13 @@ type JoinIndex struct {
 	values     [][][]byte // a demographic group's raw attribute values
 	valueIndex map[string]int32
 	scratch    []byte
+	// With membership probabilities in the demographics, a slot's group
+	// bits are the row's index in rowGroup (its plain group) and in units
+	// (its weight units per group of the estimated attribute, stride
+	// weightedGroups): weights are not shared between rows, as groups are.
+	weightedGroups int
+	rowGroup       []int32
+	units          []uint32
 
 	// Outcomes and Demographics are the rows loaded of each side.
 	Outcomes, Demographics int64
@@ -177,8 +186,13 @@ func (x *JoinIndex) addOutcome(id []byte, label bool, at positioner) error {
 	return nil
 }
 
-// addDemographics records one demographics row.
-func (x *JoinIndex) addDemographics(id []byte, values [][]byte, maxGroups int, at positioner) error {
+// maxWeightedRows bounds the demographics rows with membership weights:
+// a row's index lives in a slot's group bits.
+const maxWeightedRows = 1 << (32 - slotGroupShift)
+
+// addDemographics records one demographics row; units are its weight units
+// per group of an estimated attribute (nil without one).
+func (x *JoinIndex) addDemographics(id []byte, values [][]byte, units []int64, maxGroups int, at positioner) error {
 	s, err := x.entry(id, SideDemographics)
 	if err != nil {
 		return err
@@ -187,11 +201,33 @@ func (x *JoinIndex) addDemographics(id []byte, values [][]byte, maxGroups int, a
 		x.duplicate(SideDemographics, id, at)
 		return nil
 	}
+	g, err := x.internGroup(values, maxGroups)
+	if err != nil {
+		return err
+	}
+	if units != nil {
+		if len(x.rowGroup) >= maxWeightedRows {
+			return &JoinLimitError{Side: SideDemographics, Max: maxWeightedRows}
+		}
+		x.weightedGroups = len(units)
+		for _, u := range units {
+			x.units = append(x.units, uint32(u)) //nolint:gosec // at most WeightScale, 1e9
+		}
+		x.rowGroup = append(x.rowGroup, g)
+		g = int32(len(x.rowGroup) - 1)
+	}
+	s.v |= slotHasGroup | uint32(g)<<slotGroupShift
+	x.Demographics++
+	return nil
+}
+
+// internGroup is the index of a demographic group's values, added on first sight.
+func (x *JoinIndex) internGroup(values [][]byte, maxGroups int) (int32, error) {
 	x.scratch = joinRaw(x.scratch[:0], values)
 	g, ok := x.valueIndex[string(x.scratch)]
 	if !ok {
 		if len(x.values) >= maxGroups {
-			return tooManyGroupsError{maxGroups}
+			return 0, tooManyGroupsError{maxGroups}
 		}
 		g = int32(len(x.values))
 		copied := make([][]byte, len(values))
@@ -201,9 +237,20 @@ func (x *JoinIndex) addDemographics(id []byte, values [][]byte, maxGroups int, a
 		x.values = append(x.values, copied)
 		x.valueIndex[string(x.scratch)] = g
 	}
-	s.v |= slotHasGroup | uint32(g)<<slotGroupShift
-	x.Demographics++
-	return nil
+	return g, nil
+}
+
+// weighted reports whether the demographics carry membership weights.
+func (x *JoinIndex) weighted() bool { return x.weightedGroups > 0 }
+
+// rowWeights is a weighted demographics row's plain group and its weight
+// units, copied into units.
+func (x *JoinIndex) rowWeights(row int32, units []int64) int32 {
+	k := x.weightedGroups
+	for i, u := range x.units[int(row)*k : int(row)*k+k] {
+		units[i] = int64(u)
+	}
+	return x.rowGroup[row]
 }
 
 // positioner says where a scan is, for messages.

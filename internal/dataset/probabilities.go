@@ -79,6 +79,19 @@ func (p *Probabilities) Check() error {
 // (BISG has six); fairness.Apportion keeps that many on the stack.
 const maxProbabilityGroups = 32
 
+// readsProbabilities tells whether a scan reads the probability columns:
+// the demographics' load when the demographics are joined, else the
+// predictions'.
+func (o ScanOptions) readsProbabilities() bool {
+	if o.Probabilities == nil {
+		return false
+	}
+	if o.Into != nil {
+		return o.Side == SideDemographics
+	}
+	return !o.Join.Has(SideDemographics)
+}
+
 func (p *Probabilities) columns() []string {
 	if p == nil {
 		return nil

@@ -252,6 +252,8 @@ func newScanner(o ScanOptions, cols columns) *scanner {
 		// The plain attributes' groups only index the weighted ones.
 		s.index = fairness.NewTable(o.Protected, 0)
 		s.weighted = map[*fairness.Group][]*fairness.Group{}
+	}
+	if o.Probabilities != nil {
 		s.shares.Units = make([]int64, len(o.Probabilities.Groups))
 	}
 	return s
@@ -303,7 +305,7 @@ func (o ScanOptions) columnNames() []string {
 			names = append(names, n)
 		}
 	}
-	if o.Into == nil {
+	if o.readsProbabilities() {
 		names = append(names, o.Probabilities.columns()...)
 	}
 	return append(names, o.protectedColumns()...)
@@ -380,7 +382,7 @@ func locate(header [][]byte, o ScanOptions) (columns, error) {
 	if c.timestamp, err = find("timestamp", o.timestampColumn()); err != nil {
 		return c, err
 	}
-	if o.Into == nil && o.Probabilities != nil {
+	if o.readsProbabilities() {
 		for _, g := range o.Probabilities.Groups {
 			i, err := find(fmt.Sprintf("probability (of %s group %s)", o.Probabilities.Attribute, display.Value(g.Name)), g.Column)
 			if err != nil {
@@ -406,7 +408,7 @@ func (o ScanOptions) checkRoles() error {
 		return fmt.Errorf("no ID column given for the %s", o.Side)
 	case o.Side == SideOutcomes && o.Label == "":
 		return errors.New("no label column given for the outcomes")
-	case o.Side == SideDemographics && len(o.Protected) == 0:
+	case o.Side == SideDemographics && len(o.Protected) == 0 && o.Probabilities == nil:
 		return errors.New("no protected attribute given for the demographics")
 	case o.Into != nil:
 		return nil
@@ -528,7 +530,7 @@ func (s *scanner) row(f [][]byte) (string, error) {
 			return fmt.Sprintf("score %s is not a number in [0, 1]", quoteField(b)), nil
 		}
 	}
-	if s.o.Probabilities != nil {
+	if c.probabilities != nil {
 		if reason := s.probabilities(f); reason != "" {
 			return reason, nil
 		}
@@ -626,7 +628,11 @@ func (s *scanner) joinRow(f [][]byte, rowLabel, rowLabelled bool) (g *fairness.G
 			s.res.Join.MissingDemographics++
 			return nil, false, false, "", nil
 		}
-		if g, err = s.joinedGroup(j.group); err != nil {
+		group := j.group
+		if s.o.Join.weighted() { // the row's weights come with its demographics
+			group = s.o.Join.rowWeights(j.group, s.shares.Units)
+		}
+		if g, err = s.joinedGroup(group); err != nil {
 			return nil, false, false, "", err
 		}
 	} else if g = s.plainGroup(f); g == nil {
@@ -669,7 +675,14 @@ func (s *scanner) load(f [][]byte) (string, error) {
 			return "", err
 		}
 	case SideDemographics:
-		if err := s.o.Into.addDemographics(id, s.protectedValues(f), s.o.MaxGroups, s.recs); err != nil {
+		var units []int64
+		if s.cols.probabilities != nil {
+			if reason := s.probabilities(f); reason != "" {
+				return reason, nil
+			}
+			units = s.shares.Units
+		}
+		if err := s.o.Into.addDemographics(id, s.protectedValues(f), units, s.o.MaxGroups, s.recs); err != nil {
 			return "", err
 		}
 	}

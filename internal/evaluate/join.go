@@ -102,7 +102,7 @@ func loadSide(ctx context.Context, index *dataset.JoinIndex, s *Side, kind datas
 	case dataset.SideOutcomes:
 		load.Label = scan.Label
 	case dataset.SideDemographics:
-		load.Protected = scan.Protected
+		load.Protected, load.Probabilities = scan.Protected, scan.Probabilities
 	}
 	src, stdin := s.Source, io.Reader(nil)
 	if s.Inline != "" {

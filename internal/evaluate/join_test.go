@@ -102,9 +102,13 @@ func threeFiles(t *testing.T, dir, format string, preds, outcomes, demographics 
 		func(r adultRow) []string { return []string{r.id, r.pred, r.score} })
 	o := writeTable(t, dir, "outcomes", format, []string{"application_id", "repaid"}, outcomes,
 		func(r adultRow) []string { return []string{r.id, r.label} })
-	d := writeTable(t, dir, "demographics", format, []string{"application_id", "sex", "race"}, demographics,
-		func(r adultRow) []string { return []string{r.id, r.sex, r.race} })
-	return p, Joined{Outcomes: &Side{Source: Source{Data: o}}, Demographics: &Side{Source: Source{Data: d}}}
+	j := Joined{Outcomes: &Side{Source: Source{Data: o}}}
+	if demographics != nil {
+		d := writeTable(t, dir, "demographics", format, []string{"application_id", "sex", "race"}, demographics,
+			func(r adultRow) []string { return []string{r.id, r.sex, r.race} })
+		j.Demographics = &Side{Source: Source{Data: d}}
+	}
+	return p, j
 }
 
 var joinScan = dataset.ScanOptions{ID: "application_id", Label: "repaid", Prediction: "approved", Score: "score",
@@ -114,10 +118,15 @@ var joinScan = dataset.ScanOptions{ID: "application_id", Label: "repaid", Predic
 // merges them, as the controller merges pods' results.
 func joinedTable(t *testing.T, preds string, j Joined, shards int64) (*fairness.Table, dataset.JoinCounts) {
 	t.Helper()
+	return joinedTableOf(t, preds, j, shards, joinScan)
+}
+
+func joinedTableOf(t *testing.T, preds string, j Joined, shards int64, opts dataset.ScanOptions) (*fairness.Table, dataset.JoinCounts) {
+	t.Helper()
 	var merged *fairness.Table
 	var counts dataset.JoinCounts
 	for i := range shards {
-		scan := joinScan
+		scan := opts
 		if shards > 1 {
 			scan.ShardCount, scan.ShardIndex = shards, i
 		}
@@ -251,4 +260,67 @@ func countMissingWithOutcome(rows []adultRow) int64 {
 		}
 	}
 	return n
+}
+
+// adultRaces are the Adult data's race values and their probability columns.
+var adultRaces = []dataset.ProbabilityGroup{{Name: "White", Column: "p_white"}, {Name: "Black", Column: "p_black"},
+	{Name: "Asian-Pac-Islander", Column: "p_api"}, {Name: "Amer-Indian-Eskimo", Column: "p_aie"}, {Name: "Other", Column: "p_other"}}
+
+// raceProxies are BISG-like probabilities of a row's race: most of the
+// mass on the recorded race, the rest spread by the row's ID, four decimals
+// summing to exactly 1.
+func raceProxies(r adultRow, i int) []string {
+	out := make([]string, len(adultRaces))
+	rest := 10000
+	for k, g := range adultRaces {
+		if g.Name != r.race {
+			share := (i*7 + k*13) % 900
+			rest -= share
+			out[k] = fmt.Sprintf("%.4f", float64(share)/10000)
+		}
+	}
+	for k, g := range adultRaces {
+		if g.Name == r.race || (out[k] == "" && k == len(adultRaces)-1) {
+			out[k] = fmt.Sprintf("%.4f", float64(rest)/10000)
+		}
+	}
+	return out
+}
+
+// TestEstimatedRaceJoinedEqualsPreJoined: race as proxy probabilities in
+// the demographics (with sex), joined by ID, gives the weighted statistics
+// of the same rows pre-joined into one file, CSV and Parquet, one shard and
+// three.
+func TestEstimatedRaceJoinedEqualsPreJoined(t *testing.T) {
+	rows := adultRows(t)
+	proxies := map[string][]string{}
+	for i, r := range rows {
+		proxies[r.id] = raceProxies(r, i)
+	}
+	columns := []string{"sex"}
+	for _, g := range adultRaces {
+		columns = append(columns, g.Column)
+	}
+	scan := joinScan
+	scan.Protected = []string{"sex"}
+	scan.Probabilities = &dataset.Probabilities{Attribute: "race", Groups: adultRaces}
+	for _, format := range []string{"csv", "parquet"} {
+		dir := t.TempDir()
+		preds, j := threeFiles(t, dir, format, shuffled(rows, 7), shuffled(rows, 8), nil)
+		j.Demographics = &Side{Source: Source{Data: writeTable(t, dir, "proxies", format, append([]string{"application_id"}, columns...),
+			shuffled(rows, 9), func(r adultRow) []string { return append([]string{r.id, r.sex}, proxies[r.id]...) })}}
+		one := writeTable(t, dir, "prejoined", format, append([]string{"repaid", "approved", "score"}, columns...), rows,
+			func(r adultRow) []string { return append([]string{r.label, r.pred, r.score, r.sex}, proxies[r.id]...) })
+		want := plainTable(t, one, scan)
+		if want.Weighted != "race" || len(want.Groups) < 8 {
+			t.Fatalf("the pre-joined table is weighted by %q with %d groups", want.Weighted, len(want.Groups))
+		}
+		for _, shards := range []int64{1, 3} {
+			got, counts := joinedTableOf(t, preds, j, shards, scan)
+			sameTables(t, fmt.Sprintf("%s, %d shards", format, shards), got, want)
+			if counts.Demographics != int64(len(rows)) || counts.MissingDemographics != 0 {
+				t.Fatalf("join counts %+v", counts)
+			}
+		}
+	}
 }
