@@ -145,6 +145,9 @@ type RunStatus struct {
 	// spec.demographics, when those are set.
 	// +optional
 	Join *JoinStatus `json:"join,omitempty"`
+	// report is the run's audit report, when spec.report keeps one.
+	// +optional
+	Report *ReportStatus `json:"report,omitempty"`
 	// statistics are the run's merged sufficient statistics in their compact
 	// encoding; changing thresholds re-grades them without a new run.
 	// +optional
@@ -446,3 +449,39 @@ const (
 	// AggregationMean takes their mean.
 	AggregationMean MetricAggregation = "mean"
 )
+
+// ReportResult is how writing a run's report went.
+// +kubebuilder:validation:Enum=Pending;Written;Failed
+type ReportResult string
+
+// Report results.
+const (
+	// ReportPending: the report's Job is writing it.
+	ReportPending ReportResult = "Pending"
+	// ReportWritten: the objects are there.
+	ReportWritten ReportResult = "Written"
+	// ReportFailed: the Job could not write them (message says why).
+	ReportFailed ReportResult = "Failed"
+)
+
+// ReportStatus is where a run's audit report was written.
+type ReportStatus struct {
+	// result is Pending while the report's Job writes it, then Written or Failed.
+	// +required
+	Result ReportResult `json:"result"`
+	// jobName is the Job that writes it.
+	// +required
+	// +kubebuilder:validation:MaxLength=63
+	JobName string `json:"jobName"`
+	// objects are the objects written: the destination prefix with RUN.html
+	// and RUN.json.
+	// +optional
+	// +kubebuilder:validation:MaxItems=2
+	// +kubebuilder:validation:items:MaxLength=2100
+	// +listType=atomic
+	Objects []string `json:"objects,omitempty"`
+	// message says why the report could not be written.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Message string `json:"message,omitempty"`
+}

@@ -26,7 +26,7 @@ const (
 // +kubebuilder:validation:XValidation:rule="!has(self.thresholds) || self.thresholds.all(t, !has(t.trend) || t.trend.runs <= self.historyLimit)",message="a threshold's trend.runs compares runs the history keeps: at most historyLimit"
 // +kubebuilder:validation:XValidation:rule="self.mode != 'train' || (!has(self.outcomes) && !has(self.demographics))",message="outcomes and demographics are joined in predictions mode only"
 // +kubebuilder:validation:XValidation:rule="!has(self.outcomes) || has(self.columns.label)",message="outcomes need columns.label, the outcomes' label column"
-// +kubebuilder:validation:XValidation:rule="[(has(self.source.objectStore) && (has(self.source.objectStore.credentialsSecretRef) || has(self.source.objectStore.webIdentity) || has(self.source.objectStore.serviceAccountName))), (has(self.outcomes) && has(self.outcomes.source.objectStore) && (has(self.outcomes.source.objectStore.credentialsSecretRef) || has(self.outcomes.source.objectStore.webIdentity) || has(self.outcomes.source.objectStore.serviceAccountName))), (has(self.demographics) && has(self.demographics.source.objectStore) && (has(self.demographics.source.objectStore.credentialsSecretRef) || has(self.demographics.source.objectStore.webIdentity) || has(self.demographics.source.objectStore.serviceAccountName)))].filter(x, x).size() <= 1",message="the evaluation pods have one object-store identity for every source: set credentialsSecretRef, webIdentity or serviceAccountName on one of source, outcomes and demographics only"
+// +kubebuilder:validation:XValidation:rule="[(has(self.source.objectStore) && (has(self.source.objectStore.credentialsSecretRef) || has(self.source.objectStore.webIdentity) || has(self.source.objectStore.serviceAccountName))), (has(self.outcomes) && has(self.outcomes.source.objectStore) && (has(self.outcomes.source.objectStore.credentialsSecretRef) || has(self.outcomes.source.objectStore.webIdentity) || has(self.outcomes.source.objectStore.serviceAccountName))), (has(self.demographics) && has(self.demographics.source.objectStore) && (has(self.demographics.source.objectStore.credentialsSecretRef) || has(self.demographics.source.objectStore.webIdentity) || has(self.demographics.source.objectStore.serviceAccountName))), (has(self.report) && (has(self.report.destination.objectStore.credentialsSecretRef) || has(self.report.destination.objectStore.webIdentity) || has(self.report.destination.objectStore.serviceAccountName)))].filter(x, x).size() <= 1",message="the evaluation pods have one object-store identity for every source: set credentialsSecretRef, webIdentity or serviceAccountName on one of source, outcomes, demographics and report.destination only"
 // +kubebuilder:validation:XValidation:rule="(has(self.outcomes) || has(self.demographics)) == has(self.columns.id)",message="columns.id joins the predictions with outcomes or demographics: set it exactly when one of them is set"
 // +kubebuilder:validation:XValidation:rule="self.mode == 'train' || !has(self.train)",message="train settings are only allowed in train mode"
 // +kubebuilder:validation:XValidation:rule="self.mode != 'train' || self.shards == 1",message="train mode cannot be sharded: shards must be 1"
@@ -151,6 +151,31 @@ type FairnessEvaluationSpec struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=20
 	HistoryLimit int32 `json:"historyLimit,omitempty"`
+
+	// report keeps every successful run's audit report.
+	// +optional
+	Report *ReportSettings `json:"report,omitempty"`
+}
+
+// ReportSettings says where each run's audit report is kept.
+type ReportSettings struct {
+	// destination is where each successful run's report is written: RUN.html
+	// (the page that prints) and RUN.json (the evidence document), RUN being
+	// the run's id, never overwriting an object that is there. A Job of the
+	// run writes them after the run (status.lastRun.report).
+	// +required
+	Destination ReportDestination `json:"destination"`
+}
+
+// ReportDestination is where reports are written.
+// +kubebuilder:validation:XValidation:rule="!has(self.objectStore.glob)",message="glob selects objects to read: a report destination is a prefix"
+type ReportDestination struct {
+	// objectStore is a prefix in an object store, in the form and with the
+	// endpoint settings and credentials of source.objectStore; for example
+	// s3://audit/credit-model/. With no credentials of its own, the evaluation
+	// pods' object-store identity writes there.
+	// +required
+	ObjectStore ObjectStoreSource `json:"objectStore"`
 }
 
 // ColumnMapping names the columns that play each role.

@@ -25,6 +25,19 @@ func clusterInput(ctx context.Context, c client.Client, ns, name string) (report
 	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &eval); err != nil {
 		return report.Input{}, fmt.Errorf("evaluation %s/%s: %w", ns, name, err)
 	}
+	var list fairnessv1alpha1.BiasIncidentList
+	if err := c.List(ctx, &list, client.InNamespace(eval.Namespace),
+		client.MatchingLabels{fairnessv1alpha1.EvaluationLabel: controller.EvaluationLabelValue(eval.Name)}); err != nil {
+		return report.Input{}, fmt.Errorf("incidents of evaluation %s/%s: %w", eval.Namespace, eval.Name, err)
+	}
+	return evaluationInput(&eval, list.Items)
+}
+
+// evaluationInput is the report input of an evaluation (as the API server
+// has it, statistics included) and the incidents of its namespace that
+// carry its label.
+func evaluationInput(eval *fairnessv1alpha1.FairnessEvaluation, incidents []fairnessv1alpha1.BiasIncident) (report.Input, error) {
+	ns, name := eval.Namespace, eval.Name
 	last := eval.Status.LastRun
 	if last == nil || last.Result != fairnessv1alpha1.RunSucceeded {
 		return report.Input{}, fmt.Errorf("evaluation %s/%s has no successful run to report yet", ns, name)
@@ -45,7 +58,7 @@ func clusterInput(ctx context.Context, c client.Client, ns, name string) (report
 	opts := controller.GradeOptions(eval.Spec)
 	in := report.Input{Evaluation: eval.Name, Namespace: eval.Namespace, RunID: last.ID, Mode: string(eval.Spec.Mode),
 		Report: fairness.Evaluate(table, opts), Thresholds: opts.Thresholds, Privileged: opts.Privileged,
-		MinGroupSize: opts.MinGroupSize, SpecHash: last.SpecHash, Source: clusterSource(&eval, res)}
+		MinGroupSize: opts.MinGroupSize, SpecHash: last.SpecHash, Source: clusterSource(eval, res)}
 	if eval.Spec.Mode == fairnessv1alpha1.ModeTrain && in.Report.Overall.Accuracy.OK() {
 		// The stored statistics are the test split's, so their accuracy is the model's.
 		method := fairnessv1alpha1.MethodBaseline
@@ -73,9 +86,7 @@ func clusterInput(ctx context.Context, c client.Client, ns, name string) (report
 		}
 	}
 	in.History = historyPoints(eval.Status.History)
-	if in.Incidents, err = clusterIncidents(ctx, c, &eval); err != nil {
-		return report.Input{}, err
-	}
+	in.Incidents = incidentsOf(eval, incidents)
 	return in, nil
 }
 
@@ -153,16 +164,11 @@ func clusterSource(eval *fairnessv1alpha1.FairnessEvaluation, res *evaluate.Resu
 	return s
 }
 
-// clusterIncidents reads the incidents the evaluation opened, with their
-// timelines and notifications.
-func clusterIncidents(ctx context.Context, c client.Client, eval *fairnessv1alpha1.FairnessEvaluation) ([]report.Incident, error) {
-	var list fairnessv1alpha1.BiasIncidentList
-	if err := c.List(ctx, &list, client.InNamespace(eval.Namespace),
-		client.MatchingLabels{fairnessv1alpha1.EvaluationLabel: controller.EvaluationLabelValue(eval.Name)}); err != nil {
-		return nil, fmt.Errorf("incidents of evaluation %s/%s: %w", eval.Namespace, eval.Name, err)
-	}
+// incidentsOf is the incidents the evaluation opened, with their timelines
+// and notifications.
+func incidentsOf(eval *fairnessv1alpha1.FairnessEvaluation, incidents []fairnessv1alpha1.BiasIncident) []report.Incident {
 	var out []report.Incident
-	for _, bi := range list.Items {
+	for _, bi := range incidents {
 		if !controller.OpenedFor(&bi, eval) {
 			continue // a hand-made incident, or an earlier evaluation's of the same name
 		}
@@ -182,5 +188,5 @@ func clusterIncidents(ctx context.Context, c client.Client, eval *fairnessv1alph
 		}
 		out = append(out, in)
 	}
-	return out, nil
+	return out
 }

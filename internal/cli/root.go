@@ -60,7 +60,7 @@ func NewRootCommand(s Streams) *cobra.Command {
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError("%v", err) })
-	root.AddCommand(newVersionCommand(s), newEvaluateCommand(s), newGenerateCommand(s), newRunCommand(s), newIncidentCommand(s),
+	root.AddCommand(newVersionCommand(s), newEvaluateCommand(s), newGenerateCommand(s), newRunCommand(s), newPublishReportCommand(s), newIncidentCommand(s),
 		newReportCommand(s))
 	return root
 }

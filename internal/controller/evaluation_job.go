@@ -179,40 +179,15 @@ func BuildJob(eval *fairnessv1alpha1.FairnessEvaluation, runID, image string, de
 	labels := map[string]string{fairnessv1alpha1.EvaluationLabel: EvaluationLabelValue(eval.Name), RunLabel: runID,
 		ManagedByLabel: managedByValue}
 	shards := max(eval.Spec.Shards, 1)
-	container := corev1.Container{
-		Name:    containerName,
-		Image:   image,
-		Command: []string{"/fairctl"},
-		Args: []string{"run", "--termination-log", corev1.TerminationMessagePathDefault,
-			"--config", string(cfg)},
-		TerminationMessagePath:   corev1.TerminationMessagePathDefault,
-		TerminationMessagePolicy: corev1.TerminationMessageReadFile,
-		SecurityContext: &corev1.SecurityContext{
-			AllowPrivilegeEscalation: ptr.To(false),
-			ReadOnlyRootFilesystem:   ptr.To(true),
-			RunAsNonRoot:             ptr.To(true),
-			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
-			SeccompProfile:           &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
-		},
-	}
+	container := podContainer(image, []string{"run", "--termination-log", corev1.TerminationMessagePathDefault,
+		"--config", string(cfg)})
 	switch {
 	case eval.Spec.Resources != nil:
 		container.Resources = eval.Spec.Resources.Requirements()
 	case defaults != nil:
 		container.Resources = *defaults
 	}
-	pod := corev1.PodSpec{
-		RestartPolicy:                corev1.RestartPolicyNever,
-		AutomountServiceAccountToken: ptr.To(false),
-		EnableServiceLinks:           ptr.To(false),
-		SecurityContext: &corev1.PodSecurityContext{
-			RunAsNonRoot:   ptr.To(true),
-			RunAsUser:      ptr.To[int64](nonRootUID),
-			RunAsGroup:     ptr.To[int64](nonRootUID),
-			FSGroup:        ptr.To[int64](nonRootUID), // lets the user read mounted Secret files
-			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
-		},
-	}
+	pod := restrictedPod()
 	sources := []*fairnessv1alpha1.DataSource{&eval.Spec.Source, nil, nil}
 	if eval.Spec.Outcomes != nil {
 		sources[1] = &eval.Spec.Outcomes.Source
@@ -220,17 +195,12 @@ func BuildJob(eval *fairnessv1alpha1.FairnessEvaluation, runID, image string, de
 	if eval.Spec.Demographics != nil {
 		sources[2] = &eval.Spec.Demographics.Source
 	}
-	access := eval.Spec.Source.ObjectStore
 	for i, src := range sources {
-		if src == nil {
-			continue
-		}
-		addDataVolume(&pod, &container, *src, sourceMounts[i])
-		if o := src.ObjectStore; o != nil && (access == nil || hasObjectStoreAccess(o)) {
-			access = o // the schema lets one source carry the pod's object-store identity
+		if src != nil {
+			addDataVolume(&pod, &container, *src, sourceMounts[i])
 		}
 	}
-	if access != nil {
+	if access := objectStoreIdentity(eval.Spec); access != nil {
 		addObjectStoreAccess(&pod, &container, access)
 	}
 	pod.Containers = []corev1.Container{container}
@@ -248,6 +218,44 @@ func BuildJob(eval *fairnessv1alpha1.FairnessEvaluation, runID, image string, de
 		job.Spec.CompletionMode = ptr.To(batchv1.IndexedCompletion)
 	}
 	return job, nil
+}
+
+// podContainer is the container of the operator's pods: /fairctl with
+// args, under the restricted Pod Security Standard, its termination
+// message the result.
+func podContainer(image string, args []string) corev1.Container {
+	return corev1.Container{
+		Name:                     containerName,
+		Image:                    image,
+		Command:                  []string{"/fairctl"},
+		Args:                     args,
+		TerminationMessagePath:   corev1.TerminationMessagePathDefault,
+		TerminationMessagePolicy: corev1.TerminationMessageReadFile,
+		SecurityContext: &corev1.SecurityContext{
+			AllowPrivilegeEscalation: ptr.To(false),
+			ReadOnlyRootFilesystem:   ptr.To(true),
+			RunAsNonRoot:             ptr.To(true),
+			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+			SeccompProfile:           &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+		},
+	}
+}
+
+// restrictedPod is the pod spec of the operator's pods: never restarted,
+// no service-account token (they never talk to the API), non-root.
+func restrictedPod() corev1.PodSpec {
+	return corev1.PodSpec{
+		RestartPolicy:                corev1.RestartPolicyNever,
+		AutomountServiceAccountToken: ptr.To(false),
+		EnableServiceLinks:           ptr.To(false),
+		SecurityContext: &corev1.PodSecurityContext{
+			RunAsNonRoot:   ptr.To(true),
+			RunAsUser:      ptr.To[int64](nonRootUID),
+			RunAsGroup:     ptr.To[int64](nonRootUID),
+			FSGroup:        ptr.To[int64](nonRootUID), // lets the user read mounted Secret files
+			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+		},
+	}
 }
 
 func addDataVolume(pod *corev1.PodSpec, c *corev1.Container, src fairnessv1alpha1.DataSource, m sourceMount) {
@@ -269,6 +277,33 @@ func addDataVolume(pod *corev1.PodSpec, c *corev1.Container, src fairnessv1alpha
 			Secret: &corev1.SecretVolumeSource{SecretName: src.URL.HeadersSecretRef.Name, DefaultMode: ptr.To[int32](0o440)}}})
 		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: m.headersVolume, MountPath: m.headersDir, ReadOnly: true})
 	}
+}
+
+// objectStoreIdentity is the object store whose settings give the pods
+// their identity: the one of source, outcomes, demographics and
+// report.destination that sets credentials, a web identity or a
+// ServiceAccount (the schema allows one), else the first object store.
+func objectStoreIdentity(spec fairnessv1alpha1.FairnessEvaluationSpec) *fairnessv1alpha1.ObjectStoreSource {
+	stores := []*fairnessv1alpha1.ObjectStoreSource{spec.Source.ObjectStore}
+	if spec.Outcomes != nil {
+		stores = append(stores, spec.Outcomes.Source.ObjectStore)
+	}
+	if spec.Demographics != nil {
+		stores = append(stores, spec.Demographics.Source.ObjectStore)
+	}
+	if spec.Report != nil {
+		stores = append(stores, &spec.Report.Destination.ObjectStore)
+	}
+	var first *fairnessv1alpha1.ObjectStoreSource
+	for _, o := range stores {
+		if o != nil && hasObjectStoreAccess(o) {
+			return o
+		}
+		if first == nil {
+			first = o
+		}
+	}
+	return first
 }
 
 // hasObjectStoreAccess reports whether an object store sets the pod's

@@ -198,6 +198,9 @@ func (r *FairnessEvaluationReconciler) finishRun(ctx context.Context, eval *fair
 	} else {
 		run.Result, run.Rows, run.Source = fairnessv1alpha1.RunSucceeded, out.rows, sourceStatus(out.source)
 		run.Join = JoinStatus(out.join, out.table)
+		if eval.Spec.Report != nil {
+			run.Report = &fairnessv1alpha1.ReportStatus{Result: fairnessv1alpha1.ReportPending, JobName: ReportJobName(eval.Name, run.ID)}
+		}
 		addPeriods(run.Window, eval.Spec, out.buckets, out.bucketsOmitted)
 		if enc, err := evaluate.NewResult(run.ID, 0, 1, out.rows, 0, out.table).Encode(); err == nil && len(enc) <= 65536 {
 			run.Statistics = enc

@@ -61,6 +61,7 @@ func (r *FairnessEvaluationReconciler) minScheduleInterval() time.Duration {
 // +kubebuilder:rbac:groups=batch,resources=jobs,verbs=get;list;watch;create;delete
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list
 // +kubebuilder:rbac:groups="",resources=configmaps;persistentvolumeclaims;secrets;serviceaccounts,verbs=get
+// +kubebuilder:rbac:groups="",resources=configmaps,verbs=create
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile follows a fixed order: get the evaluation, remember its status,
@@ -140,6 +141,9 @@ func (r *FairnessEvaluationReconciler) reconcile(ctx context.Context, eval *fair
 		if err != nil || !done {
 			return ctrl.Result{}, err
 		}
+	}
+	if err := r.keepReport(ctx, eval); err != nil {
+		return ctrl.Result{}, err
 	}
 	if plan, ok := PlanRun(eval, sched, now); ok {
 		missing, err := r.missingSource(ctx, eval)

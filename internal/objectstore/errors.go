@@ -32,6 +32,8 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("%s: access denied: the credentials were refused or lack permission (%v)", e.Object, e.Err)
 	case ReasonNotFound:
 		return fmt.Sprintf("%s: not found: %v", e.Object, e.Err)
+	case ReasonExists:
+		return fmt.Sprintf("%s: %v: it is kept, not overwritten", e.Object, e.Err)
 	case ReasonChanged:
 		return fmt.Sprintf("%s: the object changed while the run read it (its version no longer matches the listing); "+
 			"run again to read the new version", e.Object)

@@ -153,3 +153,38 @@ func TestListReadAndErrorsAgainstARealS3Server(t *testing.T) {
 		})
 	}
 }
+
+// TestCreateNeverOverwrites: a create-only write makes an object, and a
+// second write of the same name fails with ReasonExists, leaving the first.
+func TestCreateNeverOverwrites(t *testing.T) {
+	srv := s3server.Start(t, "127.0.0.1")
+	srv.SetEnv(t)
+	srv.CreateBucket(t, "audit")
+	ctx := context.Background()
+	s, err := objectstore.Open(ctx, "s3://audit/credit/", objectstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	url, err := s.Create(ctx, "r1.json", "application/json", []byte(`{"first":true}`))
+	if err != nil || url != "s3://audit/credit/r1.json" {
+		t.Fatalf("Create = %q, %v", url, err)
+	}
+	_, err = s.Create(ctx, "r1.json", "application/json", []byte(`{"second":true}`))
+	if reasonOf(err) != objectstore.ReasonExists || !strings.Contains(err.Error(), "s3://audit/credit/r1.json") {
+		t.Fatalf("second write: %v, want %s naming the object", err, objectstore.ReasonExists)
+	}
+	objs, err := s.List(ctx, "")
+	if err != nil || len(objs) != 1 {
+		t.Fatalf("List = %v, %v", objs, err)
+	}
+	rc, err := objs[0].NewRangeReader(ctx, 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(rc)
+	_ = rc.Close()
+	if string(got) != `{"first":true}` {
+		t.Fatalf("the object holds %q, want the first write", got)
+	}
+}

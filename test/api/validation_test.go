@@ -160,6 +160,17 @@ func TestInvalidManifestsAreRefused(t *testing.T) {
 			set(map[string]any{"source": map[string]any{"objectStore": map[string]any{"url": "s3://labels/", "serviceAccountName": "reader"}}},
 				spec("outcomes")...)}, nil,
 			"the evaluation pods have one object-store identity for every source"},
+		"report destination with a glob": {validEvaluation, []mutation{set(map[string]any{"destination": map[string]any{
+			"objectStore": map[string]any{"url": "s3://audit/credit/", "glob": "*.html"}}}, spec("report")...)}, nil,
+			"glob selects objects to read: a report destination is a prefix"},
+		"report destination with a second identity": {validEvaluation, []mutation{del(spec("source", "builtin")...),
+			set(map[string]any{"url": "s3://logs/p/", "credentialsSecretRef": map[string]any{"name": "reader"}}, spec("source", "objectStore")...),
+			set(map[string]any{"destination": map[string]any{"objectStore": map[string]any{"url": "s3://audit/credit/",
+				"credentialsSecretRef": map[string]any{"name": "writer"}}}}, spec("report")...)}, nil,
+			"set credentialsSecretRef, webIdentity or serviceAccountName on one of source, outcomes, demographics and report.destination only"},
+		"report destination over http": {validEvaluation, []mutation{set(map[string]any{"destination": map[string]any{
+			"objectStore": map[string]any{"url": "https://audit.example/credit/"}}}, spec("report")...)}, nil,
+			"spec.report.destination.objectStore.url: Invalid value"},
 		"bucket longer than the window": {validEvaluation, []mutation{set(map[string]any{"timestampColumn": "ts", "lookback": "24h",
 			"bucket": "48h"}, spec("window")...)}, nil, "bucket cuts the lookback into at most 31 periods"},
 		"bucket cutting the window into too many periods": {validEvaluation, []mutation{set(map[string]any{"timestampColumn": "ts",
@@ -413,5 +424,18 @@ func TestDailyPeriodsAreAccepted(t *testing.T) {
 	set(map[string]any{"timestampColumn": "ts", "lookback": "744h", "bucket": "24h"}, spec("window")...)(daily.Object)
 	if err := k8s.Create(context.Background(), daily, client.FieldValidation("Strict")); err != nil {
 		t.Fatalf("a 31-day window in daily periods is refused: %v", err)
+	}
+}
+
+// TestReportDestinationIsAccepted: reports kept in S3 with the destination's
+// own keys.
+func TestReportDestinationIsAccepted(t *testing.T) {
+	ns := createNamespace(t, "reports")
+	obj := decode(t, []byte(validEvaluation))
+	obj.SetNamespace(ns)
+	set(map[string]any{"destination": map[string]any{"objectStore": map[string]any{"url": "s3://audit/credit-model/",
+		"endpoint": "http://minio.storage:9000", "credentialsSecretRef": map[string]any{"name": "audit-writer"}}}}, spec("report")...)(obj.Object)
+	if err := k8s.Create(context.Background(), obj, client.FieldValidation("Strict")); err != nil {
+		t.Fatalf("a report destination is refused: %v", err)
 	}
 }

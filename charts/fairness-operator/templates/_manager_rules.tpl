@@ -4,6 +4,12 @@
   - ""
   resources:
   - configmaps
+  verbs:
+  - create
+  - get
+- apiGroups:
+  - ""
+  resources:
   - persistentvolumeclaims
   - secrets
   - serviceaccounts
