@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -154,7 +155,14 @@ func (r *FairnessEvaluationReconciler) keepReport(ctx context.Context, eval *fai
 	var job batchv1.Job
 	err := r.Get(ctx, client.ObjectKey{Namespace: eval.Namespace, Name: last.Report.JobName}, &job)
 	if apierrors.IsNotFound(err) {
-		return r.startReport(ctx, eval, last)
+		err := r.startReport(ctx, eval, last)
+		if refused, ok := errors.AsType[*reportRefusedError](err); ok {
+			// A report is kept beside the run: its failure must not hold up the next runs.
+			last.Report.Result, last.Report.Message = fairnessv1alpha1.ReportFailed, display.Bounded(SafeMessage(refused.Error()), 1024)
+			r.event(eval, corev1.EventTypeWarning, "ReportFailed", fmt.Sprintf("run %s's report was not started: %s", last.ID, last.Report.Message))
+			return nil
+		}
+		return err // a read that failed: the next pass tries again
 	}
 	if err != nil {
 		return err
@@ -206,18 +214,28 @@ func (r *FairnessEvaluationReconciler) startReport(ctx context.Context, eval *fa
 	if err := controllerutil.SetControllerReference(eval, job, r.Scheme()); err != nil {
 		return err
 	}
-	if err := r.Create(ctx, job); err != nil {
-		return client.IgnoreAlreadyExists(err)
+	switch err := r.Create(ctx, job); {
+	case apierrors.IsAlreadyExists(err):
+		return nil // an earlier pass made it (and its input); the cache had not seen it
+	case err != nil:
+		return &reportRefusedError{fmt.Errorf("creating Job %s: %w", job.Name, err)}
 	}
 	if err := controllerutil.SetOwnerReference(job, cm, r.Scheme()); err != nil {
 		return err
 	}
 	if err := r.Create(ctx, cm); client.IgnoreAlreadyExists(err) != nil {
 		_ = r.Delete(ctx, job, client.PropagationPolicy(metav1.DeletePropagationBackground))
-		return fmt.Errorf("report input for run %s: %w", last.ID, err)
+		return &reportRefusedError{fmt.Errorf("creating ConfigMap %s (the report's input): %w", cm.Name, err)}
 	}
 	return nil
 }
+
+// reportRefusedError is the API server refusing a report's Job or input
+// (a quota, an admission policy, an input over a ConfigMap's 1 MiB).
+type reportRefusedError struct{ err error }
+
+func (e *reportRefusedError) Error() string { return e.err.Error() }
+func (e *reportRefusedError) Unwrap() error { return e.err }
 
 // reportOutcomeOf reads the report pod's termination message.
 func reportOutcomeOf(pods []corev1.Pod) ReportOutcome {
