@@ -191,3 +191,31 @@ func findGroup(t *testing.T, r *Report, attribute, value string) GroupReport {
 	t.Fatalf("no group %s=%s", attribute, value)
 	return GroupReport{}
 }
+
+// FuzzApportion: the parts add up to exactly the total, a zero share gets
+// nothing, and every part is within one unit of its exact share.
+func FuzzApportion(f *testing.F) {
+	f.Add(uint32(1_000_000_000), uint16(1), uint16(1), uint16(1), uint16(0))
+	f.Add(uint32(7), uint16(1), uint16(6), uint16(3), uint16(0))
+	f.Add(uint32(999_999_999), uint16(65535), uint16(1), uint16(0), uint16(2))
+	f.Fuzz(func(t *testing.T, total uint32, a, b, c, d uint16) {
+		shares := []float64{float64(a), float64(b), float64(c), float64(d)}
+		sum := shares[0] + shares[1] + shares[2] + shares[3]
+		if sum == 0 {
+			return
+		}
+		out := make([]int64, len(shares))
+		Apportion(int64(total), shares, out)
+		var given int64
+		for i, part := range out {
+			given += part
+			exact := float64(total) * shares[i] / sum
+			if shares[i] == 0 && part != 0 || math.Abs(float64(part)-exact) > 1 {
+				t.Fatalf("Apportion(%d, %v) = %v: part %d is %d, its share is %v", total, shares, out, i, part, exact)
+			}
+		}
+		if given != int64(total) {
+			t.Fatalf("Apportion(%d, %v) = %v adds up to %d", total, shares, out, given)
+		}
+	})
+}
