@@ -316,9 +316,9 @@ type RunRecord struct {
 	// +kubebuilder:validation:MaxLength=128
 	Reason string `json:"reason,omitempty"`
 	// metrics are the run's headline values, at most 4: the metrics a
-	// threshold grades, or without thresholds the demographic-parity
-	// difference, in status order. The audit report draws their trend over
-	// the history.
+	// threshold grades (those a trend rule grades first), or without
+	// thresholds the demographic-parity difference, in status order. The
+	// audit report draws their trend over the history.
 	// +optional
 	// +kubebuilder:validation:MaxItems=4
 	// +listType=atomic

@@ -323,21 +323,31 @@ func credentialsInURL(spec fairnessv1alpha1.FairnessEvaluationSpec) (bool, strin
 const maxRunMetrics = 4
 
 // RunMetrics picks a run's headline values from its graded metrics (see
-// fairness.Followed), in status order; undefined values are left out.
+// fairness.Followed), in status order but the ones a trend rule grades
+// first, so that the history keeps what the trend rules compare;
+// undefined values are left out.
 func RunMetrics(metrics []fairnessv1alpha1.MetricStatus, thresholds []fairness.Threshold) []fairnessv1alpha1.RunMetric {
-	kept := func(m fairnessv1alpha1.MetricStatus) bool {
-		return fairness.Followed(string(m.Name), string(m.Method), string(m.Agg), m.Attribute, thresholds)
+	var trended []fairness.Threshold
+	for _, t := range thresholds {
+		if t.Trend != nil {
+			trended = append(trended, t)
+		}
+	}
+	followed := func(m fairnessv1alpha1.MetricStatus, by []fairness.Threshold) bool {
+		return m.Value != nil && fairness.Followed(string(m.Name), string(m.Method), string(m.Agg), m.Attribute, by)
 	}
 	var out []fairnessv1alpha1.RunMetric
-	for _, m := range metrics {
-		if len(out) == maxRunMetrics {
-			break
-		}
-		if m.Value != nil && kept(m) {
-			out = append(out, fairnessv1alpha1.RunMetric{Name: m.Name, Method: m.Method,
-				Attribute: display.Bounded(m.Attribute, 256), Value: *m.Value})
+	keep := func(pick func(fairnessv1alpha1.MetricStatus) bool) {
+		for _, m := range metrics {
+			if len(out) < maxRunMetrics && pick(m) {
+				out = append(out, fairnessv1alpha1.RunMetric{Name: m.Name, Method: m.Method,
+					Attribute: display.Bounded(m.Attribute, 256), Value: *m.Value})
+			}
 		}
 	}
+	isTrended := func(m fairnessv1alpha1.MetricStatus) bool { return len(trended) > 0 && followed(m, trended) }
+	keep(isTrended)
+	keep(func(m fairnessv1alpha1.MetricStatus) bool { return !isTrended(m) && followed(m, thresholds) })
 	return out
 }
 

@@ -3,6 +3,7 @@ package controller
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
@@ -45,6 +46,10 @@ func TestRunMetricsKeepsTheGradedValues(t *testing.T) {
 		"bounded to 4": {many, nil, []fairnessv1alpha1.RunMetric{rm(dpd, "a0", 0), rm(dpd, "a1", 1), rm(dpd, "a2", 2),
 			rm(dpd, "a3", 3)}},
 		"nothing graded": {nil, []fairness.Threshold{dpAll}, nil},
+		"a trend rule's metric is kept first, so a fifth one is not lost": {append(slices.Clone(many[:4]),
+			fairnessv1alpha1.MetricStatus{Name: eod, Method: between, Attribute: "sex", Value: v(0.2)}),
+			[]fairness.Threshold{dpAll, {Metric: string(eod), Attribute: "sex", Trend: &fairness.TrendRule{Runs: 3, WorsenedBy: 0.05}}},
+			[]fairnessv1alpha1.RunMetric{rm(eod, "sex", 0.2), rm(dpd, "a0", 0), rm(dpd, "a1", 1), rm(dpd, "a2", 2)}},
 		"a threshold on another method keeps none of these": {status, []fairness.Threshold{dpToOverall}, nil},
 	}
 	for name, tc := range cases {
