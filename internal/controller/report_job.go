@@ -218,20 +218,31 @@ func (r *FairnessEvaluationReconciler) startReport(ctx context.Context, eval *fa
 	case apierrors.IsAlreadyExists(err):
 		return nil // an earlier pass made it (and its input); the cache had not seen it
 	case err != nil:
-		return &reportRefusedError{fmt.Errorf("creating Job %s: %w", job.Name, err)}
+		return refusedOr(fmt.Errorf("creating Job %s: %w", job.Name, err))
 	}
 	if err := controllerutil.SetOwnerReference(job, cm, r.Scheme()); err != nil {
 		return err
 	}
 	if err := r.Create(ctx, cm); client.IgnoreAlreadyExists(err) != nil {
 		_ = r.Delete(ctx, job, client.PropagationPolicy(metav1.DeletePropagationBackground))
-		return &reportRefusedError{fmt.Errorf("creating ConfigMap %s (the report's input): %w", cm.Name, err)}
+		return refusedOr(fmt.Errorf("creating ConfigMap %s (the report's input): %w", cm.Name, err))
 	}
 	return nil
 }
 
+// refusedOr marks what the API server will refuse again (a quota, an
+// admission policy, an input over a ConfigMap's 1 MiB) as refused; other
+// errors are tried again.
+func refusedOr(err error) error {
+	if apierrors.IsForbidden(err) || apierrors.IsInvalid(err) || apierrors.IsRequestEntityTooLargeError(err) ||
+		apierrors.IsBadRequest(err) {
+		return &reportRefusedError{err}
+	}
+	return err
+}
+
 // reportRefusedError is the API server refusing a report's Job or input
-// (a quota, an admission policy, an input over a ConfigMap's 1 MiB).
+// for good.
 type reportRefusedError struct{ err error }
 
 func (e *reportRefusedError) Error() string { return e.err.Error() }

@@ -2,11 +2,14 @@ package controller
 
 import (
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
 )
@@ -70,5 +73,26 @@ func TestReportOutcomeOf(t *testing.T) {
 	}
 	if out := reportOutcomeOf(nil); out.Error != "" || out.Objects != nil {
 		t.Fatalf("%+v", out)
+	}
+}
+
+// TestRefusedOr: what the API server will refuse again fails the report;
+// anything else is tried again on the next pass.
+func TestRefusedOr(t *testing.T) {
+	gr := schema.GroupResource{Resource: "configmaps"}
+	for _, c := range []struct {
+		err     error
+		refused bool
+	}{
+		{apierrors.NewForbidden(gr, "r", errors.New("exceeded quota")), true},
+		{apierrors.NewRequestEntityTooLargeError("limit is 1048576"), true},
+		{apierrors.NewInvalid(schema.GroupKind{Kind: "ConfigMap"}, "r", nil), true},
+		{apierrors.NewServerTimeout(gr, "create", 1), false},
+		{apierrors.NewTooManyRequests("slow down", 1), false},
+	} {
+		_, refused := errors.AsType[*reportRefusedError](refusedOr(c.err))
+		if refused != c.refused {
+			t.Errorf("%v: refused %v, want %v", c.err, refused, c.refused)
+		}
 	}
 }
