@@ -323,6 +323,13 @@ type RunRecord struct {
 	// +kubebuilder:validation:MaxItems=4
 	// +listType=atomic
 	Metrics []RunMetric `json:"metrics,omitempty"`
+	// reportObjects are the objects the run's audit report was written to
+	// (spec.report), once written.
+	// +optional
+	// +kubebuilder:validation:MaxItems=2
+	// +kubebuilder:validation:items:MaxLength=2100
+	// +listType=atomic
+	ReportObjects []string `json:"reportObjects,omitempty"`
 }
 
 // RunMetric is one headline value of a past run.

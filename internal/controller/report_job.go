@@ -180,6 +180,7 @@ func (r *FairnessEvaluationReconciler) keepReport(ctx context.Context, eval *fai
 	switch {
 	case !failed && len(out.Objects) > 0:
 		last.Report.Result, last.Report.Objects = fairnessv1alpha1.ReportWritten, out.Objects
+		recordReportObjects(eval.Status.History, last.ID, out.Objects)
 		r.event(eval, corev1.EventTypeNormal, "ReportWritten", fmt.Sprintf("run %s's report: %s", last.ID, strings.Join(out.Objects, ", ")))
 	default:
 		msg := cmp.Or(out.Error, jobMsg, "the report's pod left no message")
@@ -262,4 +263,15 @@ func reportOutcomeOf(pods []corev1.Pod) ReportOutcome {
 		return out
 	}
 	return ReportOutcome{}
+}
+
+// recordReportObjects keeps a run's report objects in its history entry
+// too, where they stay after the next run replaces the last one.
+func recordReportObjects(history []fairnessv1alpha1.RunRecord, runID string, objects []string) {
+	for i := range history {
+		if history[i].ID == runID {
+			history[i].ReportObjects = slices.Clone(objects)
+			return
+		}
+	}
 }

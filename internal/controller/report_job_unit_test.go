@@ -96,3 +96,16 @@ func TestRefusedOr(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordReportObjects: the objects go to the run's own history entry.
+func TestRecordReportObjects(t *testing.T) {
+	history := []fairnessv1alpha1.RunRecord{{ID: "g2"}, {ID: "g1"}}
+	recordReportObjects(history, "g1", []string{"s3://a/g1.json", "s3://a/g1.html"})
+	if history[0].ReportObjects != nil || strings.Join(history[1].ReportObjects, " ") != "s3://a/g1.json s3://a/g1.html" {
+		t.Fatalf("history %+v", history)
+	}
+	recordReportObjects(history, "g0", []string{"x"}) // pruned from the history: nothing to record
+	if history[0].ReportObjects != nil || len(history[1].ReportObjects) != 2 {
+		t.Fatalf("history %+v", history)
+	}
+}

@@ -48,6 +48,9 @@ func TestReportsKeptInObjectStorage(t *testing.T) {
 	if r := e.Status.LastRun.Report; r.Result != fairnessv1alpha1.ReportWritten || strings.Join(r.Objects, " ") != strings.Join(want, " ") {
 		t.Fatalf("report status %+v, want %v written", r, want)
 	}
+	if h := e.Status.History; len(h) == 0 || h[0].ID != run || strings.Join(h[0].ReportObjects, " ") != strings.Join(want, " ") {
+		t.Fatalf("history %+v, want the run's entry to name its report", h)
+	}
 
 	srv.SetEnv(t)
 	store, err := objectstore.Open(ctx, "s3://audit/credit-model/", objectstore.Options{Endpoint: srv.Endpoint})
