@@ -3,6 +3,7 @@ package dataset
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/fairness-operator/fairness-operator/internal/display"
@@ -160,34 +161,26 @@ func (s *scanner) probabilities(f [][]byte) string {
 
 // sharesOf points the row's shares at the groups of the probabilistic
 // attribute that go with its plain group base (a group of the scan's index
-// of plain attributes), creating them on first use.
+// of plain attributes), creating each on the first row with a weight in it:
+// a group no row weighs is not one the data holds. Groups of zero weight
+// stay nil, which Shares.Observe skips.
 func (s *scanner) sharesOf(base *fairness.Group) error {
-	if groups, ok := s.weighted[base]; ok {
-		s.shares.Groups = groups
-		return nil
+	groups, ok := s.weighted[base]
+	if !ok {
+		groups = make([]*fairness.Group, len(s.o.Probabilities.Groups))
+		s.weighted[base] = groups
 	}
 	t := s.res.Table
-	if len(t.Groups)+len(s.o.Probabilities.Groups) > s.o.MaxGroups {
-		return tooManyGroupsError{s.o.MaxGroups}
-	}
-	plain := base.Key[:len(s.o.Protected)] // a table of no attribute keys its one group [""]
-	groups := make([]*fairness.Group, len(s.o.Probabilities.Groups))
 	for i, pg := range s.o.Probabilities.Groups {
-		key := append(append([]string(nil), plain...), display.Key(pg.Name))
-		groups[i] = t.GroupFor(fairness.JoinKey(key))
+		if groups[i] != nil || s.shares.Units[i] == 0 {
+			continue
+		}
+		if len(t.Groups) >= s.o.MaxGroups {
+			return tooManyGroupsError{s.o.MaxGroups}
+		}
+		plain := base.Key[:len(s.o.Protected)] // a table of no attribute keys its one group [""]
+		groups[i] = t.GroupFor(fairness.JoinKey(append(slices.Clone(plain), display.Key(pg.Name))))
 	}
-	s.weighted[base] = groups
 	s.shares.Groups = groups
 	return nil
-}
-
-// dropUnweighted removes the groups of the probabilistic attribute that no
-// row had a weight in (they are made for every group of a plain group at
-// once): a group with no rows is not one the data holds.
-func dropUnweighted(t *fairness.Table) {
-	for k, g := range t.Groups {
-		if g.Counts.N() == 0 {
-			delete(t.Groups, k)
-		}
-	}
 }

@@ -238,9 +238,6 @@ func scanRecords(recs records, o ScanOptions) (*ScanResult, error) {
 		return nil, fmt.Errorf("every row was bad; first: %s", s.res.FirstBadRow)
 	}
 	s.res.lines, _ = recs.position()
-	if s.weighted != nil {
-		dropUnweighted(s.res.Table)
-	}
 	return s.res, nil
 }
 
