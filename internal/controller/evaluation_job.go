@@ -188,14 +188,7 @@ func BuildJob(eval *fairnessv1alpha1.FairnessEvaluation, runID, image string, de
 		container.Resources = *defaults
 	}
 	pod := restrictedPod()
-	sources := []*fairnessv1alpha1.DataSource{&eval.Spec.Source, nil, nil}
-	if eval.Spec.Outcomes != nil {
-		sources[1] = &eval.Spec.Outcomes.Source
-	}
-	if eval.Spec.Demographics != nil {
-		sources[2] = &eval.Spec.Demographics.Source
-	}
-	for i, src := range sources {
+	for i, src := range dataSources(&eval.Spec) {
 		if src != nil {
 			addDataVolume(&pod, &container, *src, sourceMounts[i])
 		}
@@ -279,17 +272,29 @@ func addDataVolume(pod *corev1.PodSpec, c *corev1.Container, src fairnessv1alpha
 	}
 }
 
+// dataSources are the spec's predictions, outcomes and demographics
+// sources, in sourceMounts' order; nil for a side not joined.
+func dataSources(spec *fairnessv1alpha1.FairnessEvaluationSpec) [3]*fairnessv1alpha1.DataSource {
+	out := [3]*fairnessv1alpha1.DataSource{&spec.Source}
+	if spec.Outcomes != nil {
+		out[1] = &spec.Outcomes.Source
+	}
+	if spec.Demographics != nil {
+		out[2] = &spec.Demographics.Source
+	}
+	return out
+}
+
 // objectStoreIdentity is the object store whose settings give the pods
 // their identity: the one of source, outcomes, demographics and
 // report.destination that sets credentials, a web identity or a
 // ServiceAccount (the schema allows one), else the first object store.
 func objectStoreIdentity(spec fairnessv1alpha1.FairnessEvaluationSpec) *fairnessv1alpha1.ObjectStoreSource {
-	stores := []*fairnessv1alpha1.ObjectStoreSource{spec.Source.ObjectStore}
-	if spec.Outcomes != nil {
-		stores = append(stores, spec.Outcomes.Source.ObjectStore)
-	}
-	if spec.Demographics != nil {
-		stores = append(stores, spec.Demographics.Source.ObjectStore)
+	var stores []*fairnessv1alpha1.ObjectStoreSource
+	for _, src := range dataSources(&spec) {
+		if src != nil {
+			stores = append(stores, src.ObjectStore)
+		}
 	}
 	if spec.Report != nil {
 		stores = append(stores, &spec.Report.Destination.ObjectStore)

@@ -53,26 +53,12 @@ func ReportJobName(evaluation, runID string) string { return JobName(evaluation,
 func reportCopy(eval *fairnessv1alpha1.FairnessEvaluation) fairnessv1alpha1.FairnessEvaluation {
 	c := *eval.DeepCopy()
 	c.ManagedFields = nil
-	for _, src := range []*fairnessv1alpha1.DataSource{&c.Spec.Source, outcomesSource(&c.Spec), demographicsSource(&c.Spec)} {
+	for _, src := range dataSources(&c.Spec) {
 		if src != nil && src.Inline != "" {
 			src.Inline = "(inline data)"
 		}
 	}
 	return c
-}
-
-func outcomesSource(s *fairnessv1alpha1.FairnessEvaluationSpec) *fairnessv1alpha1.DataSource {
-	if s.Outcomes == nil {
-		return nil
-	}
-	return &s.Outcomes.Source
-}
-
-func demographicsSource(s *fairnessv1alpha1.FairnessEvaluationSpec) *fairnessv1alpha1.DataSource {
-	if s.Demographics == nil {
-		return nil
-	}
-	return &s.Demographics.Source
 }
 
 // BuildReportJob builds the ConfigMap holding a run's report input and the
