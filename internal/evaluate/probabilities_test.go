@@ -28,21 +28,7 @@ func TestProbabilisticShardsMergeToTheWholeRun(t *testing.T) {
 			Protected: []string{"sex"}, Probabilities: &dataset.Probabilities{Attribute: "race",
 				Groups: []dataset.ProbabilityGroup{{Name: "A", Column: "p_a"}, {Name: "B", Column: "p_b"}}}}
 	}
-	run := func(shards int64) []*Result {
-		var out []*Result
-		for i := range shards {
-			enc, err := RunShard(context.Background(), config(shards), i)
-			if err != nil {
-				t.Fatal(err)
-			}
-			r, err := DecodeResult(enc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, r)
-		}
-		return out
-	}
+	run := func(shards int64) []*Result { return runShards(t, config(shards)) }
 	whole, rows, err := MergeResults("r1", 1, run(1))
 	if err != nil || rows != 600 {
 		t.Fatalf("rows %d err %v", rows, err)
@@ -80,21 +66,7 @@ func TestPeriodsSurviveShardsAndOverflow(t *testing.T) {
 		return &RunConfig{RunID: "r1", Data: "inline", Inline: csv.String(), Shards: shards, Prediction: "p", Protected: []string{groups},
 			Window: &RunWindow{Column: "ts", From: until.Add(-72 * time.Hour), Until: until, Bucket: 6 * time.Hour}}
 	}
-	run := func(c *RunConfig) []*Result {
-		var out []*Result
-		for i := range c.Shards {
-			enc, err := RunShard(context.Background(), c, i)
-			if err != nil {
-				t.Fatal(err)
-			}
-			r, err := DecodeResult(enc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, r)
-		}
-		return out
-	}
+	run := func(c *RunConfig) []*Result { return runShards(t, c) }
 	whole, omitted, err := MergeBuckets(run(config(1, "g")))
 	if err != nil || omitted || len(whole) != 12 {
 		t.Fatalf("%d periods (omitted %v, %v), want 12: 500 rows every 10 minutes span 83 hours, 72 in the window", len(whole), omitted, err)
@@ -111,4 +83,22 @@ func TestPeriodsSurviveShardsAndOverflow(t *testing.T) {
 	if _, omitted, _ := MergeBuckets(wide); !omitted {
 		t.Fatal("the merge does not say the periods were left out")
 	}
+}
+
+// runShards runs every shard of c as its pod would and decodes the results.
+func runShards(t *testing.T, c *RunConfig) []*Result {
+	t.Helper()
+	var out []*Result
+	for i := range c.Shards {
+		enc, err := RunShard(context.Background(), c, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := DecodeResult(enc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	return out
 }
