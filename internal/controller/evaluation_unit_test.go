@@ -519,13 +519,18 @@ func TestProbabilisticGroupsInStatus(t *testing.T) {
 		shares.Observe(true, true, true, 0)
 	}
 	st := StatusFromReport(fairness.Evaluate(table, fairness.Options{}), nil)
+	seen := map[string]int{}
 	for _, g := range st.Groups {
+		seen[g.Attribute]++
 		switch {
 		case g.Attribute == "sex" && (g.Weight != nil || g.EffectiveSize != nil):
 			t.Errorf("recorded group %s has a weight", g.Group)
 		case g.Attribute == "race" && g.Group == "A" && (g.Weight == nil || *g.Weight != 0.5 || g.EffectiveSize == nil || *g.EffectiveSize != 2 || g.Count != 2):
 			t.Errorf("race A: count %d weight %v effective size %v, want 2 rows weighing 0.5 with size 2", g.Count, g.Weight, g.EffectiveSize)
 		}
+	}
+	if seen["sex"] != 2 || seen["race"] != 2 {
+		t.Fatalf("status groups by attribute %v, want 2 of sex and 2 of race", seen)
 	}
 }
 

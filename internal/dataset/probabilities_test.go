@@ -79,10 +79,12 @@ func TestProbabilitiesSumOutToThePlainScan(t *testing.T) {
 		t.Fatalf("summed over race, the statistics differ from the plain scan's")
 	}
 	report := fairness.Evaluate(weighted.Table, fairness.Options{})
+	races := 0
 	for _, g := range report.Groups {
 		if g.Attribute != "race" {
 			continue
 		}
+		races++
 		name := g.Attributes["race"]
 		// Each row's probabilities (off 1 by up to 1.5e-7) are scaled to add up
 		// to exactly 1 and rounded to 1e-9: over 3000 rows, 1e-5 bounds the drift.
@@ -95,6 +97,9 @@ func TestProbabilitiesSumOutToThePlainScan(t *testing.T) {
 		if g.Count != want {
 			t.Errorf("%s counts %d rows with a weight, want %d", name, g.Count, want)
 		}
+	}
+	if races != 3 {
+		t.Fatalf("%d race groups, want White, Black and Other", races)
 	}
 }
 
