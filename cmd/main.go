@@ -23,6 +23,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
@@ -147,9 +148,12 @@ func run(o options) error {
 		TLSOpts:       tlsOpts,
 		CertDir:       o.metricsCertPath,
 	}
+	var auth controller.FilterProvider
 	if o.secureMetrics {
-		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
+		auth = filters.WithAuthenticationAndAuthorization
 	}
+	metricsEndpoint := controller.NewMetricsEndpoint(metrics.Registry)
+	metricsOpts.FilterProvider = metricsEndpoint.FilterProvider(auth)
 
 	cacheHealth := &controller.CacheHealth{}
 	restConfig := ctrl.GetConfigOrDie()
@@ -174,6 +178,8 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
+
+	metricsEndpoint.ReadStatusFrom(mgr.GetCache())
 
 	deadlines := map[fairness.Severity]time.Duration{}
 	for i, sev := range []fairness.Severity{fairness.Sev1, fairness.Sev2, fairness.Sev3, fairness.Sev4} {

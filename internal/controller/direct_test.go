@@ -17,14 +17,14 @@ import (
 
 func directEvaluationReconciler(now func() time.Time) *FairnessEvaluationReconciler {
 	return &FairnessEvaluationReconciler{Client: k8s, APIReader: k8s, Recorder: events.NewFakeRecorder(64),
-		Image: "fairness-operator:test", Now: now, Metrics: NewMetrics(prometheus.NewRegistry(), nil)}
+		Image: "fairness-operator:test", Now: now, Metrics: NewMetrics(prometheus.NewRegistry())}
 }
 
 // directIncidentReconciler is a reconciler as a restarted manager has it:
 // a new sender with no send in flight.
 func directIncidentReconciler(now func() time.Time) *BiasIncidentReconciler {
 	return &BiasIncidentReconciler{Client: k8s, APIReader: k8s, Recorder: events.NewFakeRecorder(64),
-		Now: now, Metrics: NewMetrics(prometheus.NewRegistry(), nil), Sender: &sender{},
+		Now: now, Metrics: NewMetrics(prometheus.NewRegistry()), Sender: &sender{},
 		RetryBase: 50 * time.Millisecond, RetryCap: time.Second}
 }
 

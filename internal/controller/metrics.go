@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
@@ -33,10 +32,9 @@ type Metrics struct {
 
 // NewMetrics creates the metrics and registers them with reg (nil: the
 // controller-runtime registry served on the manager's metrics endpoint).
-// The gauges of an evaluation's status are read from evaluations (the
-// manager's cache) at each scrape, so they cost no memory of their own;
-// nil leaves them out.
-func NewMetrics(reg prometheus.Registerer, evaluations client.Reader) *Metrics {
+// The gauges of an evaluation's status are not here: MetricsEndpoint writes
+// them from the manager's cache at each scrape.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fairness_evaluation_runs_total",
 			Help: "Finished evaluation runs by result."}, []string{labelNamespace, labelEvaluation, "result"}),
@@ -61,9 +59,6 @@ func NewMetrics(reg prometheus.Registerer, evaluations client.Reader) *Metrics {
 		reg = metrics.Registry
 	}
 	reg.MustRegister(m.runs, m.duration, m.incidentsOpen, m.timeToAck, m.notifications, m.incidentsLate)
-	if evaluations != nil {
-		reg.MustRegister(&statusCollector{evaluations: evaluations})
-	}
 	return m
 }
 

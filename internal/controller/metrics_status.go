@@ -1,11 +1,8 @@
 package controller
 
 import (
-	"context"
+	"sync"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	fairnessv1alpha1 "github.com/fairness-operator/fairness-operator/api/v1alpha1"
 	"github.com/fairness-operator/fairness-operator/internal/display"
@@ -16,101 +13,78 @@ import (
 // evaluation.
 const maxGroupLabel = 128
 
-// scrapeTimeout bounds a scrape's read of the cache, which waits while the
-// cache has not synced yet (Prometheus's default scrape timeout is 10s).
-const scrapeTimeout = 5 * time.Second
+// statusFamily is one gauge family read from every evaluation's status at
+// scrape time. Its series carry the labels namespace and evaluation, then
+// labels.
+type statusFamily struct {
+	name, help string
+	labels     []string
+	// samples gives the evaluation's samples at time now: a value and one
+	// label value per name in labels.
+	samples func(eval *fairnessv1alpha1.FairnessEvaluation, now time.Time) []sample
 
-var (
-	metricValueDesc = prometheus.NewDesc("fairness_metric_value",
-		"Value of a fairness metric in the last successful run (between groups, privileged or population).",
-		[]string{labelNamespace, labelEvaluation, "metric", "method", "attribute"}, nil)
-	groupRateDesc = prometheus.NewDesc("fairness_group_rate", "A rate of one group in the last successful run.",
-		[]string{labelNamespace, labelEvaluation, "attribute", "group", "rate"}, nil)
-	severityDesc = prometheus.NewDesc("fairness_evaluation_severity",
-		"Severity of the last graded run: 0 none, 4 Sev4 ... 1 Sev1.", []string{labelNamespace, labelEvaluation}, nil)
-	lastSuccessDesc = prometheus.NewDesc("fairness_evaluation_last_success_timestamp_seconds",
-		"When the evaluation's last successful run finished (Unix seconds).", []string{labelNamespace, labelEvaluation}, nil)
-	lastDurationDesc = prometheus.NewDesc("fairness_evaluation_last_run_duration_seconds",
-		"Wall time of the evaluation's last finished run, from Job creation to the result.",
-		[]string{labelNamespace, labelEvaluation}, nil)
-	intervalDesc = prometheus.NewDesc("fairness_evaluation_schedule_interval_seconds",
-		"Seconds between two runs of the evaluation's cron schedule; absent without a schedule.",
-		[]string{labelNamespace, labelEvaluation}, nil)
-)
-
-// statusCollector exports the gauges of every evaluation's status when
-// Prometheus scrapes, from the manager's cache, as kube-state-metrics does.
-// Gauges kept in vectors cost about 800 bytes a series; read from the cache they cost nothing between scrapes, follow
-// the status the API server holds, and vanish with the evaluation.
-type statusCollector struct {
-	evaluations client.Reader
+	sortLabels   sync.Once
+	sortedLabels []int // see labelOrder
 }
 
-func (c *statusCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{metricValueDesc, groupRateDesc, severityDesc, lastSuccessDesc, lastDurationDesc,
-		intervalDesc} {
-		ch <- d
-	}
-}
-
-func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
-	defer cancel()
-	var list fairnessv1alpha1.FairnessEvaluationList
-	// Read-only: the cache's objects are not copied for the scrape. A cache
-	// that cannot answer (not synced yet, broken: /readyz says which) gives
-	// no status gauges rather than an invalid metric, which would fail the
-	// whole scrape (controller-runtime serves with HTTPErrorOnError) and
-	// hide the workqueue and client metrics that explain the trouble.
-	if err := c.evaluations.List(ctx, &list, client.UnsafeDisableDeepCopy); err != nil {
-		return
-	}
-	now := time.Now()
-	for i := range list.Items {
-		for _, s := range statusSeries(&list.Items[i], now) {
-			// The API server keeps strings valid UTF-8, so a refused label
-			// value cannot come from a stored status; skip it rather than
-			// fail the scrape or panic.
-			if m, err := prometheus.NewConstMetric(s.desc, prometheus.GaugeValue, s.value, s.labels...); err == nil {
-				ch <- m
-			}
-		}
-	}
-}
-
-// series is one gauge sample.
-type series struct {
-	desc   *prometheus.Desc
+// sample is one series of a statusFamily for one evaluation.
+type sample struct {
 	labels []string
 	value  float64
 }
 
-// statusSeries are the gauges of one evaluation's status at time now: its
-// severity, each metric value, each group rate, the last success and the
-// schedule's interval. A label set appears once (the last value wins, as a
-// gauge set twice would have it), because a scrape refuses duplicates.
-func statusSeries(eval *fairnessv1alpha1.FairnessEvaluation, now time.Time) []series {
-	ns, name := eval.Namespace, eval.Name
-	out := []series{{severityDesc, []string{ns, name}, severityNumber(eval.Status.Severity)}}
-	type labelSet struct {
-		desc   *prometheus.Desc
-		labels [3]string
-	}
-	seen := map[labelSet]int{}
-	add := func(desc *prometheus.Desc, v float64, a, b, c string) {
-		key := labelSet{desc, [3]string{a, b, c}}
-		if i, ok := seen[key]; ok {
-			out[i].value = v
-			return
-		}
-		seen[key] = len(out)
-		out = append(out, series{desc, []string{ns, name, a, b, c}, v})
-	}
+// statusFamilies are the gauges of an evaluation's status, in the order a
+// scrape writes them.
+var statusFamilies = []*statusFamily{
+	{name: "fairness_metric_value",
+		help:    "Value of a fairness metric in the last successful run (between groups, privileged or population).",
+		labels:  []string{"metric", "method", "attribute"},
+		samples: metricValueSamples},
+	{name: "fairness_group_rate", help: "A rate of one group in the last successful run.",
+		labels: []string{"attribute", "group", "rate"}, samples: groupRateSamples},
+	{name: "fairness_evaluation_severity", help: "Severity of the last graded run: 0 none, 4 Sev4 ... 1 Sev1.",
+		samples: func(eval *fairnessv1alpha1.FairnessEvaluation, _ time.Time) []sample {
+			return []sample{{value: severityNumber(eval.Status.Severity)}}
+		}},
+	{name: "fairness_evaluation_last_success_timestamp_seconds",
+		help: "When the evaluation's last successful run finished (Unix seconds).",
+		samples: func(eval *fairnessv1alpha1.FairnessEvaluation, _ time.Time) []sample {
+			if lr := eval.Status.LastRun; lr != nil && lr.Result == fairnessv1alpha1.RunSucceeded && lr.CompletionTime != nil {
+				return []sample{{value: float64(lr.CompletionTime.Unix())}}
+			}
+			return nil
+		}},
+	{name: "fairness_evaluation_last_run_duration_seconds",
+		help: "Wall time of the evaluation's last finished run, from Job creation to the result.",
+		samples: func(eval *fairnessv1alpha1.FairnessEvaluation, _ time.Time) []sample {
+			if lr := eval.Status.LastRun; lr != nil && lr.StartTime != nil && lr.CompletionTime != nil {
+				return []sample{{value: lr.CompletionTime.Sub(lr.StartTime.Time).Seconds()}}
+			}
+			return nil
+		}},
+	{name: "fairness_evaluation_schedule_interval_seconds",
+		help: "Seconds between two runs of the evaluation's cron schedule; absent without a schedule.",
+		samples: func(eval *fairnessv1alpha1.FairnessEvaluation, now time.Time) []sample {
+			if sched, err := ParseSchedule(eval.Spec.Schedule, 0, now); eval.Spec.Schedule != "" && err == nil {
+				next := sched.Next(now)
+				return []sample{{value: sched.Next(next).Sub(next).Seconds()}}
+			}
+			return nil
+		}},
+}
+
+func metricValueSamples(eval *fairnessv1alpha1.FairnessEvaluation, _ time.Time) []sample {
+	var out lastWins
 	for _, ms := range eval.Status.Metrics {
 		if ms.Value != nil {
-			add(metricValueDesc, *ms.Value, string(ms.Name), string(ms.Method), ms.Attribute)
+			out.add(*ms.Value, string(ms.Name), string(ms.Method), ms.Attribute)
 		}
 	}
+	return out.samples
+}
+
+func groupRateSamples(eval *fairnessv1alpha1.FairnessEvaluation, _ time.Time) []sample {
+	var out lastWins
 	for _, g := range eval.Status.Groups {
 		group := display.Truncate(g.Group, maxGroupLabel)
 		for _, r := range []struct {
@@ -119,21 +93,32 @@ func statusSeries(eval *fairnessv1alpha1.FairnessEvaluation, now time.Time) []se
 		}{{"selection", g.SelectionRate}, {"truePositive", g.TruePositiveRate},
 			{"falsePositive", g.FalsePositiveRate}, {"accuracy", g.Accuracy}} {
 			if r.v != nil {
-				add(groupRateDesc, *r.v, g.Attribute, group, r.name)
+				out.add(*r.v, g.Attribute, group, r.name)
 			}
 		}
 	}
-	if lr := eval.Status.LastRun; lr != nil && lr.Result == fairnessv1alpha1.RunSucceeded && lr.CompletionTime != nil {
-		out = append(out, series{lastSuccessDesc, []string{ns, name}, float64(lr.CompletionTime.Unix())})
+	return out.samples
+}
+
+// lastWins keeps one sample per label set, the last value set, as a gauge set
+// twice would have it: a scrape refuses duplicate series (two long group
+// names can truncate to the same label).
+type lastWins struct {
+	samples []sample
+	seen    map[[3]string]int
+}
+
+func (l *lastWins) add(v float64, a, b, c string) {
+	key := [3]string{a, b, c}
+	if i, ok := l.seen[key]; ok {
+		l.samples[i].value = v
+		return
 	}
-	if lr := eval.Status.LastRun; lr != nil && lr.StartTime != nil && lr.CompletionTime != nil {
-		out = append(out, series{lastDurationDesc, []string{ns, name}, lr.CompletionTime.Sub(lr.StartTime.Time).Seconds()})
+	if l.seen == nil {
+		l.seen = map[[3]string]int{}
 	}
-	if sched, err := ParseSchedule(eval.Spec.Schedule, 0, now); eval.Spec.Schedule != "" && err == nil {
-		next := sched.Next(now)
-		out = append(out, series{intervalDesc, []string{ns, name}, sched.Next(next).Sub(next).Seconds()})
-	}
-	return out
+	l.seen[key] = len(l.samples)
+	l.samples = append(l.samples, sample{labels: []string{a, b, c}, value: v})
 }
 
 func severityNumber(s fairnessv1alpha1.Severity) float64 {

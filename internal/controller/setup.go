@@ -86,7 +86,7 @@ func CacheOptions(health *CacheHealth, namespaces ...string) cache.Options {
 
 // Setup registers the controllers with the manager.
 func Setup(mgr ctrl.Manager, cfg Config) error {
-	metrics := NewMetrics(cfg.Registerer, mgr.GetCache())
+	metrics := NewMetrics(cfg.Registerer)
 	recorder := cfg.Recorder
 	if recorder == nil {
 		recorder = mgr.GetEventRecorder("fairness-operator")
