@@ -37,7 +37,7 @@ hyperfine -w 1 -r "$RUNS" -i --export-json "$OUT/gzip10m.json" \
 hyperfine -N -w 1 -r "$RUNS" -i --export-json "$OUT/csv1m.json" \
   "$F $E --data $OUT/credit1000000.csv" | tee "$OUT/csv1m.txt"
 T="evaluate --mode train --data $DATASETS/adult.csv --label income_gt_50k --method expgrad -o json"
-hyperfine -N -w 1 -r "$RUNS" --export-json "$OUT/expgrad.json" \
+hyperfine -N -w 1 -r "$RUNS" -i --export-json "$OUT/expgrad.json" \
   "$F $T --protected sex" "$F $T --protected race" "$F version" | tee "$OUT/expgrad.txt"
 
 {

@@ -245,6 +245,7 @@ func scanRecords(recs records, o ScanOptions) (*ScanResult, error) {
 func newScanner(o ScanOptions, cols columns) *scanner {
 	s := &scanner{o: o, cols: cols, res: &ScanResult{Table: o.newTable()}, plain: map[string]*fairness.Group{}}
 	s.index = s.res.Table
+	s.plainOnly = o.Join == nil && o.Window == nil && o.Probabilities == nil && cols.timestamp < 0 && cols.probabilities == nil
 	if o.Probabilities != nil && o.Into == nil {
 		// The plain attributes' groups only index the weighted ones.
 		s.index = fairness.NewTable(o.Protected, 0)
@@ -442,6 +443,8 @@ type scanner struct {
 	// them as they are), by their raw bytes: the fast path of a row. Other
 	// rows escape each value and look the group up in the table.
 	plain map[string]*fairness.Group
+	// plainOnly: rows take plainRow (no join, window or estimated groups).
+	plainOnly bool
 	// joined holds the table's groups by demographic group of the Join.
 	joined []*fairness.Group
 	recs   records
@@ -480,6 +483,54 @@ func (s *scanner) describeOutcome() string {
 	return "0/1 or true/false"
 }
 
+// values parses a row's label (when the data has one), prediction and
+// score, or says why the row is bad.
+func (s *scanner) values(f [][]byte) (label, labelled, pred bool, score float64, reason string) {
+	c := &s.cols
+	labelled = c.label >= 0
+	if labelled {
+		var ok bool
+		if label, ok = s.outcome(f[c.label]); !ok {
+			return false, false, false, 0, fmt.Sprintf("label %s is not binary (want %s)", quoteField(f[c.label]), s.describeOutcome())
+		}
+	}
+	pred, ok := s.outcome(f[c.prediction])
+	if !ok {
+		return false, false, false, 0, fmt.Sprintf("prediction %s is not binary (want %s)", quoteField(f[c.prediction]), s.describeOutcome())
+	}
+	if c.score >= 0 {
+		b := f[c.score]
+		var err error
+		if len(b) > 0 {
+			score, err = parseFloat(b)
+		}
+		if len(b) == 0 || err != nil || math.IsNaN(score) || score < 0 || score > 1 {
+			return false, false, false, 0, fmt.Sprintf("score %s is not a number in [0, 1]", quoteField(b))
+		}
+	}
+	return label, labelled, pred, score, ""
+}
+
+// plainRow is row for the common scan: no join, window, estimated
+// groups or loading. Kept apart from row, whose other cases made the whole
+// 10M-row run about a tenth slower on one core.
+func (s *scanner) plainRow(f [][]byte) (string, error) {
+	label, labelled, pred, score, reason := s.values(f)
+	if reason != "" {
+		return reason, nil
+	}
+	g := s.plainGroup(f)
+	if g == nil {
+		var err error
+		if g, err = s.group(s.protectedValues(f)); err != nil {
+			return "", err
+		}
+	}
+	s.res.Rows++
+	observe(g, label, labelled, pred, score)
+	return "", nil
+}
+
 // row counts one record. It returns why the row is bad (or ""), and an
 // error only for problems that end the scan whatever the bad-row policy.
 func (s *scanner) row(f [][]byte) (string, error) {
@@ -489,6 +540,9 @@ func (s *scanner) row(f [][]byte) (string, error) {
 	}
 	if s.o.Into != nil {
 		return s.load(f)
+	}
+	if s.plainOnly {
+		return s.plainRow(f)
 	}
 	bucket := -1
 	if c.timestamp >= 0 {
@@ -505,27 +559,9 @@ func (s *scanner) row(f [][]byte) (string, error) {
 			bucket = k
 		}
 	}
-	label, labelled := false, c.label >= 0
-	if labelled {
-		var ok bool
-		if label, ok = s.outcome(f[c.label]); !ok {
-			return fmt.Sprintf("label %s is not binary (want %s)", quoteField(f[c.label]), s.describeOutcome()), nil
-		}
-	}
-	pred, ok := s.outcome(f[c.prediction])
-	if !ok {
-		return fmt.Sprintf("prediction %s is not binary (want %s)", quoteField(f[c.prediction]), s.describeOutcome()), nil
-	}
-	score := 0.0
-	if c.score >= 0 {
-		b := f[c.score]
-		var err error
-		if len(b) > 0 {
-			score, err = parseFloat(b)
-		}
-		if len(b) == 0 || err != nil || math.IsNaN(score) || score < 0 || score > 1 {
-			return fmt.Sprintf("score %s is not a number in [0, 1]", quoteField(b)), nil
-		}
+	label, labelled, pred, score, reason := s.values(f)
+	if reason != "" {
+		return reason, nil
 	}
 	if c.probabilities != nil {
 		if reason := s.probabilities(f); reason != "" {
