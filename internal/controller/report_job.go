@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -128,8 +129,17 @@ type ReportOutcome struct {
 // keepReport writes the last run's audit report (spec.report) by a Job of
 // its own and records what it wrote. A run recorded with a Pending report
 // gets its Job and input; once the Job has finished, its pod's termination
-// message says which objects it wrote, or why it could not.
+// message says which objects it wrote, or why it could not. Reports of
+// earlier runs whose Jobs finished after the next run was recorded are
+// recorded in their history entries (keepSupersededReports).
 func (r *FairnessEvaluationReconciler) keepReport(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation) error {
+	if err := r.keepSupersededReports(ctx, eval); err != nil {
+		return err
+	}
+	return r.keepLastReport(ctx, eval)
+}
+
+func (r *FairnessEvaluationReconciler) keepLastReport(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation) error {
 	last := eval.Status.LastRun
 	if last == nil || last.Report == nil || last.Report.Result != fairnessv1alpha1.ReportPending {
 		return nil
@@ -157,12 +167,10 @@ func (r *FairnessEvaluationReconciler) keepReport(ctx context.Context, eval *fai
 	if !finished {
 		return nil
 	}
-	var pods corev1.PodList
-	if err := r.APIReader.List(ctx, &pods, client.InNamespace(eval.Namespace),
-		client.MatchingLabels{fairnessv1alpha1.EvaluationLabel: EvaluationLabelValue(eval.Name), ReportRunLabel: last.ID}); err != nil {
+	out, err := r.reportOutcome(ctx, eval, last.ID)
+	if err != nil {
 		return err
 	}
-	out := reportOutcomeOf(pods.Items)
 	switch {
 	case !failed && len(out.Objects) > 0:
 		last.Report.Result, last.Report.Objects = fairnessv1alpha1.ReportWritten, out.Objects
@@ -172,6 +180,74 @@ func (r *FairnessEvaluationReconciler) keepReport(ctx context.Context, eval *fai
 		msg := cmp.Or(out.Error, jobMsg, "the report's pod left no message")
 		last.Report.Result, last.Report.Message = fairnessv1alpha1.ReportFailed, display.Bounded(SafeMessage(display.Message(msg)), 1024)
 		r.event(eval, corev1.EventTypeWarning, "ReportFailed", fmt.Sprintf("run %s's report was not written: %s", last.ID, last.Report.Message))
+		// Once the failure is in status, the Job goes: a failed report Job
+		// still there after the next run is one whose failure was never
+		// said (keepSupersededReports).
+		r.effects.add(eval, func() {
+			ctx, cancel := context.WithTimeout(context.Background(), reportCleanupTimeout)
+			defer cancel()
+			_ = r.Delete(ctx, &job, client.PropagationPolicy(metav1.DeletePropagationBackground)) // left: said once more later
+		})
+	}
+	return nil
+}
+
+// reportCleanupTimeout bounds the deletion of a failed report's Job.
+const reportCleanupTimeout = 10 * time.Second
+
+// reportOutcome reads what the report pod of run runID said.
+func (r *FairnessEvaluationReconciler) reportOutcome(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation,
+	runID string) (ReportOutcome, error) {
+	var pods corev1.PodList
+	if err := r.APIReader.List(ctx, &pods, client.InNamespace(eval.Namespace),
+		client.MatchingLabels{fairnessv1alpha1.EvaluationLabel: EvaluationLabelValue(eval.Name), ReportRunLabel: runID}); err != nil {
+		return ReportOutcome{}, err
+	}
+	return reportOutcomeOf(pods.Items), nil
+}
+
+// keepSupersededReports records the reports of earlier runs whose Jobs
+// finished after the next run had replaced status.lastRun: written objects
+// go into the run's history entry (as for the last run), and a report that
+// was not written is said by an Event, after which its Job is deleted so
+// that it is not said twice. A history entry with report objects is done.
+// Reads the cache, and the API server only for a finished Job not yet
+// recorded.
+func (r *FairnessEvaluationReconciler) keepSupersededReports(ctx context.Context, eval *fairnessv1alpha1.FairnessEvaluation) error {
+	for i := range eval.Status.History {
+		entry := &eval.Status.History[i]
+		if len(entry.ReportObjects) > 0 || (eval.Status.LastRun != nil && entry.ID == eval.Status.LastRun.ID) {
+			continue
+		}
+		var job batchv1.Job
+		err := r.Get(ctx, client.ObjectKey{Namespace: eval.Namespace, Name: ReportJobName(eval.Name, entry.ID)}, &job)
+		if apierrors.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		finished, failed, _, jobMsg := jobFinished(&job)
+		if !finished || job.DeletionTimestamp != nil {
+			continue
+		}
+		out, err := r.reportOutcome(ctx, eval, entry.ID)
+		if err != nil {
+			return err
+		}
+		if !failed && len(out.Objects) > 0 {
+			recordReportObjects(eval.Status.History, entry.ID, out.Objects)
+			r.event(eval, corev1.EventTypeNormal, "ReportWritten", fmt.Sprintf("run %s's report (finished after a later run): %s",
+				entry.ID, strings.Join(out.Objects, ", ")))
+			continue
+		}
+		msg := display.Bounded(SafeMessage(display.Message(cmp.Or(out.Error, jobMsg, "the report's pod left no message"))), 1024)
+		// Said now, not after the status write: status does not change, and
+		// the Job that would say it again goes next.
+		r.eventNow(eval, corev1.EventTypeWarning, "ReportFailed", fmt.Sprintf("run %s's report was not written: %s", entry.ID, msg))
+		if err := r.Delete(ctx, &job, client.PropagationPolicy(metav1.DeletePropagationBackground)); client.IgnoreNotFound(err) != nil {
+			return err
+		}
 	}
 	return nil
 }
