@@ -327,27 +327,21 @@ const maxRunMetrics = 4
 // first, so that the history keeps what the trend rules compare;
 // undefined values are left out.
 func RunMetrics(metrics []fairnessv1alpha1.MetricStatus, thresholds []fairness.Threshold) []fairnessv1alpha1.RunMetric {
-	var trended []fairness.Threshold
-	for _, t := range thresholds {
-		if t.Trend != nil {
-			trended = append(trended, t)
+	var valued []fairnessv1alpha1.MetricStatus
+	for _, m := range metrics {
+		if m.Value != nil {
+			valued = append(valued, m)
 		}
-	}
-	followed := func(m fairnessv1alpha1.MetricStatus, by []fairness.Threshold) bool {
-		return m.Value != nil && fairness.Followed(string(m.Name), string(m.Method), string(m.Agg), m.Attribute, by)
 	}
 	var out []fairnessv1alpha1.RunMetric
-	keep := func(pick func(fairnessv1alpha1.MetricStatus) bool) {
-		for _, m := range metrics {
-			if len(out) < maxRunMetrics && pick(m) {
-				out = append(out, fairnessv1alpha1.RunMetric{Name: m.Name, Method: m.Method,
-					Attribute: display.Bounded(m.Attribute, 256), Value: *m.Value})
-			}
-		}
+	for _, i := range fairness.HeadlineOrder(len(valued), func(i int) fairness.MetricID {
+		m := valued[i]
+		return fairness.MetricID{Name: string(m.Name), Method: string(m.Method), Agg: string(m.Agg), Attribute: m.Attribute}
+	}, thresholds, maxRunMetrics) {
+		m := valued[i]
+		out = append(out, fairnessv1alpha1.RunMetric{Name: m.Name, Method: m.Method,
+			Attribute: display.Bounded(m.Attribute, 256), Value: *m.Value})
 	}
-	isTrended := func(m fairnessv1alpha1.MetricStatus) bool { return len(trended) > 0 && followed(m, trended) }
-	keep(isTrended)
-	keep(func(m fairnessv1alpha1.MetricStatus) bool { return !isTrended(m) && followed(m, thresholds) })
 	return out
 }
 

@@ -53,15 +53,50 @@ func Followed(name, method, agg, attribute string, thresholds []Threshold) bool 
 }
 
 // HeadlineValues picks up to max of a report's followed metrics with a
-// defined value, in report order, from its summarised ones.
+// defined value from its summarised ones, in HeadlineOrder.
 func HeadlineValues(metrics []Metric, thresholds []Threshold, max int) []Metric {
-	var out []Metric
+	var candidates []Metric
 	for _, m := range metrics {
-		if len(out) == max {
-			break
+		if m.Value.OK() && Summarised(m, thresholds) {
+			candidates = append(candidates, m)
 		}
-		if m.Value.OK() && Summarised(m, thresholds) && Followed(m.Name, m.Method, m.Agg, m.Attribute, thresholds) {
-			out = append(out, m)
+	}
+	var out []Metric
+	for _, i := range HeadlineOrder(len(candidates), func(i int) MetricID {
+		m := candidates[i]
+		return MetricID{m.Name, m.Method, m.Agg, m.Attribute}
+	}, thresholds, max) {
+		out = append(out, candidates[i])
+	}
+	return out
+}
+
+// MetricID names a metric for Followed: name, method, aggregation, attribute.
+type MetricID struct{ Name, Method, Agg, Attribute string }
+
+// HeadlineOrder picks, of n metrics with a value (id(i) names the i-th),
+// up to max of those Followed: first the ones a trend rule follows, then the
+// others, each in the given order, so that a trend never lacks its history
+// when more than max metrics are graded. It returns their indexes. Run
+// history and the periods inside a window both choose with it.
+func HeadlineOrder(n int, id func(i int) MetricID, thresholds []Threshold, max int) []int {
+	var trended []Threshold
+	for _, t := range thresholds {
+		if t.Trend != nil {
+			trended = append(trended, t)
+		}
+	}
+	followedBy := func(i int, by []Threshold) bool {
+		m := id(i)
+		return Followed(m.Name, m.Method, m.Agg, m.Attribute, by)
+	}
+	isTrended := func(i int) bool { return len(trended) > 0 && followedBy(i, trended) }
+	var out []int
+	for _, first := range []bool{true, false} {
+		for i := range n {
+			if len(out) < max && isTrended(i) == first && (first || followedBy(i, thresholds)) {
+				out = append(out, i)
+			}
 		}
 	}
 	return out
