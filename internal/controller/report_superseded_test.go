@@ -49,7 +49,8 @@ func TestReportsFinishedAfterTheNextRunAreRecorded(t *testing.T) {
 	failed := finishedReportJob(t, ns, name, "run-1", `{"error":"writing s3://audit/run-1.html: access denied"}`, true)
 	last := finishedReportJob(t, ns, name, "run-3", `{"objects":["s3://audit/run-3.json"]}`, false)
 
-	eval := &fairnessv1alpha1.FairnessEvaluation{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+	eval := &fairnessv1alpha1.FairnessEvaluation{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: fairnessv1alpha1.FairnessEvaluationSpec{Report: &fairnessv1alpha1.ReportSettings{}}}
 	eval.Status.LastRun = &fairnessv1alpha1.RunStatus{ID: "run-3", Report: &fairnessv1alpha1.ReportStatus{
 		Result: fairnessv1alpha1.ReportPending, JobName: last.Name}}
 	eval.Status.History = []fairnessv1alpha1.RunRecord{{ID: "run-3"}, {ID: "run-2"}, {ID: "run-1"}, {ID: "run-0"}}
